@@ -1,0 +1,333 @@
+"""Clients (the people who owe) and their append-only timeline of interactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from core import calendar as paycal
+from core.contact import (
+    LANGUAGES,
+    ContactError,
+    normalize_phone,
+    validate_country,
+    validate_timezone,
+)
+from core.money import MoneyError, normalize_currency
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    LETTER = "letter", "Letter"
+    PHONE = "phone", "Phone call"
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CARD = "card", "Card"
+    DIRECT_DEBIT = "direct_debit", "Direct debit"
+    CHEQUE = "cheque", "Cheque"
+    CASH = "cash", "Cash"
+    OTHER = "other", "Other"
+
+
+DEFAULT_CHANNEL_ORDER = [Channel.EMAIL.value, Channel.SMS.value, Channel.LETTER.value,
+                         Channel.PHONE.value]
+
+
+def _default_channels() -> list[str]:
+    return list(DEFAULT_CHANNEL_ORDER)
+
+
+def _default_payment_methods() -> list[str]:
+    return [PaymentMethod.BANK_TRANSFER.value]
+
+
+def _default_timezone() -> str:
+    return settings.SETTLE_DEFAULT_TIMEZONE
+
+
+def _default_currency() -> str:
+    return settings.SETTLE_DEFAULT_CURRENCY
+
+
+def _default_country() -> str:
+    return settings.SETTLE_DEFAULT_COUNTRY
+
+
+def _validate_choice_list(value: Any, choices: type[models.TextChoices], what: str) -> None:
+    if not isinstance(value, list):
+        raise ValidationError(f"{what} must be a list.")
+    unknown = [v for v in value if v not in choices.values]
+    if unknown:
+        raise ValidationError(
+            f"Unknown {what.lower()}: {', '.join(map(str, unknown))}. "
+            f"Choose from {', '.join(choices.values)}.")
+    if len(set(value)) != len(value):
+        raise ValidationError(f"{what} lists an entry twice.")
+
+
+def validate_channel_order(value: Any) -> None:
+    _validate_choice_list(value, Channel, "Channel preference")
+
+
+def validate_payment_methods(value: Any) -> None:
+    _validate_choice_list(value, PaymentMethod, "Payment method")
+
+
+def validate_pay_run(value: Any) -> None:
+    try:
+        paycal.normalize_pay_run(value)
+    except paycal.PayRunError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def validate_currency_code(value: str) -> None:
+    try:
+        normalize_currency(value)
+    except MoneyError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def validate_timezone_name(value: str) -> None:
+    try:
+        validate_timezone(value)
+    except ContactError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def validate_country_code(value: str) -> None:
+    try:
+        validate_country(value)
+    except ContactError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class ClientTag(models.Model):
+    """A label such as "high-value" that cadences and filters can key on."""
+
+    name = models.SlugField(max_length=40, unique=True,
+                            help_text="Lower-case, e.g. high-value, public-sector.")
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(models.Model):
+    reference = models.CharField(
+        max_length=40, unique=True,
+        help_text="Customer number in your accounting system; used to match imports.")
+    display_name = models.CharField(max_length=200)
+    legal_name = models.CharField(max_length=200, blank=True,
+                                  help_text="As printed on letters; the display name if empty.")
+    contact_name = models.CharField("contact person", max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    mobile_phone = models.CharField(max_length=20, blank=True,
+                                    help_text="For SMS, stored in E.164 (+4915123456789).")
+    phone = models.CharField(max_length=20, blank=True,
+                             help_text="Number for calls, if different from the mobile.")
+
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True, help_text="State, county or province.")
+    country = models.CharField(max_length=2, default=_default_country,
+                               validators=[validate_country_code],
+                               help_text="Two-letter ISO code (DE, US, GB, ...).")
+
+    channel_preferences = models.JSONField(
+        default=_default_channels, validators=[validate_channel_order],
+        help_text="Channels to try, in order: email, sms, letter, phone.")
+    language = models.CharField(max_length=5, choices=list(LANGUAGES.items()), default="en")
+    timezone = models.CharField(max_length=64, default=_default_timezone,
+                                validators=[validate_timezone_name])
+    default_currency = models.CharField(max_length=3, default=_default_currency,
+                                        validators=[validate_currency_code])
+    default_terms = models.ForeignKey("receivables.PaymentTerms", on_delete=models.PROTECT,
+                                      null=True, blank=True, related_name="+",
+                                      help_text="The default terms apply when empty.")
+    payment_methods = models.JSONField("preferred payment methods",
+                                       default=_default_payment_methods,
+                                       validators=[validate_payment_methods], blank=True)
+    pay_run_days = models.JSONField(
+        default=list, blank=True, validators=[validate_pay_run],
+        help_text='Days of the month the client pays, e.g. [15, "last-business"].')
+    tags = models.ManyToManyField(ClientTag, blank=True, related_name="clients")
+    reminders_paused_until = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="owned_clients",
+                              help_text="The bookkeeper responsible for this client.")
+    notes = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        indexes = [models.Index(fields=["owner", "display_name"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(language__in=list(LANGUAGES)),
+                                   name="client_language_supported"),
+            models.CheckConstraint(condition=Q(mobile_phone="") | Q(mobile_phone__startswith="+"),
+                                   name="client_mobile_e164"),
+            models.CheckConstraint(condition=~Q(display_name=""), name="client_has_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for field in ("mobile_phone", "phone"):
+            value = getattr(self, field)
+            if value:
+                try:
+                    setattr(self, field, normalize_phone(value, region=self.country or None))
+                except ContactError as exc:
+                    errors[field] = str(exc)
+        if self.default_currency:
+            self.default_currency = self.default_currency.strip().upper()
+        if self.country:
+            self.country = self.country.strip().upper()
+        if isinstance(self.pay_run_days, list):
+            try:
+                self.pay_run_days = paycal.normalize_pay_run(self.pay_run_days)
+            except paycal.PayRunError:
+                pass  # the field validator reports it
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def name_on_letters(self) -> str:
+        return self.legal_name or self.display_name
+
+    @property
+    def pay_run_description(self) -> str:
+        return paycal.describe_pay_run(self.pay_run_days or [])
+
+    def reminders_paused_on(self, day: Any) -> bool:
+        return bool(self.reminders_paused_until and day <= self.reminders_paused_until)
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove a timeline entry."""
+
+    def __init__(self, what: str = "Interaction") -> None:
+        super().__init__(f"{what} entries are append-only: they cannot be edited or deleted. "
+                         "Record a new entry (a note or a correction) instead.")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(self.model.__name__)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(self.model.__name__)
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise AppendOnlyError(self.model.__name__)
+
+    def update_or_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(self.model.__name__)
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are inserted once and never updated or deleted: not by save(), not by a queryset,
+    and (see the migration's triggers) not by SQL either."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(type(self).__name__)
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(type(self).__name__)
+
+
+class InteractionKind(models.TextChoices):
+    EMAIL_REMINDER = "email_reminder", "Email reminder"
+    SMS_REMINDER = "sms_reminder", "SMS reminder"
+    LETTER_REMINDER = "letter_reminder", "Letter"
+    CALL = "call", "Call"
+    NOTE = "note", "Note"
+    PAYMENT = "payment", "Payment"
+    PROMISE_TO_PAY = "promise_to_pay", "Promise to pay"
+    DISPUTE = "dispute", "Dispute"
+    ESCALATION = "escalation", "Escalation"
+    PORTAL_VISIT = "portal_visit", "Portal visit"
+    STATUS_CHANGE = "status_change", "Status change"
+    INVOICE_ISSUED = "invoice_issued", "Invoice issued"
+    ADJUSTMENT = "adjustment", "Fee, interest or discount"
+    DELIVERY = "delivery", "Delivery update"
+
+
+class InteractionChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    LETTER = "letter", "Letter"
+    PHONE = "phone", "Phone"
+    PORTAL = "portal", "Pay-now page"
+    IN_PERSON = "in_person", "In person"
+    SYSTEM = "system", "System"
+
+
+class Interaction(AppendOnlyModel):
+    """One entry of a client's timeline: what happened, when, who did it, and the exact content
+    (the text that was sent, the note that was written) as it was at that moment."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="interactions")
+    kind = models.CharField(max_length=24, choices=InteractionKind.choices)
+    channel = models.CharField(max_length=12, choices=InteractionChannel.choices,
+                               default=InteractionChannel.SYSTEM)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+",
+                              help_text="The user who acted; empty when the system or the "
+                                        "client did.")
+    actor_label = models.CharField(max_length=120, default="system",
+                                   help_text='"system", "client" or the user\'s name.')
+    summary = models.CharField(max_length=300)
+    content = models.JSONField(default=dict, blank=True,
+                               help_text="Snapshot of the exact content (subject, text, html).")
+    metadata = models.JSONField(default=dict, blank=True)
+    invoices = models.ManyToManyField("receivables.Invoice", through="InteractionInvoice",
+                                      related_name="interactions", blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["client", "-occurred_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=InteractionKind.values),
+                                   name="interaction_kind_known"),
+            models.CheckConstraint(condition=~Q(summary=""), name="interaction_has_summary"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.summary}"
+
+
+class InteractionInvoice(AppendOnlyModel):
+    interaction = models.ForeignKey(Interaction, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey("receivables.Invoice", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["interaction", "invoice"],
+                                               name="interaction_invoice_once")]

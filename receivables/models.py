@@ -1,0 +1,325 @@
+"""Payment terms, invoices, payments and the adjustments (discounts, fees, interest, write-offs)
+that move an invoice's balance.
+
+Invoice amounts are written only by ``receivables.services``, inside the transaction that
+changes their inputs: the totals from the lines, ``charges_total``/``reductions_total`` from the
+adjustments, ``amount_paid`` from the payment allocations. ``balance`` is a generated column, so
+it can never disagree with them. Check constraints keep every stored amount non-negative and no
+invoice or payment over-allocated.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from clients.models import Client, PaymentMethod, validate_currency_code
+from core import terms as termsmath
+from core.money import format_money, minor_units
+
+MONEY = {"max_digits": 19, "decimal_places": 4}
+PERCENT = {"max_digits": 7, "decimal_places": 4}
+
+# SQLite does decimal arithmetic in binary floating point, so a sum compared with a sum may be
+# off in the 15th digit. Amounts have at most 4 decimals: a slack of 1e-6 never hides a real
+# over-allocation and never trips on float noise. (PostgreSQL's numeric is exact anyway.)
+_SLACK = Decimal("0.000001")
+
+
+def money_field(verbose_name: str = "", **kwargs: object) -> models.DecimalField:
+    return models.DecimalField(verbose_name or None, **MONEY, default=Decimal(0), **kwargs)
+
+
+class InterestPeriod(models.TextChoices):
+    MONTH = "month", "per month"
+    YEAR = "year", "per year"
+
+
+class PaymentTerms(models.Model):
+    """Commercial terms an invoice is issued under. Day counts after the due date are
+    "days overdue"; the printed summary counts every day from the invoice date."""
+
+    name = models.CharField(max_length=80, unique=True)
+    net_days = models.PositiveSmallIntegerField(default=30, help_text="Due this many days after "
+                                                "the invoice date (0 = due on receipt).")
+    discount_percent = models.DecimalField("early-payment discount %", **PERCENT,
+                                           default=Decimal(0))
+    discount_days = models.PositiveSmallIntegerField(
+        "discount window (days)", default=0,
+        help_text="Paid in full within this many days of the invoice date earns the discount.")
+    late_fee_flat = models.DecimalField(**MONEY, default=Decimal(0),
+                                        help_text="A fixed fee, in the currency below.")
+    late_fee_currency = models.CharField(max_length=3, blank=True,
+                                         validators=[validate_currency_code],
+                                         help_text="Required with a flat fee; invoices in other "
+                                                   "currencies cannot use these terms.")
+    late_fee_percent = models.DecimalField("late fee %", **PERCENT, default=Decimal(0))
+    late_fee_after_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Charged once the invoice is more than this many days overdue.")
+    interest_percent = models.DecimalField("interest %", **PERCENT, default=Decimal(0))
+    interest_period = models.CharField(max_length=5, choices=InterestPeriod.choices,
+                                       default=InterestPeriod.MONTH)
+    interest_after_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Simple interest accrues for each day beyond this many days "
+                             "overdue.")
+    grace_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Payment this many days after the due date still counts as on "
+                             "time: no fee, no interest.")
+    is_default = models.BooleanField(default=False,
+                                     help_text="Used for clients without terms of their own.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "payment terms"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
+                                    name="one_default_terms"),
+            *[models.CheckConstraint(condition=Q(**{f"{f}__gte": 0, f"{f}__lte": 100}),
+                                     name=f"terms_{f}_0_100")
+              for f in ("discount_percent", "late_fee_percent", "interest_percent")],
+            models.CheckConstraint(condition=Q(late_fee_flat__gte=0),
+                                   name="terms_late_fee_flat_not_negative"),
+            models.CheckConstraint(condition=Q(discount_percent=0) | Q(discount_days__gt=0),
+                                   name="terms_discount_has_window"),
+            models.CheckConstraint(condition=Q(late_fee_flat=0) | ~Q(late_fee_currency=""),
+                                   name="terms_flat_fee_has_currency"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.discount_percent and not self.discount_days:
+            errors["discount_days"] = "An early-payment discount needs a window of at least 1 day."
+        if self.late_fee_flat and not self.late_fee_currency:
+            errors["late_fee_currency"] = "Give the currency of the flat late fee."
+        if self.late_fee_currency:
+            self.late_fee_currency = self.late_fee_currency.upper()
+        if errors:
+            raise ValidationError(errors)
+
+    def as_rule(self) -> termsmath.TermsRule:
+        return termsmath.TermsRule(
+            net_days=self.net_days, discount_percent=self.discount_percent,
+            discount_days=self.discount_days, late_fee_flat=self.late_fee_flat,
+            late_fee_percent=self.late_fee_percent, late_fee_after_days=self.late_fee_after_days,
+            interest_percent=self.interest_percent,
+            interest_period=termsmath.InterestPeriod(self.interest_period),
+            interest_after_days=self.interest_after_days, grace_days=self.grace_days)
+
+    def summary(self, locale: str = "en") -> str:
+        return termsmath.summarize(self.as_rule(), currency=self.late_fee_currency or None,
+                                   locale=locale)
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    PARTIALLY_PAID = "partially_paid", "Partially paid"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+    DISPUTED = "disputed", "Disputed"
+    WRITTEN_OFF = "written_off", "Written off"
+    IN_COLLECTIONS = "in_collections", "In collections"
+
+
+# Statuses in which money is still expected: aging, reminders and payments work on these.
+RECEIVABLE_STATUSES = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.DISPUTED,
+                       InvoiceStatus.IN_COLLECTIONS)
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def receivable(self) -> InvoiceQuerySet:
+        return self.filter(status__in=RECEIVABLE_STATUSES, balance__gt=0)
+
+
+class Invoice(models.Model):
+    number = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
+    terms = models.ForeignKey(PaymentTerms, on_delete=models.PROTECT, related_name="invoices")
+    reference = models.CharField("project or reference", max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=InvoiceStatus.choices,
+                              default=InvoiceStatus.DRAFT)
+    subtotal = money_field(editable=False)
+    tax_total = money_field(editable=False)
+    total = money_field(editable=False)
+    charges_total = money_field("fees and interest", editable=False)
+    reductions_total = money_field("discounts and write-offs", editable=False)
+    amount_paid = money_field(editable=False)
+    balance = models.GeneratedField(
+        expression=F("total") + F("charges_total") - F("reductions_total") - F("amount_paid"),
+        output_field=models.DecimalField(**MONEY), db_persist=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "number"]
+        indexes = [
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["client", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(due_date__gte=F("issue_date")),
+                                   name="invoice_due_not_before_issue"),
+            models.CheckConstraint(condition=Q(status__in=InvoiceStatus.values),
+                                   name="invoice_status_known"),
+            *[models.CheckConstraint(condition=Q(**{f"{f}__gte": 0}), name=f"invoice_{f}_gte_0")
+              for f in ("subtotal", "tax_total", "total", "charges_total", "reductions_total",
+                        "amount_paid")],
+            models.CheckConstraint(
+                condition=Q(amount_paid__lte=F("total") + F("charges_total")
+                            - F("reductions_total") + _SLACK),
+                name="invoice_not_overpaid"),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(amount_paid__gte=F("total") + F("charges_total")
+                                                - F("reductions_total") - _SLACK),
+                name="invoice_paid_means_settled"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_receivable(self) -> bool:
+        return self.status in RECEIVABLE_STATUSES and self.balance > 0
+
+    def days_overdue(self, on: object) -> int:
+        return termsmath.days_overdue(self.due_date, on)  # type: ignore[arg-type]
+
+    def money(self, amount: Decimal, locale: str = "en") -> str:
+        return format_money(amount, self.currency, locale)
+
+    @property
+    def minor_units(self) -> int:
+        return minor_units(self.currency)
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=500)
+    quantity = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(1))
+    unit_price = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField("tax rate %", **PERCENT, default=Decimal(0))
+    net_amount = money_field(editable=False)
+    tax_amount = money_field(editable=False)
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
+            models.CheckConstraint(condition=Q(tax_rate__gte=0, tax_rate__lte=100),
+                                   name="line_tax_rate_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PaymentSource(models.TextChoices):
+    MANUAL = "manual", "Recorded by a bookkeeper"
+    PORTAL = "portal", "Pay-now page"
+    IMPORT = "import", "Import"
+    API = "api", "API"
+
+
+class Payment(models.Model):
+    """Money received from a client. Allocations spread it over invoices; whatever is not
+    allocated (``unapplied``) is the client's credit, kept until it is applied or refunded."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
+    received_on = models.DateField()
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices,
+                              default=PaymentMethod.BANK_TRANSFER)
+    reference = models.CharField(max_length=120, blank=True,
+                                 help_text="Bank or provider reference; unique per client.")
+    source = models.CharField(max_length=8, choices=PaymentSource.choices,
+                              default=PaymentSource.MANUAL)
+    amount_allocated = money_field(editable=False)
+    unapplied = models.GeneratedField(expression=F("amount") - F("amount_allocated"),
+                                      output_field=models.DecimalField(**MONEY), db_persist=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        indexes = [models.Index(fields=["client", "currency"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(amount_allocated__gte=0),
+                                   name="payment_allocated_not_negative"),
+            models.CheckConstraint(condition=Q(amount_allocated__lte=F("amount") + _SLACK),
+                                   name="payment_not_over_allocated"),
+            models.UniqueConstraint(fields=["client", "reference"], condition=~Q(reference=""),
+                                    name="payment_reference_once_per_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{format_money(self.amount, self.currency)} on {self.received_on}"
+
+
+class PaymentAllocation(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0),
+                                              name="allocation_amount_positive")]
+
+
+class AdjustmentKind(models.TextChoices):
+    EARLY_DISCOUNT = "early_discount", "Early-payment discount"
+    LATE_FEE = "late_fee", "Late fee"
+    INTEREST = "interest", "Interest"
+    WRITE_OFF = "write_off", "Write-off"
+    CREDIT_NOTE = "credit_note", "Credit note"
+
+
+# Adjustments that add to what the client owes; all others reduce it.
+CHARGE_KINDS = (AdjustmentKind.LATE_FEE, AdjustmentKind.INTEREST)
+
+
+class InvoiceAdjustment(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(max_length=16, choices=AdjustmentKind.choices)
+    amount = models.DecimalField(**MONEY)
+    effective_on = models.DateField()
+    memo = models.CharField(max_length=300, blank=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="adjustments")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="adjustment_amount_positive"),
+            models.CheckConstraint(condition=Q(kind__in=AdjustmentKind.values),
+                                   name="adjustment_kind_known"),
+        ]
+
+    @property
+    def is_charge(self) -> bool:
+        return self.kind in CHARGE_KINDS
