@@ -1,0 +1,94 @@
+"""Writes for clients and their timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from clients.models import (
+    Client,
+    ClientTag,
+    Interaction,
+    InteractionChannel,
+    InteractionInvoice,
+    InteractionKind,
+)
+
+
+def actor_label_for(actor: AbstractBaseUser | None, default: str = "system") -> str:
+    if actor is None:
+        return default
+    full_name = getattr(actor, "get_full_name", lambda: "")()
+    return full_name or actor.get_username()
+
+
+def interaction_record(
+    *,
+    client: Client,
+    kind: InteractionKind | str,
+    summary: str,
+    channel: InteractionChannel | str = InteractionChannel.SYSTEM,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str | None = None,
+    content: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    invoices: Iterable[Any] = (),
+    occurred_at: datetime | None = None,
+) -> Interaction:
+    """Append one entry to the client's timeline (the only way entries are written)."""
+    with transaction.atomic():
+        interaction = Interaction(
+            client=client, kind=kind, channel=channel, summary=summary[:300],
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=actor_label or actor_label_for(actor),
+            content=content or {}, metadata=metadata or {})
+        if occurred_at is not None:
+            interaction.occurred_at = occurred_at
+        interaction.full_clean(exclude=["client", "actor"])
+        interaction.save()
+        InteractionInvoice.objects.bulk_create(
+            InteractionInvoice(interaction=interaction, invoice=invoice) for invoice in invoices)
+    return interaction
+
+
+def client_create(*, tags: Iterable[str] = (), actor: AbstractBaseUser | None = None,
+                  **fields: Any) -> Client:
+    """Create a client from validated fields; nothing is written when any field is invalid."""
+    with transaction.atomic():
+        client = Client(**fields)
+        client.full_clean()
+        client.save()
+        client_set_tags(client=client, tags=tags)
+    return client
+
+
+def client_set_tags(*, client: Client, tags: Iterable[str]) -> None:
+    names = sorted({t.strip().lower() for t in tags if t.strip()})
+    existing = {t.name: t for t in ClientTag.objects.filter(name__in=names)}
+    for name in names:
+        if name not in existing:
+            tag = ClientTag(name=name)
+            tag.full_clean()
+            tag.save()
+            existing[name] = tag
+    client.tags.set(existing.values())
+
+
+def client_pause_reminders(*, client: Client, until: date | None,
+                           actor: AbstractBaseUser | None, reason: str = "") -> Client:
+    """Pause reminders up to and including ``until`` (None resumes them); the timeline says so."""
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        client.reminders_paused_until = until
+        client.save(update_fields=["reminders_paused_until", "updated_at"])
+        summary = (f"Reminders paused until {until.isoformat()}" if until
+                   else "Reminders resumed")
+        interaction_record(client=client, kind=InteractionKind.STATUS_CHANGE,
+                           summary=f"{summary}{': ' + reason if reason else ''}", actor=actor,
+                           metadata={"reminders_paused_until": until.isoformat() if until
+                                     else None})
+    return client

@@ -1,0 +1,103 @@
+"""Reads for receivables: open invoices with their age, aging buckets, balances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from clients.models import Client
+from core.money import quantize as q
+from receivables.models import RECEIVABLE_STATUSES, Invoice, Payment
+
+
+def credit_available(*, client: Client, currency: str) -> Decimal:
+    """The client's unapplied credit in ``currency`` (overpayments not yet used)."""
+    payments = Payment.objects.filter(client=client, currency=currency, unapplied__gt=0)
+    return q(sum((p.unapplied for p in payments), Decimal(0)), currency)
+
+
+
+def client_balances(*, client: Client) -> dict[str, dict[str, Any]]:
+    """Open balance and unapplied credit per currency, for headers and statements."""
+    result: dict[str, dict[str, Any]] = {}
+    for invoice in client.invoices.filter(status__in=RECEIVABLE_STATUSES):
+        entry = result.setdefault(invoice.currency, {"owed": Decimal(0), "credit": Decimal(0)})
+        entry["owed"] += invoice.balance
+    for payment in client.payments.filter(unapplied__gt=0):
+        entry = result.setdefault(payment.currency, {"owed": Decimal(0), "credit": Decimal(0)})
+        entry["credit"] += payment.unapplied
+    return result
+
+
+@dataclass(frozen=True)
+class AgingBucket:
+    key: str
+    label: str
+    min_days: int | None  # days overdue, inclusive; None = not yet due
+    max_days: int | None  # inclusive; None = no upper end
+
+    def q(self, today: date) -> Q:
+        """Filter on the due date, so the database can use its (status, due_date) index."""
+        if self.min_days is None:
+            return Q(due_date__gte=today)
+        condition = Q(due_date__lte=today - timedelta(days=self.min_days))
+        if self.max_days is not None:
+            condition &= Q(due_date__gte=today - timedelta(days=self.max_days))
+        return condition
+
+
+AGING_BUCKETS = (
+    AgingBucket("current", "Current", None, None),
+    AgingBucket("1-30", "1–30 days", 1, 30),
+    AgingBucket("31-60", "31–60 days", 31, 60),
+    AgingBucket("61-90", "61–90 days", 61, 90),
+    AgingBucket("90+", "Over 90 days", 91, None),
+)
+BUCKETS_BY_KEY = {b.key: b for b in AGING_BUCKETS}
+
+
+def bucket_for(days_overdue: int) -> AgingBucket:
+    for bucket in AGING_BUCKETS[1:]:
+        if days_overdue >= (bucket.min_days or 0) and (bucket.max_days is None
+                                                       or days_overdue <= bucket.max_days):
+            return bucket
+    return AGING_BUCKETS[0]
+
+
+def open_invoices(*, today: date, owner: Any = None, bucket: str | None = None,
+                  search: str = "") -> QuerySet[Invoice]:
+    """Invoices with money still owed, most overdue first, with their client loaded."""
+    qs = Invoice.objects.receivable().select_related("client")
+    if owner is not None:
+        qs = qs.filter(client__owner=owner)
+    if bucket:
+        qs = qs.filter(BUCKETS_BY_KEY[bucket].q(today))
+    if search.strip():
+        term = search.strip()
+        qs = qs.filter(Q(number__icontains=term) | Q(client__display_name__icontains=term)
+                       | Q(client__reference__iexact=term) | Q(reference__icontains=term))
+    return qs.order_by("due_date", "number")
+
+
+def aging_summary(*, today: date, owner: Any = None) -> list[dict[str, Any]]:
+    """Per currency: balance and count in each aging bucket, in one query."""
+    qs = Invoice.objects.receivable()
+    if owner is not None:
+        qs = qs.filter(client__owner=owner)
+    aggregates: dict[str, Any] = {}
+    for b in AGING_BUCKETS:
+        aggregates[f"sum_{b.key}"] = Sum("balance", filter=b.q(today))
+        aggregates[f"n_{b.key}"] = Count("id", filter=b.q(today))
+    rows = qs.values("currency").annotate(total=Sum("balance"), n=Count("id"),
+                                          **aggregates).order_by("currency")
+    return [{
+        "currency": row["currency"],
+        "total": q(row["total"] or 0, row["currency"]),
+        "count": row["n"],
+        "buckets": [{"bucket": b, "amount": q(row[f"sum_{b.key}"] or 0, row["currency"]),
+                     "count": row[f"n_{b.key}"]} for b in AGING_BUCKETS],
+    } for row in rows]
