@@ -157,6 +157,24 @@ def invoice_create(
     return invoice
 
 
+def invoice_replace_lines(*, invoice: Invoice, lines: Sequence[LineInput]) -> Invoice:
+    """Replace a draft's lines and recompute its totals; issued invoices are fixed."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.status != InvoiceStatus.DRAFT:
+            raise ValidationError(f"Invoice {invoice.number} is issued: its lines can no longer "
+                                  "change. Issue a credit note instead.")
+        built = _build_lines(lines, invoice.currency)
+        invoice.lines.all().delete()
+        for line in built:
+            line.invoice = invoice
+        InvoiceLine.objects.bulk_create(built)
+        _set_totals(invoice, built)
+        invoice.save()
+    invoice.refresh_from_db()
+    return invoice
+
+
 def _set_totals(invoice: Invoice, lines: Iterable[InvoiceLine]) -> None:
     lines = list(lines)
     invoice.subtotal = q(sum((ln.net_amount for ln in lines), Decimal(0)), invoice.currency)
@@ -311,16 +329,11 @@ def _target_invoices(client: Client, currency: str, invoices: Sequence[Invoice] 
         ids = [inv.pk for inv in invoices]
         found = {inv.pk: inv for inv in qs.filter(pk__in=ids)}
         if len(found) != len(set(ids)):
-            raise ValidationError({"invoice": "An invoice given does not belong to this client."})
+            raise ValidationError({"invoices": "An invoice given does not belong to this "
+                                               "client."})
         chosen = [found[i] for i in dict.fromkeys(ids)]
         for inv in chosen:
-            if inv.currency != currency:
-                raise ValidationError({"currency": f"Invoice {inv.number} is in {inv.currency}; "
-                                                   f"a payment in {currency} cannot settle it."})
-            if inv.status not in RECEIVABLE_STATUSES:
-                raise ValidationError({"invoice": f"Invoice {inv.number} is "
-                                                  f"{inv.get_status_display().lower()} and "
-                                                  "takes no payments."})
+            _check_payable(inv, client, currency)
         return chosen
     return list(qs.filter(currency=currency, status__in=RECEIVABLE_STATUSES)
                 .exclude(status=InvoiceStatus.DISPUTED).order_by("due_date", "number"))
@@ -375,6 +388,43 @@ def _payment_summary(payment: Payment, touched: list[tuple[Invoice, Decimal, Dec
     return f"Payment of {fmt(payment.amount)} received ({method}): " + "; ".join(parts)
 
 
+def payment_validate(*, client: Client, amount: Decimal | str | int, received_on: date,
+                     currency: str | None = None, reference: str = "",
+                     invoices: Sequence[Invoice] | None = None) -> tuple[str, Decimal, str]:
+    """Check a payment before recording it; returns (currency, amount, reference) normalized.
+
+    Forms call this to show errors next to the fields; ``payment_record`` calls it again.
+    """
+    code = currency or (invoices[0].currency if invoices else client.default_currency)
+    try:
+        code = normalize_currency(code)
+        value = parse_amount(amount, code, what="Payment amount", allow_zero=False)
+    except MoneyError as exc:
+        raise _money_error("amount", exc) from None
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": "A payment cannot be received in the future."})
+    reference = reference.strip()
+    if reference and Payment.objects.filter(client=client, reference=reference).exists():
+        raise ValidationError({"reference": f"A payment with reference '{reference}' is "
+                                            "already recorded for this client."})
+    for invoice in invoices or ():
+        _check_payable(invoice, client, code)
+    return code, value, reference
+
+
+def _check_payable(invoice: Invoice, client: Client, currency: str) -> None:
+    if invoice.client_id != client.pk:
+        raise ValidationError({"invoices": f"Invoice {invoice.number} belongs to another "
+                                           "client."})
+    if invoice.currency != currency:
+        raise ValidationError({"currency": f"Invoice {invoice.number} is in {invoice.currency}; "
+                                           f"a payment in {currency} cannot settle it."})
+    if invoice.status not in RECEIVABLE_STATUSES:
+        raise ValidationError({"invoices": f"Invoice {invoice.number} is "
+                                           f"{invoice.get_status_display().lower()} and takes "
+                                           "no payments."})
+
+
 def payment_record(
     *,
     client: Client,
@@ -395,19 +445,10 @@ def payment_record(
     settles an untouched invoice in full inside its discount window earns the early-payment
     discount. Whatever is left over stays on the payment as the client's credit.
     """
-    code = currency or (invoices[0].currency if invoices else client.default_currency)
-    try:
-        code = normalize_currency(code)
-        value = parse_amount(amount, code, what="Payment amount", allow_zero=False)
-    except MoneyError as exc:
-        raise _money_error("amount", exc) from None
-    if received_on > timezone.localdate():
-        raise ValidationError({"received_on": "A payment cannot be received in the future."})
-    reference = reference.strip()
+    code, value, reference = payment_validate(
+        client=client, amount=amount, received_on=received_on, currency=currency,
+        reference=reference, invoices=invoices)
     with transaction.atomic():
-        if reference and Payment.objects.filter(client=client, reference=reference).exists():
-            raise ValidationError({"reference": f"A payment with reference '{reference}' is "
-                                                "already recorded for this client."})
         targets = _target_invoices(client, code, invoices)
         payment = Payment(client=client, amount=value, currency=code, received_on=received_on,
                           method=method, reference=reference, source=source, notes=notes,
