@@ -15,7 +15,9 @@ class ClientAdminForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        exclude = ["pay_run_days"]
+        fields = [f.name for f in Client._meta.get_fields()
+                  if f.concrete and f.editable and not f.auto_created
+                  and f.name not in {"pay_run_days", "created_at", "updated_at"}]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.conf import settings
@@ -201,10 +202,8 @@ class Client(models.Model):
         if self.country:
             self.country = self.country.strip().upper()
         if isinstance(self.pay_run_days, list):
-            try:
+            with contextlib.suppress(paycal.PayRunError):  # the field validator reports it
                 self.pay_run_days = paycal.normalize_pay_run(self.pay_run_days)
-            except paycal.PayRunError:
-                pass  # the field validator reports it
         if errors:
             raise ValidationError(errors)
 
@@ -331,3 +330,6 @@ class InteractionInvoice(AppendOnlyModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["interaction", "invoice"],
                                                name="interaction_invoice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.interaction_id} → {self.invoice_id}"

@@ -18,6 +18,7 @@ Payment-terms arithmetic (early-payment discount, late fee, simple interest) liv
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
@@ -28,11 +29,10 @@ ROUNDING = ROUND_HALF_UP
 
 # ISO 4217 minor units for the currencies that do not have 2. Every other supported code has 2.
 _ISO_MINOR_UNITS: dict[str, int] = {
-    **dict.fromkeys(
-        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0
-    ),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
-    **dict.fromkeys("CLF UYW".split(), 4),
+    **dict.fromkeys(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
+                     "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"], 0),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
 }
 
 # Codes ISO 4217 defines as funds or units of account; CLDR does not list them as tender.
@@ -54,7 +54,7 @@ def supported_currencies() -> frozenset[str]:
 
 
 def normalize_currency(code: object) -> str:
-    """Return the upper-case ISO code, or raise ``MoneyError`` with a message a person can act on."""
+    """The upper-case ISO code, or ``MoneyError`` with a message a person can act on."""
     if not isinstance(code, str) or not code.strip():
         raise MoneyError("A currency is required (a three-letter ISO 4217 code such as EUR).")
     normalized = code.strip().upper()
@@ -76,7 +76,7 @@ def _exponent(currency: str) -> Decimal:
 
 def to_decimal(value: object, *, what: str = "Amount") -> Decimal:
     """Turn user or stored input into a finite Decimal. Floats are refused, not converted."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(f"{what} must be given as a decimal string or Decimal, not a float.")
     if isinstance(value, Decimal):
         result = value
@@ -168,5 +168,13 @@ def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
     pattern = parse_pattern(babel_locale.currency_formats["standard"])
     places = minor_units(code)
     pattern.frac_prec = (places, places)
-    return pattern.apply(quantize(amount, code), babel_locale, currency=code,
+    text = pattern.apply(quantize(amount, code), babel_locale, currency=code,
                          currency_digits=False)
+    return _space_letter_symbols(text)
+
+
+def _space_letter_symbols(text: str) -> str:
+    """CLDR's currency-spacing rule, which Babel does not apply: a symbol that ends (or
+    starts) with a letter is kept apart from the digits by a no-break space (BHD 11.001)."""
+    text = re.sub(r"([^\W\d_])(?=[-\d])", "\\1\u00a0", text, count=1)
+    return re.sub(r"(\d)(?=[^\W\d_])", "\\1\u00a0", text, count=1)

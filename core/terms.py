@@ -60,7 +60,8 @@ class TermsRule:
         for name in ("discount_percent", "late_fee_percent", "interest_percent"):
             value = to_decimal(getattr(self, name), what=name.replace("_", " ").capitalize())
             if not Decimal(0) <= value <= Decimal(100):
-                raise MoneyError(f"{name.replace('_', ' ').capitalize()} must be between 0 and 100.")
+                label = name.replace("_", " ").capitalize()
+                raise MoneyError(f"{label} must be between 0 and 100.")
         if to_decimal(self.late_fee_flat, what="Late fee") < 0:
             raise MoneyError("Late fee cannot be negative.")
         if self.discount_percent > 0 and self.discount_days == 0:
@@ -130,7 +131,8 @@ def interest_accrued(rule: TermsRule, *, principal: Decimal, currency: str, due_
     if not rule.has_interest or not _is_late(rule, due_date, on, rule.interest_after_days):
         return zero(currency)
     start = interest_start(rule, due_date)
-    daily_rate = rule.interest_percent / 100 / _DAYS_PER_PERIOD[InterestPeriod(rule.interest_period)]
+    period_days = _DAYS_PER_PERIOD[InterestPeriod(rule.interest_period)]
+    daily_rate = rule.interest_percent / 100 / period_days
     outstanding = to_decimal(principal)
     accrued = Decimal(0)
     cursor = start

@@ -287,6 +287,9 @@ class PaymentAllocation(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0),
                                               name="allocation_amount_positive")]
 
+    def __str__(self) -> str:
+        return f"{self.amount} of payment {self.payment_id} to invoice {self.invoice_id}"
+
 
 class AdjustmentKind(models.TextChoices):
     EARLY_DISCOUNT = "early_discount", "Early-payment discount"
@@ -319,6 +322,9 @@ class InvoiceAdjustment(models.Model):
             models.CheckConstraint(condition=Q(kind__in=AdjustmentKind.values),
                                    name="adjustment_kind_known"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} on {self.invoice_id}"
 
     @property
     def is_charge(self) -> bool:

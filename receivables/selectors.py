@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from clients.models import Client
+from core import terms as termsmath
 from core.money import quantize as q
 from receivables.models import RECEIVABLE_STATUSES, Invoice, Payment
 
@@ -101,3 +102,16 @@ def aging_summary(*, today: date, owner: Any = None) -> list[dict[str, Any]]:
         "buckets": [{"bucket": b, "amount": q(row[f"sum_{b.key}"] or 0, row["currency"]),
                      "count": row[f"n_{b.key}"]} for b in AGING_BUCKETS],
     } for row in rows]
+
+
+def invoice_quote(*, invoice: Invoice, on: date) -> termsmath.Quote:
+    """What settles ``invoice`` in full on ``on``: its principal less any early-payment
+    discount, plus the late fee and interest its terms add by then (fees and interest already
+    charged are part of the principal)."""
+    allocations = list(invoice.allocations.select_related("payment")
+                       .values_list("payment__received_on", "amount"))
+    principal_owed = invoice.total + invoice.charges_total - invoice.reductions_total
+    return termsmath.quote(
+        invoice.terms.as_rule(), total=q(principal_owed, invoice.currency),
+        currency=invoice.currency, issue_date=invoice.issue_date, due_date=invoice.due_date,
+        on=on, payments=allocations)

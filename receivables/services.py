@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -22,9 +21,15 @@ from django.utils import timezone
 from clients.models import Client, InteractionChannel, InteractionKind, PaymentMethod
 from clients.services import interaction_record
 from core import terms as termsmath
-from core.money import MoneyError, format_money, normalize_currency, parse_amount, percent_of
+from core.money import (
+    MoneyError,
+    format_money,
+    normalize_currency,
+    parse_amount,
+    percent_of,
+    to_decimal,
+)
 from core.money import quantize as q
-from core.money import to_decimal
 from receivables.models import (
     CHARGE_KINDS,
     RECEIVABLE_STATUSES,
@@ -195,8 +200,9 @@ def invoice_issue(*, invoice: Invoice, actor: AbstractBaseUser | None = None) ->
         invoice.save(update_fields=["status", "updated_at"])
         interaction_record(
             client=invoice.client, kind=InteractionKind.INVOICE_ISSUED, actor=actor,
-            summary=f"Invoice {invoice.number} issued: {format_money(invoice.total, invoice.currency)}"
-                    f" due {invoice.due_date.isoformat()}",
+            summary=f"Invoice {invoice.number} issued: "
+                    f"{format_money(invoice.total, invoice.currency)} due "
+                    f"{invoice.due_date.isoformat()}",
             metadata={"total": str(invoice.total), "currency": invoice.currency,
                       "due_date": invoice.due_date.isoformat()},
             invoices=[invoice])

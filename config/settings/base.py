@@ -3,6 +3,7 @@ environment (or a ``.env`` file next to manage.py), with defaults that are safe 
 SQLite and Celery's filesystem broker under ``var/``, no external provider switched on."""
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 
@@ -68,6 +69,8 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'settle.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# A Unix-socket directory arrives percent-encoded (postgres://app@%2Ftmp%2Fpg:5432/db).
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes; IMMEDIATE transactions take the
     # write lock up front, so two writers queue instead of failing with "database is locked".
@@ -100,6 +103,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {

@@ -1,6 +1,6 @@
 """Local development: `make run`. DEBUG on, a fixed throwaway key, mail kept in var/."""
 
-from .base import *  # noqa: F403
+from .base import *
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-never-use-in-production"  # noqa: S105
+SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-never-use-in-production"

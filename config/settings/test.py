@@ -1,12 +1,12 @@
 """The test suite: fast hashing, in-memory mail, no network (pytest-socket), SQLite in memory
 unless DATABASE_URL points at the throwaway PostgreSQL that `make test` starts."""
 
-from .base import *  # noqa: F403
+from .base import *
 
-SECRET_KEY = "test-only-key"  # noqa: S105
+SECRET_KEY = "test-only-key"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = False
-STORAGES["staticfiles"] = {  # noqa: F405
+STORAGES["staticfiles"] = {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

@@ -1,0 +1,47 @@
+# The two commands of the setup contract: `make run` and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint test-sqlite test-postgres install clean
+
+$(STAMP): pyproject.toml
+	@scripts/ensure-venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py seed_demo --if-empty
+	@$(PY) manage.py collectstatic --noinput -v0
+	@echo ""
+	@echo "  Settle is starting on http://$(HOST):$(PORT)/"
+	@echo "  Log in as: bookkeeper / settle-demo   (admin: admin / settle-demo, at /admin/)"
+	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all."
+	@echo ""
+	@VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) scripts/serve
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run -v0 || \
+	  (echo "Models and migrations disagree: run manage.py makemigrations" && false)
+
+test-sqlite: $(STAMP)
+	@echo "==================== test suite on SQLite ===================="
+	env -u DATABASE_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	@echo "==================== test suite on PostgreSQL ================"
+	scripts/with-postgres $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint test-sqlite test-postgres
+	@echo "All checks passed: lint, SQLite run, PostgreSQL run."
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

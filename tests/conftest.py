@@ -1,0 +1,48 @@
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from receivables import services
+from receivables.models import Invoice, Payment
+from tests.factories import ClientFactory, TermsFactory, UserFactory
+
+
+@pytest.fixture
+def bookkeeper(db: Any) -> Any:
+    return UserFactory(username="berta")
+
+
+@pytest.fixture
+def client_de(db: Any) -> Any:
+    return ClientFactory()
+
+
+@pytest.fixture
+def net30(db: Any) -> Any:
+    return TermsFactory(name="Net 30 plain", net_days=30)
+
+
+@pytest.fixture
+def make_invoice(db: Any, net30: Any) -> Callable[..., Invoice]:
+    counter = iter(range(1, 10_000))
+
+    def make(client: Any, amount: str = "1000.00", *, issue_date: date = date(2026, 1, 1),
+             terms: Any = None, currency: str | None = None, **kwargs: Any) -> Invoice:
+        return services.invoice_create(
+            client=client, number=kwargs.pop("number", f"INV-{next(counter):04d}"),
+            issue_date=issue_date, terms=terms or net30, currency=currency,
+            lines=kwargs.pop("lines", [services.LineInput("Consulting", amount)]), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_payment(db: Any) -> Callable[..., Payment]:
+    def make(client: Any, amount: str | Decimal, received_on: date, **kwargs: Any) -> Payment:
+        return services.payment_record(client=client, amount=amount, received_on=received_on,
+                                       **kwargs)
+
+    return make
