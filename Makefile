@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint test-sqlite test-postgres install clean
+.PHONY: run test lint test-deps test-sqlite test-postgres install clean
 
 $(STAMP): pyproject.toml
 	@scripts/ensure-venv $(VENV)
@@ -40,7 +40,10 @@ test-postgres: $(STAMP)
 	@echo "==================== test suite on PostgreSQL ================"
 	scripts/with-postgres $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test: lint test-sqlite test-postgres
+test-deps:
+	@scripts/ensure-packages
+
+test: lint test-deps test-sqlite test-postgres
 	@echo "All checks passed: lint, SQLite run, PostgreSQL run."
 
 clean:

@@ -15,6 +15,11 @@ class Integration:
     label: str
     enabled: bool
     detail: str
+    state_when_off: str = "off"
+
+    @property
+    def state(self) -> str:
+        return "on" if self.enabled else self.state_when_off
 
 
 def integrations() -> list[Integration]:
@@ -25,7 +30,7 @@ def integrations() -> list[Integration]:
         Integration("email", "Email", bool(esp),
                     f"sending through {esp} (django-anymail)" if esp else
                     "no ESP configured: mail is kept in the local store, nothing leaves "
-                    "(set ESP and ANYMAIL_* to send)"),
+                    "(set ESP and ANYMAIL_* to send)", state_when_off="kept locally"),
         Integration("sms", "SMS", twilio_ready,
                     "sending through Twilio" if twilio_ready else
                     "off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
