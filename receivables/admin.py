@@ -48,7 +48,10 @@ class PaymentTermsAdmin(admin.ModelAdmin):
 
 class LineFormSet(BaseInlineFormSet):
     def save(self, commit: bool = True) -> list[Any]:
-        return []  # lines are written by services.invoice_replace_lines, see save_related
+        # Lines are written by services.invoice_replace_lines (see InvoiceAdmin.save_related),
+        # which also computes the amounts; the admin's change log still needs these lists.
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        return []
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -97,8 +100,41 @@ def _run_transition(modeladmin: admin.ModelAdmin, request: HttpRequest,
         modeladmin.message_user(request, f"{done} invoice(s) now {to.label.lower()}.")
 
 
+class InvoiceAdminForm(forms.ModelForm):
+    """Terms default to the client's; the due date to what the terms say."""
+
+    class Meta:
+        model = Invoice
+        fields = ["number", "client", "issue_date", "due_date", "currency", "terms",
+                  "reference", "notes"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, help_text in (("due_date", "Leave empty to use the terms' net days."),
+                                ("terms", "Leave empty for the client's default terms."),
+                                ("currency", "Leave empty for the client's currency.")):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = help_text
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        client = data.get("client")
+        if client is not None and "terms" in self.fields:
+            data["terms"] = data.get("terms") or services.terms_for(client)
+            data["currency"] = (data.get("currency") or client.default_currency).upper()
+            self.instance.terms = data["terms"]
+            self.instance.currency = data["currency"]
+            if not data.get("due_date") and data.get("issue_date"):
+                data["due_date"] = services.due_date_for(terms=data["terms"],
+                                                         issue_date=data["issue_date"])
+                self.instance.due_date = data["due_date"]
+        return data
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
+    form = InvoiceAdminForm
     list_display = ["number", "client", "issue_date", "due_date", "currency", "total",
                     "balance", "status", "days_overdue"]
     list_filter = ["status", "currency", "due_date", "terms", "client__owner"]
@@ -216,6 +252,9 @@ class PaymentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["client"]
     date_hierarchy = "received_on"
     inlines = [AllocationInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.inlines if obj is not None else []
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
                  **kwargs: Any) -> Any:

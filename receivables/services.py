@@ -66,6 +66,10 @@ def terms_for(client: Client) -> PaymentTerms:
     return client.default_terms or terms_default()
 
 
+def due_date_for(*, terms: PaymentTerms, issue_date: date) -> date:
+    return termsmath.due_date_for(terms.as_rule(), issue_date)
+
+
 # --- Invoices ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -139,7 +143,7 @@ def invoice_create(
         raise ValidationError({"number": "An invoice number is required."})
     terms = terms or terms_for(client)
     code = _resolve_currency(currency, client, terms)
-    due_date = due_date or termsmath.due_date_for(terms.as_rule(), issue_date)
+    due_date = due_date or due_date_for(terms=terms, issue_date=issue_date)
     if due_date < issue_date:
         raise ValidationError({"due_date": f"The due date {due_date} is before the issue date "
                                            f"{issue_date}."})
