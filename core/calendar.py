@@ -144,8 +144,9 @@ def last_pay_run_on_or_before(tokens: list[PayRunToken], day: date, country: str
     """The latest pay run not after ``day`` (looking back up to two months), or None."""
     if not tokens:
         return None
-    year, month = day.year, day.month
-    for _ in range(3):
+    # Start a month ahead: a pay run early next month may move back before ``day``.
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    for _ in range(4):
         candidates = [d for d in pay_run_dates(tokens, year, month, country) if d <= day]
         if candidates:
             return candidates[-1]

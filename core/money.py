@@ -94,14 +94,25 @@ def to_decimal(value: object, *, what: str = "Amount") -> Decimal:
     return result
 
 
+# No invoice needs more: 15 digits before the point, and the database column holds 19 in all.
+MAX_AMOUNT = Decimal("1e15")
+
+
 def quantize(amount: object, currency: str) -> Decimal:
-    """Round ``amount`` to the currency's minor unit with the one rounding rule."""
-    return to_decimal(amount).quantize(_exponent(currency), rounding=ROUNDING)
+    """Round ``amount`` to the currency's minor unit with the one rounding rule.
+
+    Zero comes out unsigned (-0.004 EUR is 0.00, never "-€0.00").
+    """
+    value = to_decimal(amount)
+    if abs(value) >= MAX_AMOUNT:
+        raise MoneyError(f"Amount {value} is too large (the limit is {MAX_AMOUNT:,.0f}).")
+    result = value.quantize(_exponent(currency), rounding=ROUNDING)
+    return abs(result) if result == 0 else result
 
 
 def is_quantized(amount: Decimal, currency: str) -> bool:
     """True when ``amount`` carries no digits below the currency's minor unit."""
-    return amount == amount.quantize(_exponent(currency), rounding=ROUNDING)
+    return amount == quantize(amount, currency)
 
 
 def parse_amount(value: object, currency: str, *, what: str = "Amount", allow_zero: bool = True,

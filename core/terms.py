@@ -53,16 +53,26 @@ class TermsRule:
     grace_days: int = 0
 
     def __post_init__(self) -> None:
+        # Accept ints and strings for the decimal fields, as typed; store Decimals.
+        for name in ("discount_percent", "late_fee_flat", "late_fee_percent",
+                     "interest_percent"):
+            label = name.replace("_", " ").capitalize()
+            object.__setattr__(self, name, to_decimal(getattr(self, name), what=label))
+        try:
+            object.__setattr__(self, "interest_period", InterestPeriod(self.interest_period))
+        except ValueError:
+            raise MoneyError(f"Interest period '{self.interest_period}' must be 'month' or "
+                             "'year'.") from None
         for name in ("net_days", "discount_days", "late_fee_after_days", "interest_after_days",
                      "grace_days"):
             if getattr(self, name) < 0:
                 raise MoneyError(f"{name.replace('_', ' ').capitalize()} cannot be negative.")
         for name in ("discount_percent", "late_fee_percent", "interest_percent"):
-            value = to_decimal(getattr(self, name), what=name.replace("_", " ").capitalize())
+            value = getattr(self, name)
             if not Decimal(0) <= value <= Decimal(100):
                 label = name.replace("_", " ").capitalize()
                 raise MoneyError(f"{label} must be between 0 and 100.")
-        if to_decimal(self.late_fee_flat, what="Late fee") < 0:
+        if self.late_fee_flat < 0:
             raise MoneyError("Late fee cannot be negative.")
         if self.discount_percent > 0 and self.discount_days == 0:
             raise MoneyError("An early-payment discount needs a window of at least one day.")
@@ -116,6 +126,11 @@ def late_fee_due(rule: TermsRule, *, principal: Decimal, currency: str, due_date
         principal, rule.late_fee_percent, currency)
 
 
+def late_fee_date(rule: TermsRule, due_date: date) -> date:
+    """The first day on which the late fee applies."""
+    return due_date + timedelta(days=max(rule.late_fee_after_days, rule.grace_days) + 1)
+
+
 def interest_start(rule: TermsRule, due_date: date) -> date:
     """Interest accrues for each day after this date (never inside the grace period)."""
     return due_date + timedelta(days=max(rule.interest_after_days, rule.grace_days))
@@ -166,11 +181,18 @@ def quote(rule: TermsRule, *, total: Decimal, currency: str, issue_date: date, d
           on: date, payments: Iterable[tuple[date, Decimal]] = ()) -> Quote:
     """The amount that settles an invoice of ``total`` on ``on`` under ``rule``."""
     payments = list(payments)
-    paid = sum((to_decimal(a) for d, a in payments if d <= on), Decimal(0))
-    principal = quantize(total - paid, currency)
+
+    def owed_on(day: date) -> Decimal:
+        return quantize(total - sum((to_decimal(a) for d, a in payments if d <= day),
+                                    Decimal(0)), currency)
+
+    principal = owed_on(on)
     discount = (discount_available(rule, total=total, currency=currency, issue_date=issue_date,
-                                   on=on) if paid == 0 else zero(currency))
-    fee = late_fee_due(rule, principal=principal, currency=currency, due_date=due_date, on=on)
+                                   on=on) if principal == quantize(total, currency)
+                else zero(currency))
+    # The fee is charged once, on the principal outstanding the day it became due.
+    fee = late_fee_due(rule, principal=owed_on(late_fee_date(rule, due_date)),
+                       currency=currency, due_date=due_date, on=on)
     interest = interest_accrued(rule, principal=total, currency=currency, due_date=due_date,
                                 on=on, payments=payments)
     return Quote(principal=principal, discount=discount, late_fee=fee, interest=interest)
