@@ -28,7 +28,7 @@ def redis_url(socket_enabled_session: None) -> Iterator[str]:
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
     workdir = tempfile.mkdtemp(prefix="settle-redis-")
     port = free_port()
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", workdir], stdout=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"

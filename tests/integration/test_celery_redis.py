@@ -16,7 +16,7 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
         capture_output=True, text=True, timeout=120).stdout
 
@@ -26,7 +26,7 @@ def test_worker_and_beat_tick_through_redis(redis_url):
     env = app_env(CELERY_BROKER_URL=redis_url, SETTLE_VAR_DIR=var, SETTLE_TICK_SECONDS="1",
                   DATABASE_URL=f"sqlite:///{var}/db.sqlite3")
     _manage(env, "migrate", "-v0")
-    worker = subprocess.Popen(  # noqa: S603
+    worker = subprocess.Popen(
         [str(VENV_BIN / "celery"), "-A", "config", "worker", "--beat", "--concurrency=1",
          "--loglevel=INFO", f"--schedule={var}/beat"], cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
