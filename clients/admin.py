@@ -83,7 +83,7 @@ class ClientTagAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """The timeline is append-only: entries are viewed here, never changed or deleted."""
+    """For records that are facts (the timeline, adjustments): viewed, never changed here."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

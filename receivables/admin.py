@@ -9,6 +9,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from clients.admin import ReadOnlyAdmin
 from clients.models import PaymentMethod
 from receivables import services
 from receivables.models import (
@@ -292,17 +293,10 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvoiceAdjustment)
-class InvoiceAdjustmentAdmin(admin.ModelAdmin):
+class InvoiceAdjustmentAdmin(ReadOnlyAdmin):
+    """Adjustments are written by services (paying, writing off, charging a fee)."""
+
     list_display = ["effective_on", "invoice", "kind", "amount", "memo", "created_by"]
     list_filter = ["kind", "effective_on"]
     search_fields = ["invoice__number", "memo"]
     list_select_related = ["invoice", "created_by"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
