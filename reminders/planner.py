@@ -1,0 +1,184 @@
+"""The reminder planner: a pure function from an invoice's state, its client's preferences, the
+cadence and "now" to the step that is due (if any), when it should go out, and when the invoice
+next needs looking at.
+
+No database, no Django, no providers (an import-linter contract keeps it so): the scheduler
+loads plain values in batches, calls ``plan`` for each open invoice, and writes the results.
+
+Rules, in the order they apply:
+
+1. **Stops.** Nothing is planned for an invoice that is paid, void, written off, disputed or in
+   collections, whose client has paused reminders or promised to pay by a date not yet passed,
+   or that has no usable channel. Pauses and promises still give a ``next_action_at`` (the day
+   after they end) so the invoice is looked at again exactly then.
+2. **Step dates.** A step's day is the due date plus its offset. A pre-due step moves earlier to
+   ``payrun_lead_business_days`` business days before the client's last pay run on or before the
+   due date (so the nudge lands before the run that will pay the invoice), never before the
+   issue date. Every day moves forward to the client's next business day (weekends and public
+   holidays of the client's country).
+3. **Send time.** The start of the client's business hours on that day, in the client's time
+   zone (DST-safe: local wall-clock times are converted with zoneinfo); a step whose day is
+   today goes out now if now is inside business hours, otherwise at the next business-day start.
+4. **Catch-up.** Of all steps whose day has come and that were never planned, only the latest
+   one is due; the earlier ones are reported as skipped, so an invoice imported 40 days overdue
+   gets the +30 letter, not five messages at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from core import calendar as cal
+
+ACTIVE_STATUSES = frozenset({"open", "partially_paid"})
+QUIET_START = time(21, 0)  # never send between 21:00 and 08:00 local time
+QUIET_END = time(8, 0)
+
+
+class Stop(StrEnum):
+    PAID = "paid"
+    VOID = "void"
+    WRITTEN_OFF = "written_off"
+    DISPUTED = "disputed"
+    IN_COLLECTIONS = "in_collections"
+    DRAFT = "draft"
+    PAUSED = "paused"
+    PROMISED = "promise_to_pay"
+    NO_CHANNEL = "no_usable_channel"
+    CADENCE_DONE = "cadence_complete"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    id: int
+    offset_days: int
+    channel: str = "preferred"  # or email | sms | letter | call
+    only_tags: frozenset[str] = frozenset()  # empty = every client
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    timezone: str
+    country: str
+    channels: tuple[str, ...]  # usable channels in preference order
+    pay_run_days: tuple[int | str, ...] = ()
+    paused_until: date | None = None
+    tags: frozenset[str] = frozenset()
+    business_start: time = time(9, 0)
+    business_end: time = time(17, 0)
+    payrun_lead_business_days: int = 2
+
+    def __post_init__(self) -> None:
+        if not QUIET_END <= self.business_start < self.business_end <= QUIET_START:
+            raise ValueError("Business hours must lie between 08:00 and 21:00 and start "
+                             "before they end.")
+
+
+@dataclass(frozen=True)
+class InvoiceSpec:
+    id: int
+    status: str
+    issue_date: date
+    due_date: date
+    balance: Decimal
+    promised_until: date | None = None
+    planned_step_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Plan:
+    due_step: StepSpec | None = None
+    send_at: datetime | None = None
+    channel: str | None = None
+    skipped_step_ids: tuple[int, ...] = ()
+    next_action_at: datetime | None = None
+    stop: Stop | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def _local_start(day: date, client: ClientSpec) -> datetime:
+    return datetime.combine(day, client.business_start, tzinfo=ZoneInfo(client.timezone))
+
+
+def step_day(step: StepSpec, invoice: InvoiceSpec, client: ClientSpec) -> date:
+    """The business day on which ``step`` is meant to go out."""
+    day = invoice.due_date + timedelta(days=step.offset_days)
+    if step.offset_days < 0 and client.pay_run_days:
+        run = cal.last_pay_run_on_or_before(list(client.pay_run_days), invoice.due_date,
+                                            client.country)
+        if run is not None:
+            nudge = cal.add_business_days(run, -client.payrun_lead_business_days,
+                                          client.country)
+            day = max(min(day, nudge), invoice.issue_date)
+    return cal.next_business_day(day, client.country)
+
+
+def send_time(day: date, now: datetime, client: ClientSpec) -> datetime:
+    """When a step meant for ``day`` goes out: that day's business-hours start, or now when
+    the day has come and we are inside business hours, else the next business-day start."""
+    zone = ZoneInfo(client.timezone)
+    local_now = now.astimezone(zone)
+    if day > local_now.date():
+        return _local_start(day, client)
+    if cal.is_business_day(local_now.date(), client.country):
+        if client.business_start <= local_now.time() < client.business_end:
+            return local_now
+        if local_now.time() < client.business_start:
+            return _local_start(local_now.date(), client)
+    following = cal.next_business_day(local_now.date() + timedelta(days=1), client.country)
+    return _local_start(following, client)
+
+
+def _stop(invoice: InvoiceSpec) -> Stop | None:
+    if invoice.status in ACTIVE_STATUSES and invoice.balance <= 0:
+        return Stop.PAID
+    if invoice.status not in ACTIVE_STATUSES:
+        return Stop(invoice.status) if invoice.status in Stop._value2member_map_ else Stop.VOID
+    return None
+
+
+def _resolve_channel(step: StepSpec, client: ClientSpec) -> str | None:
+    if step.channel == "call":
+        return "call"
+    if step.channel == "preferred":
+        return client.channels[0] if client.channels else None
+    return step.channel if step.channel in client.channels else (
+        client.channels[0] if client.channels else None)
+
+
+def plan(invoice: InvoiceSpec, client: ClientSpec, steps: tuple[StepSpec, ...],
+         now: datetime) -> Plan:
+    """What to do for ``invoice`` at ``now``. See the module docstring for the rules."""
+    stop = _stop(invoice)
+    if stop is not None:
+        return Plan(stop=stop)
+    today = now.astimezone(ZoneInfo(client.timezone)).date()
+    for until, reason in ((client.paused_until, Stop.PAUSED),
+                          (invoice.promised_until, Stop.PROMISED)):
+        if until is not None and today <= until:
+            resume = cal.next_business_day(until + timedelta(days=1), client.country)
+            return Plan(stop=reason, next_action_at=_local_start(resume, client))
+    applicable = sorted((s for s in steps if not s.only_tags or s.only_tags & client.tags),
+                        key=lambda s: (s.offset_days, s.id))
+    pending = [(step_day(s, invoice, client), s) for s in applicable
+               if s.id not in invoice.planned_step_ids]
+    # Never go back to an earlier step once a later one was planned.
+    last_done = max((s.offset_days for s in applicable if s.id in invoice.planned_step_ids),
+                    default=None)
+    if last_done is not None:
+        pending = [(d, s) for d, s in pending if s.offset_days > last_done]
+    arrived = [(d, s) for d, s in pending if d <= today]
+    upcoming = [(d, s) for d, s in pending if d > today]
+    next_at = _local_start(upcoming[0][0], client) if upcoming else None
+    if not arrived:
+        return Plan(next_action_at=next_at, stop=None if upcoming else Stop.CADENCE_DONE)
+    day, step = arrived[-1]
+    channel = _resolve_channel(step, client)
+    if channel is None:
+        return Plan(stop=Stop.NO_CHANNEL, next_action_at=next_at)
+    return Plan(due_step=step, send_at=send_time(day, now, client), channel=channel,
+                skipped_step_ids=tuple(s.id for _, s in arrived[:-1]), next_action_at=next_at)
