@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 
 from clients.models import Client, PaymentMethod, validate_currency_code
 from core import terms as termsmath
@@ -156,8 +157,11 @@ class Invoice(models.Model):
     charges_total = money_field("fees and interest", editable=False)
     reductions_total = money_field("discounts and write-offs", editable=False)
     amount_paid = money_field(editable=False)
+    # Rounded in the database: SQLite computes in binary floating point, and an unrounded
+    # 1e-13 left over from a sum would make a settled invoice look owed to `balance > 0`.
     balance = models.GeneratedField(
-        expression=F("total") + F("charges_total") - F("reductions_total") - F("amount_paid"),
+        expression=Round(F("total") + F("charges_total") - F("reductions_total")
+                         - F("amount_paid"), MONEY["decimal_places"]),
         output_field=models.DecimalField(**MONEY), db_persist=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -253,7 +257,8 @@ class Payment(models.Model):
     source = models.CharField(max_length=8, choices=PaymentSource.choices,
                               default=PaymentSource.MANUAL)
     amount_allocated = money_field(editable=False)
-    unapplied = models.GeneratedField(expression=F("amount") - F("amount_allocated"),
+    unapplied = models.GeneratedField(expression=Round(F("amount") - F("amount_allocated"),
+                                                       MONEY["decimal_places"]),
                                       output_field=models.DecimalField(**MONEY), db_persist=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+")

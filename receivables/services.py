@@ -207,7 +207,8 @@ def invoice_issue(*, invoice: Invoice, actor: AbstractBaseUser | None = None) ->
             summary=f"Invoice {invoice.number} issued: "
                     f"{format_money(invoice.total, invoice.currency)} due "
                     f"{invoice.due_date.isoformat()}",
-            metadata={"total": str(invoice.total), "currency": invoice.currency,
+            metadata={"total": str(q(invoice.total, invoice.currency)),
+                      "currency": invoice.currency,
                       "due_date": invoice.due_date.isoformat()},
             invoices=[invoice])
     return invoice

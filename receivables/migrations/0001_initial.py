@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import django.db.models.deletion
 import django.db.models.expressions
+import django.db.models.functions.math
 from django.conf import settings
 from django.db import migrations, models
 
@@ -36,7 +37,7 @@ class Migration(migrations.Migration):
                 ('charges_total', models.DecimalField(decimal_places=4, default=Decimal('0'), editable=False, max_digits=19, verbose_name='fees and interest')),
                 ('reductions_total', models.DecimalField(decimal_places=4, default=Decimal('0'), editable=False, max_digits=19, verbose_name='discounts and write-offs')),
                 ('amount_paid', models.DecimalField(decimal_places=4, default=Decimal('0'), editable=False, max_digits=19)),
-                ('balance', models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('total'), '+', models.F('charges_total')), '-', models.F('reductions_total')), '-', models.F('amount_paid')), output_field=models.DecimalField(decimal_places=4, max_digits=19))),
+                ('balance', models.GeneratedField(db_persist=True, expression=django.db.models.functions.math.Round(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('total'), '+', models.F('charges_total')), '-', models.F('reductions_total')), '-', models.F('amount_paid')), 4), output_field=models.DecimalField(decimal_places=4, max_digits=19))),
                 ('notes', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
@@ -57,7 +58,7 @@ class Migration(migrations.Migration):
                 ('reference', models.CharField(blank=True, help_text='Bank or provider reference; unique per client.', max_length=120)),
                 ('source', models.CharField(choices=[('manual', 'Recorded by a bookkeeper'), ('portal', 'Pay-now page'), ('import', 'Import'), ('api', 'API')], default='manual', max_length=8)),
                 ('amount_allocated', models.DecimalField(decimal_places=4, default=Decimal('0'), editable=False, max_digits=19)),
-                ('unapplied', models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(models.F('amount'), '-', models.F('amount_allocated')), output_field=models.DecimalField(decimal_places=4, max_digits=19))),
+                ('unapplied', models.GeneratedField(db_persist=True, expression=django.db.models.functions.math.Round(django.db.models.expressions.CombinedExpression(models.F('amount'), '-', models.F('amount_allocated')), 4), output_field=models.DecimalField(decimal_places=4, max_digits=19))),
                 ('notes', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='clients.client')),
