@@ -85,6 +85,7 @@ def client_pause_reminders(*, client: Client, until: date | None,
         client = Client.objects.select_for_update().get(pk=client.pk)
         client.reminders_paused_until = until
         client.save(update_fields=["reminders_paused_until", "updated_at"])
+        client.invoices.update(next_action_at=None)  # re-planned on the next tick
         summary = (f"Reminders paused until {until.isoformat()}" if until
                    else "Reminders resumed")
         interaction_record(client=client, kind=InteractionKind.STATUS_CHANGE,

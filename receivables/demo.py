@@ -817,6 +817,8 @@ class InvoiceRow(_Row):
     reductions_total: Decimal = ZERO
     amount_paid: Decimal = ZERO
     notes: str = ""
+    promised_until: date | None = None
+    next_action_at: datetime | None = None  # None: the reminder planner looks at it first
     id: int | None = None
 
 
@@ -1197,6 +1199,7 @@ def _follow_up(rnd: _Round, invoice: InvoiceRow, profile: _Profile) -> None:
                   channel=InteractionChannel.PHONE, invoices=[invoice],
                   metadata={"duration_seconds": rng.randint(60, 900)})
     promised_on = day + timedelta(days=rng.randint(3, 21))
+    invoice.promised_until = promised_on  # reminders wait for it; a passed one is "broken"
     amount = outstanding(invoice)
     ledger.record(client, InteractionKind.PROMISE_TO_PAY,
                   f"{name} promised to pay {money_text(amount, invoice.currency)} by "

@@ -131,6 +131,9 @@ class InvoiceStatus(models.TextChoices):
     IN_COLLECTIONS = "in_collections", "In collections"
 
 
+# Statuses in which the reminder cadence runs.
+ACTIVE_STATUSES = ("open", "partially_paid")
+
 # Statuses in which money is still expected: aging, reminders and payments work on these.
 RECEIVABLE_STATUSES = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.DISPUTED,
                        InvoiceStatus.IN_COLLECTIONS)
@@ -164,6 +167,12 @@ class Invoice(models.Model):
                          - F("amount_paid"), MONEY["decimal_places"]),
         output_field=models.DecimalField(**MONEY), db_persist=True)
     notes = models.TextField(blank=True)
+    promised_until = models.DateField(null=True, blank=True,
+                                      help_text="The client promised to pay by this day; "
+                                                "reminders wait until it has passed.")
+    next_action_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the reminder planner next needs to look at this invoice.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -174,6 +183,7 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["client", "status"]),
+            models.Index(fields=["next_action_at"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(due_date__gte=F("issue_date")),

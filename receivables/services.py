@@ -251,6 +251,7 @@ def invoice_transition(*, invoice: Invoice, to: InvoiceStatus | str, reason: str
             _add_adjustment(invoice, AdjustmentKind.WRITE_OFF, _outstanding(invoice),
                             on or timezone.localdate(), reason, actor)
         invoice.status = _payment_status(invoice) if to == InvoiceStatus.OPEN else to
+        invoice.next_action_at = None
         invoice.save()
         interaction_record(
             client=invoice.client, kind=InteractionKind.STATUS_CHANGE, actor=actor,
@@ -276,7 +277,9 @@ def _payment_status(invoice: Invoice) -> InvoiceStatus:
 
 def _refresh_payment_status(invoice: Invoice) -> None:
     """After money moved: settle the invoice when nothing is left, otherwise keep a manual
-    status (disputed, in collections) or follow the payments (open / partially paid)."""
+    status (disputed, in collections) or follow the payments (open / partially paid). The
+    reminder planner looks at the invoice again on its next tick."""
+    invoice.next_action_at = None
     if _outstanding(invoice) <= 0 or invoice.status in (
             InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID):
         invoice.status = _payment_status(invoice)

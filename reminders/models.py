@@ -1,7 +1,20 @@
-"""Reminder engine state. The cadences, templates and the outbox arrive with the engine; for
-now the scheduler records its heartbeat, so a stalled beat shows up instead of staying silent."""
+"""Reminder engine state: cadences and their steps, message templates, and the outbox.
 
+The outbox (``Reminder``) is the source of truth: a row per (invoice, cadence step), unique, so a
+second beat, a retried task or a crash can never plan the same reminder twice. Its life is a
+chain of conditional UPDATEs: scheduled → claimed → sending → sent | failed | cancelled, with
+``review`` for a row whose outcome is unknown after a crash (a person decides; nothing is ever
+re-sent on its own).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+
+from clients.models import Client, ClientTag
+from core.contact import LANGUAGES
 
 
 class SchedulerState(models.Model):
@@ -17,3 +30,178 @@ class SchedulerState(models.Model):
 
     def __str__(self) -> str:
         return f"last tick {self.last_tick_at or 'never'}"
+
+
+class Tone(models.TextChoices):
+    FRIENDLY = "friendly", "Friendly"
+    FIRM = "firm", "Firm"
+    FINAL = "final", "Final"
+
+
+class StepChannel(models.TextChoices):
+    PREFERRED = "preferred", "Client's preferred channel"
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    LETTER = "letter", "Letter"
+    CALL = "call", "Call task"
+
+
+class StepAction(models.TextChoices):
+    SEND_MESSAGE = "send_message", "Send the message"
+    CREATE_CALL_TASK = "create_call_task", "Create a call task"
+    APPLY_LATE_FEE = "apply_late_fee", "Apply the late fee"
+    START_INTEREST = "start_interest", "Start charging interest"
+    MARK_ESCALATED = "mark_escalated", "Mark escalated"
+    HAND_TO_COLLECTIONS = "hand_to_collections", "Hand to collections"
+
+
+class Cadence(models.Model):
+    """An escalation sequence. A client uses the cadence assigned to them, else the first (by
+    priority) whose tags they carry, else the default."""
+
+    name = models.CharField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    is_default = models.BooleanField(default=False)
+    priority = models.PositiveSmallIntegerField(default=100,
+                                                help_text="Lower wins when tags overlap.")
+    tags = models.ManyToManyField(ClientTag, blank=True, related_name="cadences",
+                                  help_text="Clients with any of these tags use this cadence.")
+    clients = models.ManyToManyField(Client, blank=True, related_name="cadences",
+                                     help_text="Clients assigned to this cadence explicitly.")
+
+    class Meta:
+        ordering = ["priority", "name"]
+        constraints = [models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
+                                               name="one_default_cadence")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CadenceStep(models.Model):
+    cadence = models.ForeignKey(Cadence, on_delete=models.CASCADE, related_name="steps")
+    name = models.CharField(max_length=80)
+    offset_days = models.SmallIntegerField(
+        help_text="Days relative to the due date: -3 is three days before, 7 a week after.")
+    channel = models.CharField(max_length=10, choices=StepChannel.choices,
+                               default=StepChannel.PREFERRED)
+    template_key = models.SlugField(max_length=60, blank=True,
+                                    help_text="Message template used by this step.")
+    tone = models.CharField(max_length=10, choices=Tone.choices, default=Tone.FRIENDLY)
+    actions = models.JSONField(default=list, blank=True,
+                               help_text="What the step does: " + ", ".join(StepAction.values))
+    only_tags = models.ManyToManyField(ClientTag, blank=True, related_name="+",
+                                       help_text="Only for clients with one of these tags.")
+
+    class Meta:
+        ordering = ["cadence", "offset_days", "id"]
+        constraints = [models.UniqueConstraint(fields=["cadence", "name"],
+                                               name="cadence_step_name_unique")]
+
+    def __str__(self) -> str:
+        sign = "+" if self.offset_days >= 0 else ""
+        return f"{self.cadence}: {self.name} ({sign}{self.offset_days} d)"
+
+
+class TemplateChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    LETTER = "letter", "Letter"
+    CALL = "call", "Call script"
+
+
+class MessageTemplate(models.Model):
+    """A message in one language for one channel; rendered over plain values only."""
+
+    key = models.SlugField(max_length=60)
+    channel = models.CharField(max_length=10, choices=TemplateChannel.choices)
+    language = models.CharField(max_length=5, choices=list(LANGUAGES.items()))
+    subject = models.CharField(max_length=300, blank=True,
+                               help_text="Email subject (or letter heading).")
+    text = models.TextField(help_text="Plain text (email text part, SMS, call script).")
+    html = models.TextField(blank=True, help_text="HTML (email HTML part, letter body).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key", "channel", "language"]
+        constraints = [models.UniqueConstraint(fields=["key", "channel", "language"],
+                                               name="template_key_channel_language")]
+
+    def __str__(self) -> str:
+        return f"{self.key} · {self.channel} · {self.language}"
+
+    def clean(self) -> None:
+        # Imported here: rendering builds a template engine, which models must not need.
+        from reminders.rendering import TemplateError, validate_template
+
+        if self.channel == TemplateChannel.EMAIL and not self.subject.strip():
+            raise ValidationError({"subject": "An email template needs a subject."})
+        try:
+            validate_template(subject=self.subject, text=self.text, html=self.html)
+        except TemplateError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class ReminderStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CLAIMED = "claimed", "Claimed"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    SKIPPED = "skipped", "Skipped (caught up)"
+    REVIEW = "review", "Needs review"
+
+
+class OutboundMessage(models.Model):
+    """One message as it went out (several reminders may share one: consolidation)."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="messages")
+    channel = models.CharField(max_length=10, choices=TemplateChannel.choices)
+    language = models.CharField(max_length=5)
+    to = models.CharField(max_length=320)
+    subject = models.CharField(max_length=300, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    provider = models.CharField(max_length=40, blank=True)
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.to}: {self.subject or self.text[:40]}"
+
+
+class Reminder(models.Model):
+    invoice = models.ForeignKey("receivables.Invoice", on_delete=models.PROTECT,
+                                related_name="reminders")
+    step = models.ForeignKey(CadenceStep, on_delete=models.PROTECT, related_name="reminders")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="reminders")
+    channel = models.CharField(max_length=10, choices=StepChannel.choices)
+    scheduled_for = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=10, choices=ReminderStatus.choices,
+                              default=ReminderStatus.SCHEDULED)
+    message = models.ForeignKey(OutboundMessage, on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="reminders")
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["scheduled_for", "id"]
+        indexes = [models.Index(fields=["status", "scheduled_for"])]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "step"], name="reminder_once_per_step"),
+            models.CheckConstraint(condition=Q(status__in=ReminderStatus.values),
+                                   name="reminder_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} for {self.invoice_id} ({self.status})"

@@ -1,8 +1,50 @@
+"""The scheduler tick: plan in batches, then dispatch due outbox rows exactly once.
+
+Planning reads only invoices whose ``next_action_at`` has come (or was cleared by a change),
+in batches with a fixed number of queries each, and inserts ``Reminder`` rows; the unique
+(invoice, step) constraint makes a second beat or a retried task harmless.
+
+Dispatch moves each outbox row along scheduled → claimed → sending → sent | failed | cancelled
+with conditional UPDATEs that name the state they expect, so two workers never both own a row.
+A row found in ``claimed`` after a crash goes back to ``scheduled`` (nothing left yet); one found
+in ``sending`` goes to ``review`` (the provider may have it; a person decides).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from reminders.models import SchedulerState
+from clients.models import Client, InteractionChannel, InteractionKind
+from clients.services import interaction_record
+from receivables.models import ACTIVE_STATUSES as _ACTIVE
+from receivables.models import Invoice, InvoiceStatus
+from receivables.services import invoice_transition
+from reminders import planner, selectors
+from reminders.channels import CHANNELS, PermanentError, TransientError
+from reminders.models import (
+    CadenceStep,
+    OutboundMessage,
+    Reminder,
+    ReminderStatus,
+    SchedulerState,
+    StepAction,
+)
+from reminders.rendering import TemplateError, render
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 1000
+STALE_CLAIM = timedelta(minutes=10)
+RECHECK_STOPPED = timedelta(days=1)  # a stopped invoice is looked at again daily
 
 
 def scheduler_heartbeat() -> SchedulerState:
@@ -13,3 +55,236 @@ def scheduler_heartbeat() -> SchedulerState:
                                                           ticks=F("ticks") + 1)
     state.refresh_from_db()
     return state
+
+
+@dataclass
+class TickReport:
+    planned: int = 0
+    skipped: int = 0
+    examined: int = 0
+    sent: int = 0
+    cancelled: int = 0
+    deferred: int = 0
+    failed: int = 0
+    recovered: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+# --- Planning -------------------------------------------------------------------------------
+
+def _due_invoice_ids(now: datetime, after_id: int, limit: int) -> list[int]:
+    return list(Invoice.objects.filter(status__in=_ACTIVE, balance__gt=0)
+                .filter(Q(next_action_at__isnull=True) | Q(next_action_at__lte=now))
+                .filter(pk__gt=after_id).order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
+                report: TickReport) -> None:
+    batch = selectors.load_planning_batch(ids)
+    new_rows: list[Reminder] = []
+    touched: list[Invoice] = []
+    for invoice in batch["invoices"]:
+        client = batch["clients"][invoice.client_id]
+        tags = frozenset(t.name for t in client.tags.all())
+        cadence = book.cadence_for(client.pk, tags)
+        steps = book.steps.get(cadence.pk, ()) if cadence else ()
+        result = planner.plan(selectors.invoice_spec(invoice, batch["planned"][invoice.pk]),
+                              selectors.client_spec(client, tags), steps, now)
+        report.examined += 1
+        if result.due_step is not None:
+            new_rows.append(Reminder(invoice_id=invoice.pk, client_id=client.pk,
+                                     step_id=result.due_step.id, channel=result.channel,
+                                     scheduled_for=result.send_at))
+        new_rows.extend(Reminder(invoice_id=invoice.pk, client_id=client.pk, step_id=step_id,
+                                 channel="", scheduled_for=now, status=ReminderStatus.SKIPPED)
+                        for step_id in result.skipped_step_ids)
+        report.skipped += len(result.skipped_step_ids)
+        invoice.next_action_at = result.next_action_at or (
+            now + RECHECK_STOPPED if result.stop in (planner.Stop.NO_CHANNEL, None) else None)
+        touched.append(invoice)
+    with transaction.atomic():
+        created = Reminder.objects.bulk_create(new_rows, ignore_conflicts=True)
+        Invoice.objects.bulk_update(touched, ["next_action_at"])
+    report.planned += sum(1 for r in created if r.status == ReminderStatus.SCHEDULED)
+
+
+def reminders_plan(*, now: datetime, batch_size: int = BATCH_SIZE,
+                   report: TickReport | None = None) -> TickReport:
+    """Plan every invoice whose time has come, ``batch_size`` at a time."""
+    report = report or TickReport()
+    book = selectors.CadenceBook()
+    last_id = 0
+    while ids := _due_invoice_ids(now, last_id, batch_size):
+        _plan_batch(ids, book, now, report)
+        last_id = ids[-1]
+    return report
+
+
+# --- Dispatch -------------------------------------------------------------------------------
+
+def _recover(now: datetime) -> int:
+    """Rows a crashed worker left behind: claimed → scheduled, sending → review."""
+    stale = now - STALE_CLAIM
+    back = Reminder.objects.filter(status=ReminderStatus.CLAIMED, claimed_at__lt=stale).update(
+        status=ReminderStatus.SCHEDULED, claimed_at=None)
+    review = Reminder.objects.filter(status=ReminderStatus.SENDING, claimed_at__lt=stale).update(
+        status=ReminderStatus.REVIEW,
+        last_error="Outcome unknown after a crash: check with the provider before resending.")
+    return back + review
+
+
+def _claim(ids: list[int], now: datetime) -> list[Reminder]:
+    """Take the rows still scheduled; rows another worker took are simply not ours."""
+    token = uuid.uuid4().hex
+    Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SCHEDULED).update(
+        status=ReminderStatus.CLAIMED, claimed_at=now, claim_token=token)
+    return list(Reminder.objects.filter(pk__in=ids, status=ReminderStatus.CLAIMED,
+                                        claim_token=token)
+                .select_related("invoice__terms", "client", "step"))
+
+
+def _stop_reason(reminder: Reminder, today_local: object) -> str | None:
+    invoice, client = reminder.invoice, reminder.client
+    if invoice.status not in _ACTIVE or invoice.balance <= 0:
+        return f"invoice is {invoice.get_status_display().lower()}"
+    if client.reminders_paused_on(today_local):
+        return "reminders are paused"
+    if invoice.promised_until and today_local <= invoice.promised_until:  # type: ignore[operator]
+        return "a promise to pay is pending"
+    return None
+
+
+def _sent_today(client: Client, now: datetime) -> bool:
+    zone = ZoneInfo(client.timezone)
+    start = datetime.combine(now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone)
+    return OutboundMessage.objects.filter(client=client, sent_at__gte=start).exists()
+
+
+def _set(rows: list[Reminder], expected: str, **changes: object) -> int:
+    return Reminder.objects.filter(pk__in=[r.pk for r in rows], status=expected).update(
+        **changes)
+
+
+def reminders_dispatch(*, now: datetime, limit: int = 500,
+                       report: TickReport | None = None) -> TickReport:
+    """Send what is due: one consolidated message per client and step, at most one a day."""
+    report = report or TickReport()
+    report.recovered += _recover(now)
+    due = list(Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=now)
+               .order_by("client_id", "scheduled_for", "pk").values_list("pk", "client_id",
+                                                                        "step_id")[:limit])
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for pk, client_id, step_id in due:
+        groups[(client_id, step_id)].append(pk)
+    done_clients: set[int] = set()
+    for (client_id, _), ids in groups.items():
+        if client_id in done_clients:
+            continue  # one message per client per tick; the rest waits for tomorrow's window
+        rows = _claim(ids, now)
+        if rows and _dispatch_group(rows, now, report):
+            done_clients.add(client_id)
+    return report
+
+
+def _dispatch_group(rows: list[Reminder], now: datetime, report: TickReport) -> bool:
+    client = rows[0].client
+    today = now.astimezone(ZoneInfo(client.timezone)).date()
+    live = []
+    for row in rows:
+        reason = _stop_reason(row, today)
+        if reason:
+            _set([row], ReminderStatus.CLAIMED, status=ReminderStatus.CANCELLED,
+                 last_error=f"Not sent: {reason}.")
+            report.cancelled += 1
+        else:
+            live.append(row)
+    if not live:
+        return False
+    step = live[0].step
+    if StepAction.SEND_MESSAGE in step.actions and _sent_today(client, now):
+        following = planner.send_time(today + timedelta(days=1), now,
+                                      selectors.client_spec(client, frozenset()))
+        report.deferred += _set(live, ReminderStatus.CLAIMED, status=ReminderStatus.SCHEDULED,
+                                scheduled_for=following, claimed_at=None)
+        return False
+    _run_actions(live, step, now)
+    if StepAction.SEND_MESSAGE not in step.actions:
+        _set(live, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
+        return False
+    return _send(live, step, now, report)
+
+
+def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None:
+    invoices = [r.invoice for r in rows]
+    client = rows[0].client
+    if StepAction.CREATE_CALL_TASK in step.actions:
+        interaction_record(client=client, kind=InteractionKind.CALL,
+                           channel=InteractionChannel.PHONE,
+                           summary=f"Call task: {step.name} "
+                                   f"({', '.join(i.number for i in invoices)})",
+                           metadata={"task": "call", "step": step.name}, invoices=invoices)
+    if StepAction.MARK_ESCALATED in step.actions:
+        interaction_record(client=client, kind=InteractionKind.ESCALATION,
+                           summary=f"Escalated: {step.name}", invoices=invoices)
+    if StepAction.HAND_TO_COLLECTIONS in step.actions:
+        for invoice in invoices:
+            invoice_transition(invoice=invoice, to=InvoiceStatus.IN_COLLECTIONS,
+                               reason=f"cadence step '{step.name}'")
+
+
+def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickReport) -> bool:
+    client = rows[0].client
+    channel_name = rows[0].channel if rows[0].channel in CHANNELS else "email"
+    template = selectors.template_for(step.template_key, channel_name, client.language)
+    invoices = [r.invoice for r in rows]
+    try:
+        if template is None:
+            raise TemplateError(f"No '{step.template_key}' {channel_name} template.")
+        context = selectors.message_context(
+            client=client, invoices=invoices, today=now.astimezone(
+                ZoneInfo(client.timezone)).date(), pay_url=f"{settings.SITE_URL}/pay/")
+        rendered = render(subject=template.subject, text=template.text, html=template.html,
+                          context=context)
+    except TemplateError as exc:
+        _set(rows, ReminderStatus.CLAIMED, status=ReminderStatus.FAILED, last_error=str(exc))
+        report.failed += len(rows)
+        report.errors.append(str(exc))
+        return False
+    message = OutboundMessage.objects.create(
+        client=client, channel=channel_name, language=template.language, to=client.email,
+        subject=rendered.subject, text=rendered.text, html=rendered.html)
+    Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(message=message)
+    _set(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENDING)
+    try:
+        provider_id = CHANNELS[channel_name].send(message, reply_to=getattr(
+            client.owner, "email", "") or "")
+    except TransientError as exc:
+        _set(rows, ReminderStatus.SENDING, status=ReminderStatus.SCHEDULED,
+             scheduled_for=now + timedelta(minutes=15), claimed_at=None, last_error=str(exc),
+             attempts=F("attempts") + 1)
+        report.errors.append(str(exc))
+        return False
+    except PermanentError as exc:
+        _set(rows, ReminderStatus.SENDING, status=ReminderStatus.FAILED, last_error=str(exc))
+        report.failed += len(rows)
+        return False
+    message.provider, message.provider_message_id, message.sent_at = (
+        settings.ESP or "local", provider_id, now)
+    message.save(update_fields=["provider", "provider_message_id", "sent_at"])
+    report.sent += _set(rows, ReminderStatus.SENDING, status=ReminderStatus.SENT, sent_at=now)
+    interaction_record(
+        client=client, kind=InteractionKind.EMAIL_REMINDER, channel=InteractionChannel.EMAIL,
+        summary=f"{step.name}: {rendered.subject}", occurred_at=now,
+        content={"to": message.to, "subject": rendered.subject, "text": rendered.text,
+                 "html": rendered.html},
+        metadata={"message_id": message.pk, "provider_message_id": provider_id,
+                  "step": step.name, "tone": step.tone}, invoices=invoices)
+    return True
+
+
+def reminders_tick(*, now: datetime | None = None) -> TickReport:
+    """One scheduler pass: heartbeat, plan, dispatch."""
+    now = now or timezone.now()
+    scheduler_heartbeat()
+    report = reminders_plan(now=now)
+    return reminders_dispatch(now=now, report=report)

@@ -1,8 +1,10 @@
+"""Celery tasks: thin, they only wake the services up; the database says what is due."""
+
 from celery import shared_task
 
-from reminders.services import scheduler_heartbeat
+from reminders.services import reminders_tick
 
 
 @shared_task(name="reminders.tasks.scheduler_tick", ignore_result=True)
 def scheduler_tick() -> None:
-    scheduler_heartbeat()
+    reminders_tick()

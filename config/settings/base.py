@@ -116,6 +116,14 @@ SETTLE_BUSINESS_NAME = env.str("SETTLE_BUSINESS_NAME", default="Settle Demo Ltd"
 SETTLE_DEFAULT_CURRENCY = env.str("SETTLE_DEFAULT_CURRENCY", default="EUR")
 SETTLE_DEFAULT_COUNTRY = env.str("SETTLE_DEFAULT_COUNTRY", default="DE")
 SETTLE_DEFAULT_TIMEZONE = env.str("SETTLE_DEFAULT_TIMEZONE", default="Europe/Berlin")
+# Printed in every reminder; {reference} becomes the invoice number(s) to quote.
+SETTLE_PAYMENT_INSTRUCTIONS = env.str(
+    "SETTLE_PAYMENT_INSTRUCTIONS",
+    default="Bank transfer to IBAN DE89 3704 0044 0532 0130 00 (BIC COBADEFFXXX), "
+            "reference {reference}.")
+# Reminders go out at most once a day per client, inside these local business hours.
+SETTLE_BUSINESS_HOURS = (env.str("SETTLE_BUSINESS_START", default="09:00"),
+                         env.str("SETTLE_BUSINESS_END", default="17:00"))
 
 # --- Celery: the broker only wakes workers up; the database holds every reminder -----------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

@@ -35,11 +35,12 @@ def test_phone_is_normalized_to_e164_using_the_country():
     ("pay_run_days", [15, 32], "not a day of the month"),
 ])
 def test_bad_client_input_rejected_and_nothing_written(field, value, message):
+    tags_before = ClientTag.objects.count()
     with pytest.raises(ValidationError) as excinfo:
-        client_create(**{**VALID, field: value})
+        client_create(**{**VALID, field: value}, tags=["new-tag"])
     assert message in " ".join(excinfo.value.message_dict[field])
     assert not Client.objects.exists()
-    assert not ClientTag.objects.exists()
+    assert ClientTag.objects.count() == tags_before
 
 
 def test_pay_run_is_stored_canonically_and_described():

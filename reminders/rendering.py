@@ -1,0 +1,96 @@
+"""Rendering message templates over a restricted context of plain values.
+
+Templates are admin-edited data, so they run in a sandboxed Django template engine: no loaders
+(no {% include %} or {% extends %} of files), no extra tag libraries, and a context of strings,
+numbers and lists of plain dicts — never model instances. An unknown variable or a syntax error
+is caught when the template is saved (``validate_template``), not at 3 a.m. when it is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
+
+_MISSING = "\x00MISSING:%s\x00"
+
+_engine = Engine(loaders=[], libraries={}, autoescape=True, string_if_invalid=_MISSING,
+                 app_dirs=False, debug=False)
+_text_engine = Engine(loaders=[], libraries={}, autoescape=False, string_if_invalid=_MISSING,
+                      app_dirs=False, debug=False)
+
+SAMPLE_INVOICE = {"number": "INV-1001", "reference": "Website relaunch",
+                  "amount_due": "€1,190.00", "due_date": "2 March 2026", "days_overdue": 14}
+
+# Every variable a template may use, with a sample value for validation and previews.
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "business_name": "Settle Demo Ltd",
+    "contact_name": "Erika Mustermann",
+    "client_name": "Müller Bau GmbH",
+    "invoice_numbers": "INV-1001",
+    "invoices": [SAMPLE_INVOICE],
+    "invoice_count": 1,
+    "reference": "Website relaunch",
+    "amount_due": "€1,190.00",
+    "total_outstanding": "€2,380.00",
+    "due_date": "2 March 2026",
+    "days_overdue": 14,
+    "discount_deadline": "",
+    "discount_amount": "",
+    "amount_with_discount": "",
+    "fees_accrued": "€0.00",
+    "interest_accrued": "€0.00",
+    "terms_summary": "Net 30",
+    "pay_url": "https://pay.example.com/p/abc123",
+    "payment_instructions": "Bank transfer to IBAN DE89 3704 0044 0532 0130 00, "
+                            "reference INV-1001",
+    "history_line": "Thank you for usually paying on time.",
+    "next_step": "hand the matter to our collections partner",
+    "deadline": "16 March 2026",
+    "tone": "friendly",
+}
+
+
+class TemplateError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def _render(source: str, context: dict[str, Any], *, html: bool) -> str:
+    if not source:
+        return ""
+    engine = _engine if html else _text_engine
+    try:
+        output = engine.from_string(source).render(Context(context, autoescape=html))
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"Template error: {exc}") from None
+    except TemplateDoesNotExist as exc:
+        raise TemplateError(f"Templates cannot include other templates ({exc}).") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise TemplateError(f"Template error: {exc}") from None
+    if "\x00MISSING:" in output:
+        names = sorted({part.split("\x00")[0] for part in output.split("\x00MISSING:")[1:]})
+        unknown = [n for n in names if n] or ["(a variable)"]
+        raise TemplateError(
+            f"Unknown variable: {', '.join(unknown)}. Available: "
+            f"{', '.join(sorted(SAMPLE_CONTEXT))}.")
+    return output
+
+
+def render(*, subject: str, text: str, html: str, context: dict[str, Any]) -> Rendered:
+    """Render the three parts; raises ``TemplateError`` naming what is wrong."""
+    return Rendered(subject=" ".join(_render(subject, context, html=False).split()),
+                    text=_render(text, context, html=False).strip() + "\n" if text else "",
+                    html=_render(html, context, html=True))
+
+
+def validate_template(*, subject: str, text: str, html: str) -> None:
+    """Render against the sample context: a syntax error or unknown variable raises here."""
+    render(subject=subject, text=text, html=html, context=SAMPLE_CONTEXT)
