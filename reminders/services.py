@@ -43,7 +43,6 @@ from reminders.rendering import TemplateError, render
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 1000
-STALE_CLAIM = timedelta(minutes=10)
 RECHECK_STOPPED = timedelta(days=1)  # a stopped invoice is looked at again daily
 
 
@@ -124,7 +123,7 @@ def reminders_plan(*, now: datetime, batch_size: int = BATCH_SIZE,
 
 def _recover(now: datetime) -> int:
     """Rows a crashed worker left behind: claimed → scheduled, sending → review."""
-    stale = now - STALE_CLAIM
+    stale = now - timedelta(seconds=settings.SETTLE_STALE_CLAIM_SECONDS)
     back = Reminder.objects.filter(status=ReminderStatus.CLAIMED, claimed_at__lt=stale).update(
         status=ReminderStatus.SCHEDULED, claimed_at=None)
     review = Reminder.objects.filter(status=ReminderStatus.SENDING, claimed_at__lt=stale).update(

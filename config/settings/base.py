@@ -148,6 +148,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SETTLE_TICK_SECONDS = env.int("SETTLE_TICK_SECONDS", default=300)
+# A reminder claimed longer ago than this belongs to a worker that died: claimed rows go back
+# to the queue, rows caught mid-send go to review.
+SETTLE_STALE_CLAIM_SECONDS = env.int("SETTLE_STALE_CLAIM_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "scheduler-tick": {
         "task": "reminders.tasks.scheduler_tick",
