@@ -44,7 +44,7 @@ class FakePostmark(BaseHTTPRequestHandler):
     lock = threading.Lock()
     delay = 0.01
 
-    def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         time.sleep(self.delay)  # a real ESP takes a moment: lets the kill land mid-batch
         key = body["Metadata"]["settle_message_id"]
@@ -103,7 +103,7 @@ def _worker_env(redis_url: str, esp: Any, var: str) -> dict[str, str]:
 
 
 def _start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([str(VENV_BIN / "celery"), "-A", "config", *args],  # noqa: S603
+    return subprocess.Popen([str(VENV_BIN / "celery"), "-A", "config", *args],
                             cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
                             start_new_session=True)
 
