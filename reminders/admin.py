@@ -47,7 +47,7 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
     """The local store: every message as it went out (or would have, without an ESP)."""
 
     list_display = ["created_at", "client", "channel", "to", "subject", "provider", "sent_at"]
-    list_filter = ["channel", "language", "provider"]
+    list_filter = ["channel", "language", "provider", "client__owner"]
     search_fields = ["to", "subject", "client__display_name", "provider_message_id"]
     list_select_related = ["client"]
     readonly_fields = ["client", "channel", "language", "to", "subject", "text", "html_preview",
