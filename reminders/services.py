@@ -26,9 +26,10 @@ from django.utils import timezone
 
 from clients.models import Client, InteractionChannel, InteractionKind
 from clients.services import interaction_record
+from core import terms as termsmath
 from receivables.models import ACTIVE_STATUSES as _ACTIVE
-from receivables.models import Invoice, InvoiceStatus
-from receivables.services import invoice_transition
+from receivables.models import AdjustmentKind, Invoice, InvoiceStatus
+from receivables.services import adjustment_add, invoice_transition
 from reminders import planner, selectors
 from reminders.channels import CHANNELS, PermanentError, TransientError
 from reminders.models import (
@@ -222,6 +223,13 @@ def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None
                            summary=f"Call task: {step.name} "
                                    f"({', '.join(i.number for i in invoices)})",
                            metadata={"task": "call", "step": step.name}, invoices=invoices)
+    if StepAction.APPLY_LATE_FEE in step.actions:
+        for invoice in invoices:
+            _apply_late_fee(invoice, now)
+    if StepAction.START_INTEREST in step.actions:
+        interaction_record(client=client, kind=InteractionKind.ESCALATION,
+                           summary="Interest accrues from now on, per the terms: "
+                                   + invoices[0].terms.summary(), invoices=invoices)
     if StepAction.MARK_ESCALATED in step.actions:
         interaction_record(client=client, kind=InteractionKind.ESCALATION,
                            summary=f"Escalated: {step.name}", invoices=invoices)
@@ -229,6 +237,19 @@ def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None
         for invoice in invoices:
             invoice_transition(invoice=invoice, to=InvoiceStatus.IN_COLLECTIONS,
                                reason=f"cadence step '{step.name}'")
+
+
+def _apply_late_fee(invoice: Invoice, now: datetime) -> None:
+    """Charge the terms' late fee once, if the terms have one and it applies by today."""
+    if invoice.adjustments.filter(kind=AdjustmentKind.LATE_FEE).exists():
+        return
+    today = now.astimezone(ZoneInfo(invoice.client.timezone)).date()
+    fee = termsmath.late_fee_due(invoice.terms.as_rule(), principal=invoice.balance,
+                                 currency=invoice.currency, due_date=invoice.due_date, on=today)
+    if fee > 0:
+        adjustment_add(invoice=invoice, kind=AdjustmentKind.LATE_FEE, amount=fee, on=today,
+                       memo=f"Late fee per terms ({invoice.terms.name})")
+        invoice.refresh_from_db()
 
 
 def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickReport) -> bool:
