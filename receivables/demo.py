@@ -58,6 +58,7 @@ from core import calendar as paycal
 from core import terms as termsmath
 from core.money import format_money, percent_of
 from core.money import quantize as q
+from receivables import ledger
 from receivables.models import (
     CHARGE_KINDS,
     MONEY,
@@ -1006,31 +1007,10 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def outstanding(invoice: InvoiceRow) -> Decimal:
-    """services._outstanding: the balance from the in-memory amounts."""
-    return q(invoice.total + invoice.charges_total - invoice.reductions_total
-             - invoice.amount_paid, invoice.currency)
-
-
-def _payment_status(invoice: InvoiceRow) -> InvoiceStatus:
-    if outstanding(invoice) <= 0:
-        return InvoiceStatus.PAID
-    return InvoiceStatus.PARTIALLY_PAID if invoice.amount_paid > 0 else InvoiceStatus.OPEN
-
-
-def _refresh_payment_status(invoice: InvoiceRow) -> None:
-    if outstanding(invoice) <= 0 or invoice.status in (
-            InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID):
-        invoice.status = _payment_status(invoice).value
-
-
-def _early_discount(rule: termsmath.TermsRule, invoice: InvoiceRow, available: Decimal,
-                    received_on: date) -> Decimal:
-    if invoice.amount_paid > 0 or invoice.reductions_total > 0:
-        return ZERO
-    discount = termsmath.discount_available(rule, total=invoice.total, currency=invoice.currency,
-                                            issue_date=invoice.issue_date, on=received_on)
-    return discount if available >= outstanding(invoice) - discount else ZERO
+outstanding = ledger.outstanding
+_payment_status = ledger.payment_status
+_refresh_payment_status = ledger.refresh_payment_status
+_early_discount = ledger.early_discount
 
 
 # --- Building one round ----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from core.money import (
     to_decimal,
 )
 from core.money import quantize as q
+from receivables import ledger
 from receivables.models import (
     CHARGE_KINDS,
     RECEIVABLE_STATUSES,
@@ -263,26 +264,15 @@ def invoice_transition(*, invoice: Invoice, to: InvoiceStatus | str, reason: str
     return invoice
 
 
-def _outstanding(invoice: Invoice) -> Decimal:
-    """The balance as the in-memory amounts say (the stored column follows on save)."""
-    return q(invoice.total + invoice.charges_total - invoice.reductions_total
-             - invoice.amount_paid, invoice.currency)
-
-
-def _payment_status(invoice: Invoice) -> InvoiceStatus:
-    if _outstanding(invoice) <= 0:
-        return InvoiceStatus.PAID
-    return InvoiceStatus.PARTIALLY_PAID if invoice.amount_paid > 0 else InvoiceStatus.OPEN
+_outstanding = ledger.outstanding
+_payment_status = ledger.payment_status
 
 
 def _refresh_payment_status(invoice: Invoice) -> None:
-    """After money moved: settle the invoice when nothing is left, otherwise keep a manual
-    status (disputed, in collections) or follow the payments (open / partially paid). The
-    reminder planner looks at the invoice again on its next tick."""
+    """Follow the money (see ledger.refresh_payment_status); the reminder planner looks at the
+    invoice again on its next tick."""
     invoice.next_action_at = None
-    if _outstanding(invoice) <= 0 or invoice.status in (
-            InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID):
-        invoice.status = _payment_status(invoice)
+    ledger.refresh_payment_status(invoice)
 
 
 # --- Adjustments ------------------------------------------------------------------------------
@@ -354,13 +344,7 @@ def _target_invoices(client: Client, currency: str, invoices: Sequence[Invoice] 
 
 
 def _early_discount(invoice: Invoice, available: Decimal, received_on: date) -> Decimal:
-    """Discount earned when ``available`` settles the untouched invoice inside the window."""
-    if invoice.amount_paid > 0 or invoice.reductions_total > 0:
-        return Decimal(0)
-    discount = termsmath.discount_available(
-        invoice.terms.as_rule(), total=invoice.total, currency=invoice.currency,
-        issue_date=invoice.issue_date, on=received_on)
-    return discount if available >= _outstanding(invoice) - discount else Decimal(0)
+    return ledger.early_discount(invoice.terms.as_rule(), invoice, available, received_on)
 
 
 def _allocate(payment: Payment, invoices: Iterable[Invoice], actor: AbstractBaseUser | None
