@@ -145,8 +145,9 @@ TEMPLATES: dict[str, dict[str, dict[str, tuple[str, str, str]]]] = {
                 "Hello {{ contact_name }},\n\n{{ amount_due }} is now {{ days_overdue }} days "
                 "overdue. {{ history_line }} Please pay it, or if paying at once is difficult, "
                 "propose a payment plan on the page below and we will find a way together.\n\n"
-                + _EN_LIST + "{% if fees_accrued != '' %}\nFees so far: {{ fees_accrued }}; "
-                "interest: {{ interest_accrued }} ({{ terms_summary }}).\n{% endif %}\n"
+                + _EN_LIST + "{% if fees_accrued or interest_accrued %}\nFees so far: "
+                "{{ fees_accrued|default:'none' }}; interest: "
+                "{{ interest_accrued|default:'none' }} ({{ terms_summary }}).\n{% endif %}\n"
                 "{{ pay_url }}\n{{ payment_instructions }}" + _EN_SIGN,
                 _html(["Hello {{ contact_name }},",
                        "<strong>{{ amount_due }}</strong> is now {{ days_overdue }} days overdue."

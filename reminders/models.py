@@ -118,7 +118,8 @@ class MessageTemplate(models.Model):
     language = models.CharField(max_length=5, choices=list(LANGUAGES.items()))
     subject = models.CharField(max_length=300, blank=True,
                                help_text="Email subject (or letter heading).")
-    text = models.TextField(help_text="Plain text (email text part, SMS, call script).")
+    text = models.TextField(blank=True,
+                            help_text="Plain text (email text part, SMS, call script).")
     html = models.TextField(blank=True, help_text="HTML (email HTML part, letter body).")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -136,6 +137,10 @@ class MessageTemplate(models.Model):
 
         if self.channel == TemplateChannel.EMAIL and not self.subject.strip():
             raise ValidationError({"subject": "An email template needs a subject."})
+        if self.channel == TemplateChannel.LETTER and not self.html.strip():
+            raise ValidationError({"html": "A letter template needs its HTML body."})
+        if self.channel != TemplateChannel.LETTER and not self.text.strip():
+            raise ValidationError({"text": "This channel sends the plain text: it is required."})
         try:
             validate_template(subject=self.subject, text=self.text, html=self.html)
         except TemplateError as exc:

@@ -12,13 +12,13 @@ from typing import Any
 
 from babel.dates import format_date
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 
 from clients.models import Client, InteractionKind
 from core import terms as termsmath
 from core.contact import babel_locale
 from core.money import format_money
-from receivables.models import Invoice, InvoiceStatus
+from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import invoice_quote
 from reminders import planner
 from reminders.models import Cadence, CadenceStep, MessageTemplate, Reminder, SchedulerState
@@ -101,13 +101,30 @@ def template_for(key: str, channel: str, language: str) -> MessageTemplate | Non
     return found.get(language) or found.get("en")
 
 
-def _history_line(client: Client, language: str, today: date) -> str:
-    broken = client.interactions.filter(kind=InteractionKind.PROMISE_TO_PAY).first()
-    if broken and broken.metadata.get("promised_on", "9999") < today.isoformat():
-        return _HISTORY[language]["broken"].format(day=broken.metadata["promised_on"])
+def _broken_promise(client: Client, today: date) -> date | None:
+    """The date of the latest promise that passed with its invoices still unpaid."""
+    promise = client.interactions.filter(kind=InteractionKind.PROMISE_TO_PAY).first()
+    if promise is None or not promise.metadata.get("promised_on"):
+        return None
+    promised_on = date.fromisoformat(promise.metadata["promised_on"])
+    # A promise names its invoices; one that names none was about everything owed when it
+    # was made.
+    promised = (promise.invoices.all() if promise.invoices.exists() else
+                client.invoices.filter(issue_date__lte=promise.occurred_at.date()))
+    still_owed = promised.filter(status__in=ACTIVE_STATUSES, balance__gt=0).exists()
+    return promised_on if promised_on < today and still_owed else None
+
+
+def _history_line(client: Client, language: str, locale: str, today: date) -> str:
+    broken = _broken_promise(client, today)
+    if broken is not None:
+        return _HISTORY[language]["broken"].format(
+            day=format_date(broken, format="long", locale=locale))
+    # On time = the money arrived (the payment's date, not when it was entered) by the due date.
     paid = list(Invoice.objects.filter(client=client, status=InvoiceStatus.PAID)
-                .values_list("due_date", "updated_at")[:20])
-    on_time = sum(1 for due, settled in paid if settled.date() <= due)
+                .annotate(settled=Max("allocations__payment__received_on"))
+                .order_by("-due_date").values_list("due_date", "settled")[:20])
+    on_time = sum(1 for due, settled in paid if settled is not None and settled <= due)
     if len(paid) >= 3 and on_time / len(paid) >= 0.8:
         return _HISTORY[language]["on_time"]
     return ""
@@ -132,10 +149,13 @@ _NEXT_STEP = {"en": "hand the matter to our collections partner",
               "es": "trasladar el asunto a nuestra agencia de cobros"}
 
 
-def message_context(*, client: Client, invoices: list[Invoice], today: date,
-                    pay_url: str) -> dict[str, Any]:
-    """The plain values a template may use, formatted for the client's locale."""
-    locale = babel_locale(client.language, client.country)
+def message_context(*, client: Client, invoices: list[Invoice], today: date, pay_url: str,
+                    tone: str = "friendly", language: str | None = None) -> dict[str, Any]:
+    """The plain values a template may use, formatted for the client's country and the
+    template's language (an English fallback template gets English dates, not French)."""
+    language = language or client.language
+    language = language if language in _HISTORY else "en"
+    locale = babel_locale(language, client.country)
     currency = invoices[0].currency
     money = lambda amount: format_money(amount, currency, locale)  # noqa: E731
     day = lambda d: format_date(d, format="long", locale=locale)  # noqa: E731
@@ -144,6 +164,9 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date,
         client=client, currency=currency)), Decimal(0))
     first = invoices[0]
     discount = sum((q.discount for q in quotes), Decimal(0))
+    fees = sum((q.late_fee for q in quotes), Decimal(0)) + sum(
+        (i.charges_total for i in invoices), Decimal(0))
+    interest = sum((q.interest for q in quotes), Decimal(0))
     discount_until = termsmath.discount_deadline(first.terms.as_rule(), first.issue_date)
     return {
         "business_name": settings.SETTLE_BUSINESS_NAME,
@@ -163,14 +186,15 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date,
         "discount_amount": money(discount) if discount else "",
         "amount_with_discount": money(sum((q.total for q in quotes), Decimal(0)))
         if discount else "",
-        "fees_accrued": money(sum((q.late_fee for q in quotes), Decimal(0))),
-        "interest_accrued": money(sum((q.interest for q in quotes), Decimal(0))),
+        # Empty when nothing is charged, so "{% if fees_accrued %}" hides the line.
+        "fees_accrued": money(fees) if fees else "",
+        "interest_accrued": money(interest) if interest else "",
         "terms_summary": first.terms.summary(locale),
         "pay_url": pay_url,
         "payment_instructions": settings.SETTLE_PAYMENT_INSTRUCTIONS.format(
             reference=", ".join(i.number for i in invoices)),
-        "history_line": _history_line(client, client.language if client.language in _HISTORY
-                                      else "en", today),
-        "next_step": _NEXT_STEP.get(client.language, _NEXT_STEP["en"]),
+        "history_line": _history_line(client, language, locale, today),
+        "next_step": _NEXT_STEP[language],
+        "tone": tone,
         "deadline": day(today + timedelta(days=14)),
     }

@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from clients.models import Client, InteractionChannel, InteractionKind
 from clients.services import interaction_record
+from core import calendar as cal
 from core import terms as termsmath
 from receivables.models import ACTIVE_STATUSES as _ACTIVE
 from receivables.models import AdjustmentKind, Invoice, InvoiceStatus
@@ -143,15 +144,19 @@ def _claim(ids: list[int], now: datetime) -> list[Reminder]:
                 .select_related("invoice__terms", "client", "step"))
 
 
-def _stop_reason(reminder: Reminder, today_local: object) -> str | None:
-    invoice, client = reminder.invoice, reminder.client
+def _stop_reason(reminder: Reminder) -> str | None:
+    """Why this reminder must not go out at all any more (paid, disputed, void, ...)."""
+    invoice = reminder.invoice
     if invoice.status not in _ACTIVE or invoice.balance <= 0:
         return f"invoice is {invoice.get_status_display().lower()}"
-    if client.reminders_paused_on(today_local):
-        return "reminders are paused"
-    if invoice.promised_until and today_local <= invoice.promised_until:  # type: ignore[operator]
-        return "a promise to pay is pending"
     return None
+
+
+def _wait_until(reminder: Reminder, today: date) -> date | None:
+    """The last day of a pause or pending promise: the reminder waits, it is not dropped."""
+    ends = [d for d in (reminder.client.reminders_paused_until, reminder.invoice.promised_until)
+            if d is not None and today <= d]
+    return max(ends) if ends else None
 
 
 def _sent_today(client: Client, now: datetime) -> bool:
@@ -171,13 +176,14 @@ def reminders_dispatch(*, now: datetime, limit: int = 500,
     report = report or TickReport()
     report.recovered += _recover(now)
     due = list(Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=now)
-               .order_by("client_id", "scheduled_for", "pk").values_list("pk", "client_id",
-                                                                        "step_id")[:limit])
-    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for pk, client_id, step_id in due:
-        groups[(client_id, step_id)].append(pk)
+               .order_by("client_id", "scheduled_for", "pk")
+               .values_list("pk", "client_id", "step_id", "invoice__currency")[:limit])
+    # One message per client, step and currency: amounts in different currencies never add up.
+    groups: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+    for pk, client_id, step_id, currency in due:
+        groups[(client_id, step_id, currency)].append(pk)
     done_clients: set[int] = set()
-    for (client_id, _), ids in groups.items():
+    for (client_id, _, _), ids in groups.items():
         if client_id in done_clients:
             continue  # one message per client per tick; the rest waits for tomorrow's window
         rows = _claim(ids, now)
@@ -186,32 +192,58 @@ def reminders_dispatch(*, now: datetime, limit: int = 500,
     return report
 
 
-def _dispatch_group(rows: list[Reminder], now: datetime, report: TickReport) -> bool:
+def _defer(rows: list[Reminder], until: datetime) -> int:
+    return _set(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SCHEDULED,
+                scheduled_for=until, claimed_at=None)
+
+
+def _live_rows(rows: list[Reminder], now: datetime, report: TickReport) -> list[Reminder]:
+    """Cancel what must never go out; push back what waits for a pause or a promise."""
     client = rows[0].client
+    spec = selectors.client_spec(client, frozenset())
     today = now.astimezone(ZoneInfo(client.timezone)).date()
     live = []
     for row in rows:
-        reason = _stop_reason(row, today)
+        reason = _stop_reason(row)
+        wait = _wait_until(row, today)
         if reason:
             _set([row], ReminderStatus.CLAIMED, status=ReminderStatus.CANCELLED,
                  last_error=f"Not sent: {reason}.")
             report.cancelled += 1
+        elif wait is not None:
+            resume = cal.next_business_day(wait + timedelta(days=1), client.country)
+            report.deferred += _defer([row], planner.send_time(resume, now, spec))
         else:
             live.append(row)
+    return live
+
+
+def _dispatch_group(rows: list[Reminder], now: datetime, report: TickReport) -> bool:
+    live = _live_rows(rows, now, report)
     if not live:
         return False
-    step = live[0].step
-    if StepAction.SEND_MESSAGE in step.actions and _sent_today(client, now):
-        following = planner.send_time(today + timedelta(days=1), now,
-                                      selectors.client_spec(client, frozenset()))
-        report.deferred += _set(live, ReminderStatus.CLAIMED, status=ReminderStatus.SCHEDULED,
-                                scheduled_for=following, claimed_at=None)
+    client, step = live[0].client, live[0].step
+    spec = selectors.client_spec(client, frozenset())
+    today = now.astimezone(ZoneInfo(client.timezone)).date()
+    window = planner.send_time(today, now, spec)  # never outside local business hours
+    if window > now:
+        report.deferred += _defer(live, window)
         return False
-    _run_actions(live, step, now)
+    if StepAction.SEND_MESSAGE in step.actions and _sent_today(client, now):
+        following = cal.next_business_day(today + timedelta(days=1), client.country)
+        report.deferred += _defer(live, planner.send_time(following, now, spec))
+        return False
     if StepAction.SEND_MESSAGE not in step.actions:
+        _run_actions(live, step, now)
         _set(live, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
         return False
-    return _send(live, step, now, report)
+    if StepAction.APPLY_LATE_FEE in step.actions:  # before rendering: the message shows it
+        for invoice in {r.invoice_id: r.invoice for r in live}.values():
+            _apply_late_fee(invoice, now)
+    sent = _send(live, step, now, report)
+    if sent:  # after the message is out, once: a retried send does not repeat them
+        _run_actions(live, step, now)
+    return sent
 
 
 def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None:
@@ -225,7 +257,7 @@ def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None
                            metadata={"task": "call", "step": step.name}, invoices=invoices)
     if StepAction.APPLY_LATE_FEE in step.actions:
         for invoice in invoices:
-            _apply_late_fee(invoice, now)
+            _apply_late_fee(invoice, now)  # charged once: it checks for an earlier fee
     if StepAction.START_INTEREST in step.actions:
         interaction_record(client=client, kind=InteractionKind.ESCALATION,
                            summary="Interest accrues from now on, per the terms: "
@@ -262,7 +294,8 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
             raise TemplateError(f"No '{step.template_key}' {channel_name} template.")
         context = selectors.message_context(
             client=client, invoices=invoices, today=now.astimezone(
-                ZoneInfo(client.timezone)).date(), pay_url=f"{settings.SITE_URL}/pay/")
+                ZoneInfo(client.timezone)).date(), pay_url=f"{settings.SITE_URL}/pay/",
+            tone=step.tone, language=template.language)
         rendered = render(subject=template.subject, text=template.text, html=template.html,
                           context=context)
     except TemplateError as exc:
@@ -279,6 +312,9 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
         provider_id = CHANNELS[channel_name].send(message, reply_to=getattr(
             client.owner, "email", "") or "")
     except TransientError as exc:
+        # Nothing went out: the message is not kept, the retry renders it afresh.
+        Reminder.objects.filter(message=message).update(message=None)
+        message.delete()
         _set(rows, ReminderStatus.SENDING, status=ReminderStatus.SCHEDULED,
              scheduled_for=now + timedelta(minutes=15), claimed_at=None, last_error=str(exc),
              attempts=F("attempts") + 1)
