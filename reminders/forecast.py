@@ -1,4 +1,9 @@
-"""What the reminder engine would send over the next days — read-only, nothing is written."""
+"""What the reminder engine would send over the next days — read-only, nothing is written.
+
+It replays the planner day by day from the current state, adds what already waits in the
+outbox, and applies the dispatcher's rules (one consolidated message per client, step and day;
+at most one message per client per local day), so the forecast is what the ticks will do.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +11,43 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core import calendar as cal
 from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import planner, selectors
+from reminders.models import Reminder, ReminderStatus, StepAction
+
+Entries = dict[tuple[int, int, str], dict[str, Any]]
 
 
 def forecast(*, now: datetime, days: int, batch_size: int = 1000) -> list[dict[str, Any]]:
-    """Simulate the cadence day by day for ``days`` days, consolidating per client and step
-    as the dispatcher does. Returns one entry per message or task, in send order."""
+    """One entry per message or task, in send order."""
     book = selectors.CadenceBook()
+    end = now + timedelta(days=days)
+    entries: Entries = {}
+    _waiting(entries, now, end)
     ids = list(Invoice.objects.filter(status__in=ACTIVE_STATUSES, balance__gt=0)
                .order_by("pk").values_list("pk", flat=True))
-    entries: dict[tuple[int, int, str], dict[str, Any]] = {}
     for start in range(0, len(ids), batch_size):
         batch = selectors.load_planning_batch(ids[start:start + batch_size])
         for invoice in batch["invoices"]:
-            _simulate(invoice, batch, book, now, days, entries)
-    return sorted(entries.values(), key=lambda e: (e["send_at"], e["client"]))
+            _simulate(invoice, batch, book, now, end, entries)
+    result = _one_message_a_day(list(entries.values()), book)
+    for entry in result:
+        entry.pop("_client"), entry.pop("_sends")
+    return result
+
+
+def _waiting(entries: Entries, now: datetime, end: datetime) -> None:
+    """Reminders already planned and waiting in the outbox."""
+    rows = (Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=end)
+            .select_related("client", "invoice", "step"))
+    for row in rows:
+        _add(entries, row.client, row.invoice, row.step, row.channel,
+             max(row.scheduled_for, now))
 
 
 def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBook,
-              now: datetime, days: int, entries: dict[tuple[int, int, str], dict[str, Any]]
-              ) -> None:
+              now: datetime, end: datetime, entries: Entries) -> None:
     client = batch["clients"][invoice.client_id]
     tags = frozenset(t.name for t in client.tags.all())
     cadence = book.cadence_for(client.pk, tags)
@@ -35,11 +56,12 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
     steps = book.steps.get(cadence.pk, ())
     spec = selectors.client_spec(client, tags)
     planned = set(batch["planned"][invoice.pk])
-    cursor, end = now, now + timedelta(days=days)
+    cursor = now
     while cursor <= end:
         result = planner.plan(selectors.invoice_spec(invoice, planned), spec, steps, cursor)
         if result.due_step is not None and result.send_at <= end:
-            _add(entries, client, invoice, book.step_rows[result.due_step.id], result)
+            _add(entries, client, invoice, book.step_rows[result.due_step.id], result.channel,
+                 result.send_at)
             planned.add(result.due_step.id)
             planned.update(result.skipped_step_ids)
             continue
@@ -48,12 +70,36 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
         cursor = max(result.next_action_at, cursor + timedelta(minutes=1))
 
 
-def _add(entries: dict[tuple[int, int, str], dict[str, Any]], client: Any, invoice: Invoice,
-         step: Any, result: planner.Plan) -> None:
-    send_at = result.send_at.astimezone(ZoneInfo(client.timezone))
-    key = (client.pk, step.pk, send_at.date().isoformat())
-    entry = entries.setdefault(key, {
+def _add(entries: Entries, client: Any, invoice: Invoice, step: Any, channel: str | None,
+         when: datetime) -> None:
+    send_at = when.astimezone(ZoneInfo(client.timezone))
+    key = (client.pk, step.pk, send_at.date().isoformat(), invoice.currency)
+    entry = entries.setdefault(key, {  # type: ignore[index]
         "client": client.display_name, "client_reference": client.reference, "invoices": [],
-        "step": step.name, "channel": result.channel, "send_at": send_at.isoformat(),
-        "language": client.language, "tone": step.tone})
-    entry["invoices"].append(invoice.number)
+        "step": step.name, "channel": channel, "send_at": send_at, "language": client.language,
+        "tone": step.tone, "_client": client,
+        "_sends": StepAction.SEND_MESSAGE in step.actions})
+    if invoice.number not in entry["invoices"]:
+        entry["invoices"].append(invoice.number)
+    entry["send_at"] = min(entry["send_at"], send_at)
+
+
+def _one_message_a_day(entries: list[dict[str, Any]], book: selectors.CadenceBook
+                       ) -> list[dict[str, Any]]:
+    """Move a client's second message of a local day to the next business day's start."""
+    entries.sort(key=lambda e: (e["send_at"], e["client"]))
+    used: set[tuple[int, str]] = set()
+    for entry in entries:
+        if not entry["_sends"]:
+            continue
+        client = entry["_client"]
+        spec = selectors.client_spec(client, frozenset())
+        while (client.pk, entry["send_at"].date().isoformat()) in used:
+            following = cal.next_business_day(entry["send_at"].date() + timedelta(days=1),
+                                              client.country)
+            entry["send_at"] = planner.send_time(following, entry["send_at"], spec)
+        used.add((client.pk, entry["send_at"].date().isoformat()))
+    entries.sort(key=lambda e: (e["send_at"], e["client"]))
+    for entry in entries:
+        entry["send_at"] = entry["send_at"].isoformat()
+    return entries

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
+from django.template.base import FilterExpression, Variable, VariableDoesNotExist, VariableNode
+from django.template.defaulttags import ForNode, IfNode, TemplateLiteral
 
 _MISSING = "\x00MISSING:%s\x00"
 
@@ -73,7 +75,7 @@ def _render(source: str, context: dict[str, Any], *, html: bool) -> str:
         raise TemplateError(f"Template error: {exc}") from None
     except TemplateDoesNotExist as exc:
         raise TemplateError(f"Templates cannot include other templates ({exc}).") from None
-    except (TypeError, ValueError, AttributeError) as exc:
+    except (TypeError, ValueError, AttributeError, VariableDoesNotExist) as exc:
         raise TemplateError(f"Template error: {exc}") from None
     if "\x00MISSING:" in output:
         names = sorted({part.split("\x00")[0] for part in output.split("\x00MISSING:")[1:]})
@@ -91,6 +93,61 @@ def render(*, subject: str, text: str, html: str, context: dict[str, Any]) -> Re
                     html=_render(html, context, html=True))
 
 
+def _names_used(node: Any, bound: frozenset[str]) -> set[str]:
+    """Root names of every variable a template reads, in {{ }}, {% if %} and {% for %}, minus
+    the loop variables in scope. Rendering alone would only catch the printed ones."""
+    found: set[str] = set()
+    if isinstance(node, FilterExpression):
+        var = node.var
+        if isinstance(var, Variable) and var.lookups:
+            found.add(var.lookups[0])
+        for _, args in node.filters:
+            for _, arg in args:
+                if isinstance(arg, Variable) and arg.lookups:
+                    found.add(arg.lookups[0])
+        return found - bound
+    if isinstance(node, ForNode):
+        found |= _names_used(node.sequence, bound)
+        inner = bound | set(node.loopvars) | {"forloop"}
+        for child in [*node.nodelist_loop, *node.nodelist_empty]:
+            found |= _names_used(child, frozenset(inner))
+        return found
+    if isinstance(node, IfNode):
+        for condition, nodelist in node.conditions_nodelists:
+            found |= _condition_names(condition, bound)
+            for child in nodelist:
+                found |= _names_used(child, bound)
+        return found
+    if isinstance(node, VariableNode):
+        return _names_used(node.filter_expression, bound)
+    for attr in getattr(node, "child_nodelists", ()):
+        for child in getattr(node, attr, None) or ():
+            found |= _names_used(child, bound)
+    return found
+
+
+def _condition_names(condition: Any, bound: frozenset[str]) -> set[str]:
+    if condition is None:
+        return set()
+    if isinstance(condition, TemplateLiteral):
+        return _names_used(condition.value, bound)
+    return _condition_names(getattr(condition, "first", None), bound) | _condition_names(
+        getattr(condition, "second", None), bound)
+
+
 def validate_template(*, subject: str, text: str, html: str) -> None:
-    """Render against the sample context: a syntax error or unknown variable raises here."""
+    """A syntax error, an unknown variable (printed or only tested in {% if %}/{% for %}) or
+    any other failure against the sample context raises ``TemplateError`` here."""
+    unknown: set[str] = set()
+    for source in (subject, text, html):
+        try:
+            nodes = _text_engine.from_string(source).nodelist if source else []
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"Template error: {exc}") from None
+        for node in nodes:
+            unknown |= _names_used(node, frozenset())
+    unknown -= set(SAMPLE_CONTEXT)
+    if unknown:
+        raise TemplateError(f"Unknown variable: {', '.join(sorted(unknown))}. Available: "
+                            f"{', '.join(sorted(SAMPLE_CONTEXT))}.")
     render(subject=subject, text=text, html=html, context=SAMPLE_CONTEXT)

@@ -237,10 +237,6 @@ def test_unknown_variable_error_lists_what_is_available():
     assert "total_outstanding" in text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: validate_template only detects unknown variables that are printed "
-    "({{ x }}); a misspelt variable in {% if %} (or {% for %}) resolves silently to "
-    "nothing, so '{% if discount_amont %}' saves fine and the block never renders."))
 def test_unknown_variable_in_if_tag_is_refused():
     with pytest.raises(rendering.TemplateError, match="discount_amont"):
         rendering.validate_template(
