@@ -51,7 +51,8 @@ class EmailChannel:
             sent = email.send(fail_silently=False)
         except Exception as exc:
             status = getattr(getattr(exc, "response", None), "status_code", None)
-            if status is not None and 400 <= status < 500 and status != 429:
+            # 401/403 mean our credentials are wrong, not the address: retry once fixed.
+            if status is not None and 400 <= status < 500 and status not in (401, 403, 429):
                 raise PermanentError(f"The email provider refused the message: {exc}") from exc
             raise TransientError(f"Email could not be sent now: {exc}") from exc
         if not sent:

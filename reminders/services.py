@@ -46,6 +46,8 @@ from reminders.rendering import TemplateError, render
 log = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 RECHECK_STOPPED = timedelta(days=1)  # a stopped invoice is looked at again daily
+RETRY_BACKOFF = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
 
 
 def scheduler_heartbeat() -> SchedulerState:
@@ -315,10 +317,16 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
         # Nothing went out: the message is not kept, the retry renders it afresh.
         Reminder.objects.filter(message=message).update(message=None)
         message.delete()
-        _set(rows, ReminderStatus.SENDING, status=ReminderStatus.SCHEDULED,
-             scheduled_for=now + timedelta(minutes=15), claimed_at=None, last_error=str(exc),
-             attempts=F("attempts") + 1)
         report.errors.append(str(exc))
+        if rows[0].attempts + 1 >= MAX_ATTEMPTS:
+            report.failed += _set(rows, ReminderStatus.SENDING, status=ReminderStatus.FAILED,
+                                  attempts=F("attempts") + 1,
+                                  last_error=f"Gave up after {MAX_ATTEMPTS} attempts: {exc}")
+            return False
+        backoff = RETRY_BACKOFF * 2 ** rows[0].attempts  # 15 min, 30, 1 h, 2 h
+        _set(rows, ReminderStatus.SENDING, status=ReminderStatus.SCHEDULED,
+             scheduled_for=now + backoff, claimed_at=None, last_error=str(exc),
+             attempts=F("attempts") + 1)
         return False
     except PermanentError as exc:
         _set(rows, ReminderStatus.SENDING, status=ReminderStatus.FAILED, last_error=str(exc))
