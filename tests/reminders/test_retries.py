@@ -7,7 +7,16 @@ import responses
 
 from reminders.models import Reminder, ReminderStatus
 from reminders.services import MAX_ATTEMPTS
-from tests.reminders.test_tick import NOW, POSTMARK_URL, _today, client, overdue, owner, postmark, tick  # noqa: F401,E501
+from tests.reminders.test_tick import (  # noqa: F401
+    NOW,
+    POSTMARK_URL,
+    _today,
+    client,
+    overdue,
+    owner,
+    postmark,
+    tick,
+)
 
 
 def test_backoff_doubles_then_gives_up(client, overdue, postmark):  # noqa: F811
