@@ -25,11 +25,13 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
 from clients.models import Client
 from receivables import services as receivables
+from reminders.defaults import install_defaults
 from reminders.models import Reminder, ReminderStatus
 from reminders.services import reminders_plan
 from tests.integration.conftest import ROOT, app_env, free_port
@@ -73,6 +75,8 @@ def fake_esp(socket_enabled_session: None) -> Any:
 def _book() -> None:
     """1,000 clients with one invoice each, 10 days overdue, planned at a weekday noon so
     every reminder is due now (the worker's dispatch then sends on the real clock)."""
+    # An earlier transactional test may have flushed the tables, seeded cadence included.
+    install_defaults(apps)
     today = timezone.localdate()
     clients = Client.objects.bulk_create(
         Client(reference=f"IT-{i:05d}", display_name=f"Client {i}", email=f"ap{i}@example.com",
