@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint test-deps test-sqlite test-postgres install clean
+.PHONY: run test lint test-deps test-sqlite test-postgres install clean bench
 
 $(STAMP): pyproject.toml
 	@scripts/ensure-venv $(VENV)
@@ -45,6 +45,9 @@ test-deps:
 
 test: lint test-deps test-sqlite test-postgres
 	@echo "All checks passed: lint, SQLite run, PostgreSQL run."
+
+bench: $(STAMP)
+	bench/run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
