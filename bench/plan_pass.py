@@ -199,8 +199,8 @@ PHASES = (
     ("due", "services._due_invoice_ids (page of due ids)"),
     ("load", "selectors.load_planning_batch (invoices, clients+tags, reminders)"),
     ("plan", "planner.plan (pure Python, per invoice)"),
-    ("insert", "insert Reminder rows (bulk_create)"),
-    ("update", "update Invoice.next_action_at (bulk_update)"),
+    ("insert", "config.bulk.insert_rows (Reminder rows)"),
+    ("update", "receivables.services.invoices_set_next_action"),
 )
 
 
@@ -208,9 +208,8 @@ PHASES = (
 def _phase_timers(connection: Any) -> Iterator[tuple[Counter[str], Counter[str]]]:
     """Wall time and database time (inside cursor.execute) per step of a pass, by wrapping
     the functions reminders_plan calls; what is left is the loop body of _plan_batch."""
-    from receivables.models import Invoice
+    from config import bulk
     from reminders import planner, selectors, services
-    from reminders.models import Reminder
 
     wall: Counter[str] = Counter()
     db: Counter[str] = Counter()
@@ -237,12 +236,8 @@ def _phase_timers(connection: Any) -> Iterator[tuple[Counter[str], Counter[str]]
 
     targets = [(selectors, "CadenceBook", "cadence"), (services, "_due_invoice_ids", "due"),
                (selectors, "load_planning_batch", "load"), (planner, "plan", "plan"),
-               (Reminder.objects, "bulk_create", "insert"),
-               (Invoice.objects, "bulk_update", "update")]
-    # Writers a faster _plan_batch may use instead of bulk_create/bulk_update.
-    targets += [(services, attr, name) for attr, name in (("_insert_reminders", "insert"),
-                                                          ("_set_next_actions", "update"))
-                if hasattr(services, attr)]
+               (bulk, "insert_rows", "insert"),
+               (services, "invoices_set_next_action", "update")]
     saved = [(owner, attr, owner.__dict__.get(attr)) for owner, attr, _ in targets]
     for owner, attr, name in targets:
         setattr(owner, attr, timed(name, getattr(owner, attr)))

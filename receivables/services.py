@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from clients.models import Client, InteractionChannel, InteractionKind, PaymentMethod
 from clients.services import interaction_record
+from config import bulk
 from core import terms as termsmath
 from core.money import (
     MoneyError,
@@ -491,3 +492,9 @@ def credit_apply(*, client: Client, invoice: Invoice,
                         f"invoice {target.number}", metadata={"credit_applied": str(applied)},
                 invoices=[target])
     return applied
+
+
+
+def invoices_set_next_action(times: dict[int, datetime | None]) -> None:
+    """Write ``Invoice.next_action_at`` for many invoices in one statement per chunk."""
+    bulk.update_column(Invoice, "next_action_at", times)

@@ -26,11 +26,12 @@ from django.utils import timezone
 
 from clients.models import Client, InteractionChannel, InteractionKind
 from clients.services import interaction_record
+from config import bulk
 from core import calendar as cal
 from core import terms as termsmath
 from receivables.models import ACTIVE_STATUSES as _ACTIVE
 from receivables.models import AdjustmentKind, Invoice, InvoiceStatus
-from receivables.services import adjustment_add, invoice_transition
+from receivables.services import adjustment_add, invoice_transition, invoices_set_next_action
 from reminders import planner, selectors
 from reminders.channels import CHANNELS, PermanentError, TransientError
 from reminders.models import (
@@ -81,40 +82,44 @@ def _due_invoice_ids(now: datetime, after_id: int, limit: int) -> list[int]:
                 .filter(pk__gt=after_id).order_by("pk").values_list("pk", flat=True)[:limit])
 
 
+_REMINDER_COLUMNS = ("invoice", "client", "step", "channel", "scheduled_for", "status",
+                     "claim_token", "attempts", "last_error", "created_at", "updated_at")
+_NEW_REMINDER = (ReminderStatus.SCHEDULED.value, "", 0, "")
+
+
 def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
                 report: TickReport) -> None:
     batch = selectors.load_planning_batch(ids)
-    new_rows: list[Reminder] = []
-    touched: list[Invoice] = []
+    new_rows: list[tuple[object, ...]] = []
+    next_action: dict[int, datetime | None] = {}
+    # A client's tags, cadence and preferences are the same for each of its invoices.
+    per_client: dict[int, tuple[planner.ClientSpec, tuple[planner.StepSpec, ...]]] = {}
     for invoice in batch["invoices"]:
-        client = batch["clients"][invoice.client_id]
-        tags = frozenset(t.name for t in client.tags.all())
-        cadence = book.cadence_for(client.pk, tags)
-        steps = book.steps.get(cadence.pk, ()) if cadence else ()
+        if (known := per_client.get(invoice.client_id)) is None:
+            client = batch["clients"][invoice.client_id]
+            tags = frozenset(t.name for t in client.tags.all())
+            cadence = book.cadence_for(client.pk, tags)
+            known = per_client[client.pk] = (selectors.client_spec(client, tags),
+                                             book.steps.get(cadence.pk, ()) if cadence else ())
+        client_spec, steps = known
         result = planner.plan(selectors.invoice_spec(invoice, batch["planned"][invoice.pk]),
-                              selectors.client_spec(client, tags), steps, now)
+                              client_spec, steps, now)
         report.examined += 1
         if result.due_step is not None:
-            new_rows.append(Reminder(invoice_id=invoice.pk, client_id=client.pk,
-                                     step_id=result.due_step.id, channel=result.channel,
-                                     scheduled_for=result.send_at))
-        new_rows.extend(Reminder(invoice_id=invoice.pk, client_id=client.pk, step_id=step_id,
-                                 channel="", scheduled_for=now, status=ReminderStatus.SKIPPED)
-                        for step_id in result.skipped_step_ids)
+            new_rows.append((invoice.pk, invoice.client_id, result.due_step.id, result.channel,
+                             result.send_at, *_NEW_REMINDER))
+        # Caught-up steps are counted, not stored: the planner never goes back to a step
+        # earlier than one already planned, so the due step's row is what keeps them done.
         report.skipped += len(result.skipped_step_ids)
-        invoice.next_action_at = result.next_action_at or (
+        next_action[invoice.pk] = result.next_action_at or (
             now + RECHECK_STOPPED if result.stop in (planner.Stop.NO_CHANNEL, None) else None)
-        touched.append(invoice)
-    # Next-action times are a few business-day starts per time zone: one UPDATE per distinct
-    # value is far cheaper than bulk_update's CASE over every invoice of the batch.
-    by_time: dict[datetime | None, list[int]] = defaultdict(list)
-    for invoice in touched:
-        by_time[invoice.next_action_at].append(invoice.pk)
+    stamp = (timezone.now(),) * 2
     with transaction.atomic():
-        created = Reminder.objects.bulk_create(new_rows, ignore_conflicts=True)
-        for when, pks in by_time.items():
-            Invoice.objects.filter(pk__in=pks).update(next_action_at=when)
-    report.planned += sum(1 for r in created if r.status == ReminderStatus.SCHEDULED)
+        # One INSERT per batch; the unique (invoice, step) constraint turns a row another
+        # beat already planned into a no-op.
+        report.planned += bulk.insert_rows(Reminder, _REMINDER_COLUMNS,
+                                           [row + stamp for row in new_rows])
+        invoices_set_next_action(next_action)
 
 
 def reminders_plan(*, now: datetime, batch_size: int = BATCH_SIZE,

@@ -107,7 +107,7 @@ def test_overdue_invoice_gets_one_email_recorded_exactly(client, overdue):
     reminder = Reminder.objects.get(invoice=invoice, status=ReminderStatus.SENT)
     assert (reminder.step, reminder.channel, reminder.message) == (step(7), "email", message)
     assert (reminder.sent_at, reminder.scheduled_for) == (NOW, NOW)
-    assert statuses(invoice) == {-3: "skipped", 0: "skipped", 7: "sent"}
+    assert statuses(invoice) == {7: "sent"}  # -3 and 0 caught up: counted, not stored
 
     snapshot = Interaction.objects.get(client=client, kind=InteractionKind.EMAIL_REMINDER)
     assert snapshot.channel == InteractionChannel.EMAIL
@@ -331,7 +331,7 @@ def test_pending_promise_plans_nothing_until_it_has_passed(client, overdue):
 
     report = tick(datetime(2026, 3, 23, 10, 0, tzinfo=BERLIN))
     assert (report.planned, report.sent) == (1, 1)
-    assert statuses(invoice) == {-3: "skipped", 0: "skipped", 7: "sent"}
+    assert statuses(invoice) == {7: "sent"}  # -3 and 0 caught up: counted, not stored
 
 
 def test_pause_plans_nothing_and_resumes_after(client, overdue):
@@ -381,8 +381,7 @@ def test_catch_up_sends_only_the_latest_step(client, overdue):
     report = tick(NOW)
     assert (report.planned, report.skipped, report.sent) == (1, 4, 1)
     # +21 is for high-value clients only: neither planned nor skipped for this one.
-    assert statuses(invoice) == {-3: "skipped", 0: "skipped", 7: "skipped", 14: "skipped",
-                                 30: "sent"}
+    assert statuses(invoice) == {30: "sent"}  # -3 … +14 caught up: counted, not stored
     demand = Reminder.objects.get(invoice=invoice, status="sent")
     assert demand.step.channel == "letter"
     assert demand.channel == "email"  # no letter sender yet: the client's email instead
@@ -396,6 +395,10 @@ def test_catch_up_sends_only_the_latest_step(client, overdue):
     invoice.refresh_from_db()
     assert invoice.next_action_at == datetime(2026, 3, 23, 9, tzinfo=BERLIN)  # +45, Mon
     assert invoice.adjustments.count() == 0  # the skipped +14 step charged no fee
+    # Later ticks never go back to a caught-up step: only +45 is still to come.
+    assert tick(datetime(2026, 3, 20, 10, tzinfo=BERLIN)).planned == 0
+    assert tick(datetime(2026, 3, 23, 10, tzinfo=BERLIN)).planned == 1
+    assert statuses(invoice) == {30: "sent", 45: "sent"}
 
 
 def test_english_fallback_email_is_not_mixed_with_french(overdue):
