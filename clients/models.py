@@ -219,6 +219,43 @@ class Client(models.Model):
         return bool(self.reminders_paused_until and day <= self.reminders_paused_until)
 
 
+class FlagReason(models.TextChoices):
+    BOUNCED = "bounced", "Email bounced"
+    COMPLAINED = "complained", "Marked as spam"
+    OPTED_OUT = "opted_out", "Opted out of SMS"
+    INVALID = "invalid", "Invalid address or number"
+    UNDELIVERABLE = "undeliverable", "Undeliverable"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+
+
+class ContactFlag(models.Model):
+    """A contact point that does not work: reminders skip it (and fall back to the client's
+    next channel) until a bookkeeper clears the flag or the client's details change."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contact_flags")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    value = models.CharField(max_length=320, help_text="The address or number flagged.")
+    reason = models.CharField(max_length=16, choices=FlagReason.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "channel", "value"],
+                                    condition=Q(cleared_at__isnull=True),
+                                    name="one_open_flag_per_contact_point"),
+            models.CheckConstraint(condition=Q(reason__in=FlagReason.values),
+                                   name="contact_flag_reason_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.value}: {self.get_reason_display()}"
+
+
 class AppendOnlyError(Exception):
     """Raised on any attempt to change or remove a timeline entry."""
 

@@ -9,9 +9,11 @@ re-sent on its own).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from clients.models import Client, ClientTag
 from core.contact import LANGUAGES
@@ -158,6 +160,51 @@ class ReminderStatus(models.TextChoices):
     REVIEW = "review", "Needs review"
 
 
+class MessageStatus(models.TextChoices):
+    """Where a message is; provider events only ever move it forward (see ``STATUS_RANK``)."""
+
+    ACCEPTED = "accepted", "Accepted by the provider"
+    QUEUED = "queued", "Queued"
+    PRINT_QUEUE = "print_queue", "Waiting in the print queue"
+    PRINTING = "printing", "In a print batch"
+    POSTED = "posted", "Posted"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    OPENED = "opened", "Opened"
+    CLICKED = "clicked", "Link clicked"
+    UNDELIVERED = "undelivered", "Undelivered"
+    FAILED = "failed", "Failed"
+    BOUNCED = "bounced", "Bounced"
+    COMPLAINED = "complained", "Marked as spam"
+
+
+FAILED_STATUSES = frozenset({MessageStatus.UNDELIVERED, MessageStatus.FAILED,
+                             MessageStatus.BOUNCED})
+STATUS_RANK = {MessageStatus.ACCEPTED: 1, MessageStatus.QUEUED: 2, MessageStatus.PRINT_QUEUE: 2,
+               MessageStatus.PRINTING: 3, MessageStatus.SENT: 3, MessageStatus.POSTED: 4,
+               MessageStatus.DELIVERED: 4, MessageStatus.OPENED: 5, MessageStatus.CLICKED: 6,
+               MessageStatus.UNDELIVERED: 9, MessageStatus.FAILED: 9, MessageStatus.BOUNCED: 9,
+               MessageStatus.COMPLAINED: 10}
+
+
+class PrintBatch(models.Model):
+    """Letters printed together: downloaded as one PDF, then marked posted."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    posted_at = models.DateTimeField(null=True, blank=True)
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "print batches"
+
+    def __str__(self) -> str:
+        return f"Print batch {self.pk} ({'posted' if self.posted_at else 'not posted'})"
+
+
 class OutboundMessage(models.Model):
     """One message as it went out (several reminders may share one: consolidation)."""
 
@@ -172,12 +219,49 @@ class OutboundMessage(models.Model):
     provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=MessageStatus.choices,
+                              default=MessageStatus.ACCEPTED)
+    status_detail = models.CharField(max_length=300, blank=True)
+    segments = models.PositiveSmallIntegerField(default=0, help_text="SMS segments billed.")
+    document = models.BinaryField(null=True, blank=True, editable=False,
+                                  help_text="The letter's PDF as printed.")
+    print_batch = models.ForeignKey(PrintBatch, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="letters")
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(status__in=MessageStatus.values),
+                                              name="message_status_known")]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}: {self.subject or self.text[:40]}"
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+
+class MessageEvent(models.Model):
+    """What a provider told us about a message (webhook or callback), recorded once."""
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, null=True,
+                                blank=True, related_name="events")
+    provider = models.CharField(max_length=40)
+    event_key = models.CharField(max_length=200,
+                                 help_text="Provider event id, or message id + status.")
+    event = models.CharField(max_length=20)
+    occurred_at = models.DateTimeField()
+    recipient = models.CharField(max_length=320, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_key"],
+                                               name="message_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event} ({self.event_key})"
 
 
 class Reminder(models.Model):
@@ -210,3 +294,81 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} for {self.invoice_id} ({self.status})"
+
+
+class TaskKind(models.TextChoices):
+    CALL = "call", "Call the client"
+    NO_CHANNEL = "no_channel", "No working channel"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Task(models.Model):
+    """Work for a person: a call the cadence asked for, or a client no channel reaches."""
+
+    kind = models.CharField(max_length=12, choices=TaskKind.choices)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="tasks")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="settle_tasks")
+    title = models.CharField(max_length=300)
+    script = models.TextField(blank=True, help_text="Call script, rendered from the template.")
+    due_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=10, choices=TaskStatus.choices,
+                              default=TaskStatus.OPEN)
+    step = models.ForeignKey(CadenceStep, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    invoices = models.ManyToManyField("receivables.Invoice", blank=True, related_name="tasks")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["status", "due_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=TaskKind.values), name="task_kind_known"),
+            models.CheckConstraint(condition=Q(status__in=TaskStatus.values),
+                                   name="task_status_known"),
+            models.UniqueConstraint(fields=["client"], condition=Q(kind="no_channel",
+                                                                   status="open"),
+                                    name="one_open_no_channel_task_per_client"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CallOutcome(models.TextChoices):
+    PROMISE = "promise", "Reached: promise to pay"
+    DISPUTE = "dispute", "Reached: dispute"
+    PLAN = "plan", "Reached: payment plan agreed"
+    VOICEMAIL = "voicemail", "Left voicemail"
+    NO_ANSWER = "no_answer", "No answer"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+
+
+class CallAttempt(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="attempts")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="call_attempts")
+    number = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=12, choices=CallOutcome.choices)
+    note = models.TextField(blank=True)
+    promised_on = models.DateField(null=True, blank=True)
+    promised_amount = models.DecimalField(max_digits=18, decimal_places=4, null=True,
+                                          blank=True)
+    called_at = models.DateTimeField(default=timezone.now, db_index=True)
+    called_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-called_at"]
+        constraints = [models.CheckConstraint(condition=Q(outcome__in=CallOutcome.values),
+                                              name="call_outcome_known")]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({self.number})"
