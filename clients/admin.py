@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from clients.models import Client, ClientTag, Interaction
+from clients.models import Client, ClientTag, ContactFlag, Interaction
 from core import calendar as paycal
 
 
@@ -109,3 +109,13 @@ class InteractionAdmin(ReadOnlyAdmin):
     @admin.display(description="Invoices")
     def related_invoices(self, obj: Interaction) -> str:
         return ", ".join(obj.invoices.values_list("number", flat=True)) or "—"
+
+
+@admin.register(ContactFlag)
+class ContactFlagAdmin(ReadOnlyAdmin):
+    """Flags are set by provider events and call outcomes, cleared from the Tasks page."""
+
+    list_display = ["created_at", "client", "channel", "value", "reason", "cleared_at"]
+    list_filter = ["channel", "reason", ("cleared_at", admin.EmptyFieldListFilter)]
+    search_fields = ["value", "client__display_name"]
+    list_select_related = ["client"]

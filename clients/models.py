@@ -207,6 +207,18 @@ class Client(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def contact_for(self, channel: str) -> str:
+        """The address or number a channel uses for this client ('' when there is none)."""
+        if channel == Channel.EMAIL:
+            return self.email.strip().lower()
+        if channel == Channel.SMS:
+            return self.mobile_phone
+        if channel == Channel.PHONE:
+            return self.phone or self.mobile_phone
+        if channel == Channel.LETTER and self.address_line1 and self.city:
+            return ", ".join(p for p in (self.address_line1, self.postcode, self.city) if p)
+        return ""
+
     @property
     def name_on_letters(self) -> str:
         return self.legal_name or self.display_name

@@ -2,9 +2,23 @@
 
 from django.db.models import QuerySet
 
-from clients.models import Client, Interaction
+from clients.models import Client, ContactFlag, Interaction
 
 
 def client_timeline(*, client: Client, limit: int = 50) -> QuerySet[Interaction]:
     """The client's most recent interactions, newest first, with the actor loaded."""
     return client.interactions.select_related("actor").prefetch_related("invoices")[:limit]
+
+
+def open_flags(client: Client) -> list[ContactFlag]:
+    """The client's contact points flagged as not working (uses a prefetch when present)."""
+    return [f for f in client.contact_flags.all() if f.cleared_at is None]
+
+
+def working_contact(client: Client, channel: str) -> str:
+    """The channel's address or number when the client has one and it is not flagged."""
+    value = client.contact_for(channel)
+    if not value:
+        return ""
+    flagged = {(f.channel, f.value) for f in open_flags(client)}
+    return "" if (channel, value) in flagged else value

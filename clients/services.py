@@ -8,10 +8,14 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from clients.models import (
+    Channel,
     Client,
     ClientTag,
+    ContactFlag,
+    FlagReason,
     Interaction,
     InteractionChannel,
     InteractionInvoice,
@@ -93,3 +97,53 @@ def client_pause_reminders(*, client: Client, until: date | None,
                            metadata={"reminders_paused_until": until.isoformat() if until
                                      else None})
     return client
+
+
+def contact_flag(*, client: Client, channel: str, reason: FlagReason | str, detail: str = "",
+                 value: str | None = None, actor: AbstractBaseUser | None = None,
+                 when: datetime | None = None) -> ContactFlag | None:
+    """Flag a contact point that does not work; the timeline says why. Flagging one that is
+    already flagged changes nothing. Returns the new flag, or None when nothing was flagged."""
+    value = (value if value is not None else client.contact_for(channel)).strip()
+    if channel == Channel.EMAIL:
+        value = value.lower()
+    if not value:
+        return None
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        if ContactFlag.objects.filter(client=client, channel=channel, value=value,
+                                      cleared_at__isnull=True).exists():
+            return None
+        flag = ContactFlag.objects.create(client=client, channel=channel, value=value,
+                                          reason=reason, detail=detail[:2000],
+                                          created_at=when or timezone.now())
+        client.invoices.update(next_action_at=None)  # re-planned without this channel
+        interaction_record(
+            client=client, kind=InteractionKind.STATUS_CHANGE, channel=channel
+            if channel in InteractionChannel.values else InteractionChannel.SYSTEM,
+            summary=f"{Channel(channel).label} {value} flagged: "
+                    f"{FlagReason(reason).label.lower()}{' (' + detail + ')' if detail else ''}",
+            actor=actor, occurred_at=when,
+            metadata={"contact_flag": flag.pk, "channel": channel, "value": value,
+                      "reason": str(reason)})
+    return flag
+
+
+def contact_flag_clear(*, flag: ContactFlag, actor: AbstractBaseUser | None,
+                       note: str = "") -> ContactFlag:
+    """A bookkeeper confirms the contact point works again (or the client opted back in)."""
+    with transaction.atomic():
+        flag = ContactFlag.objects.select_for_update().get(pk=flag.pk)
+        if flag.cleared_at is not None:
+            return flag
+        flag.cleared_at = timezone.now()
+        flag.cleared_by = actor if getattr(actor, "pk", None) else None
+        flag.save(update_fields=["cleared_at", "cleared_by"])
+        flag.client.invoices.update(next_action_at=None)
+        interaction_record(
+            client=flag.client, kind=InteractionKind.STATUS_CHANGE,
+            summary=f"{flag.get_channel_display()} {flag.value} usable again"
+                    f"{': ' + note if note else ''}",
+            actor=actor, metadata={"contact_flag": flag.pk, "cleared": True})
+    return flag
+

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from reminders import webhooks
+
 admin.site.site_header = "Settle administration"
 admin.site.site_title = "Settle"
 
@@ -11,5 +13,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("invoices/", include("receivables.urls")),
+    path("", include("reminders.urls")),
+    path("hooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
+    path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
+    path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RemindersConfig(AppConfig):
     name = "reminders"
     verbose_name = "Reminders"
+
+    def ready(self) -> None:
+        from reminders.webhooks import connect_tracking
+
+        connect_tracking()

@@ -278,6 +278,9 @@ class Reminder(models.Model):
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    failed_channels = models.JSONField(default=list, blank=True, editable=False,
+                                       help_text="Channels that failed for this reminder, in "
+                                                 "order; fallback never goes back to them.")
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

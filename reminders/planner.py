@@ -133,6 +133,17 @@ def send_time(day: date, now: datetime, client: ClientSpec) -> datetime:
     return _local_start(following, client)
 
 
+def quiet_hours(now: datetime, timezone: str) -> datetime | None:
+    """None when ``now`` is inside 08:00-21:00 in ``timezone`` (when an SMS may go out),
+    else the moment the quiet hours end there."""
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    if QUIET_END <= local.time() < QUIET_START:
+        return None
+    day = local.date() + timedelta(days=1) if local.time() >= QUIET_START else local.date()
+    return datetime.combine(day, QUIET_END, tzinfo=zone)
+
+
 def _stop(invoice: InvoiceSpec) -> Stop | None:
     if invoice.status in ACTIVE_STATUSES and invoice.balance <= 0:
         return Stop.PAID

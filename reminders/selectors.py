@@ -14,7 +14,8 @@ from babel.dates import format_date
 from django.conf import settings
 from django.db.models import Max, Prefetch
 
-from clients.models import Client, InteractionKind
+from clients.models import Client, ContactFlag, InteractionKind
+from clients.selectors import working_contact
 from core import terms as termsmath
 from core.contact import babel_locale
 from core.money import format_money
@@ -23,8 +24,8 @@ from receivables.selectors import invoice_quote
 from reminders import planner
 from reminders.models import Cadence, CadenceStep, MessageTemplate, Reminder, SchedulerState
 
-# Channels that have a working sender today; the others fall back along the client's order.
-IMPLEMENTED_CHANNELS = ("email",)
+# Channels Settle can reach a client by ("phone" makes a call task for a person).
+IMPLEMENTED_CHANNELS = ("email", "sms", "letter", "phone")
 
 
 def scheduler_last_tick() -> SchedulerState | None:
@@ -58,12 +59,10 @@ class CadenceBook:
 
 
 def usable_channels(client: Client) -> tuple[str, ...]:
-    """The client's channels in preference order that have a contact point and a sender."""
-    has = {"email": bool(client.email), "sms": bool(client.mobile_phone),
-           "letter": bool(client.address_line1 and client.city),
-           "phone": bool(client.phone or client.mobile_phone)}
+    """The client's channels in preference order that have a contact point not flagged as
+    failing (bounced, opted out, wrong number, ...)."""
     return tuple(c for c in client.channel_preferences
-                 if has.get(c) and c in IMPLEMENTED_CHANNELS)
+                 if c in IMPLEMENTED_CHANNELS and working_contact(client, c))
 
 
 def client_spec(client: Client, tags: frozenset[str]) -> planner.ClientSpec:
@@ -74,12 +73,16 @@ def client_spec(client: Client, tags: frozenset[str]) -> planner.ClientSpec:
         business_end=time.fromisoformat(settings.SETTLE_BUSINESS_HOURS[1]))
 
 
+def open_flags_prefetch() -> Prefetch:
+    return Prefetch("contact_flags", ContactFlag.objects.filter(cleared_at__isnull=True))
+
+
 def load_planning_batch(invoice_ids: list[int]) -> dict[str, Any]:
-    """Everything the planner needs for these invoices, in four queries."""
+    """Everything the planner needs for these invoices, in five queries."""
     invoices = list(Invoice.objects.filter(pk__in=invoice_ids).only(
         "id", "client_id", "status", "issue_date", "due_date", "balance", "promised_until"))
     clients = {c.pk: c for c in Client.objects.filter(
-        pk__in={i.client_id for i in invoices}).prefetch_related("tags")}
+        pk__in={i.client_id for i in invoices}).prefetch_related("tags", open_flags_prefetch())}
     planned: dict[int, set[int]] = defaultdict(set)
     for invoice_id, step_id in Reminder.objects.filter(invoice_id__in=invoice_ids).values_list(
             "invoice_id", "step_id"):
@@ -198,3 +201,8 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date, pay
         "tone": tone,
         "deadline": day(today + timedelta(days=14)),
     }
+
+
+def pay_url(client: Client) -> str:
+    """The client's pay-now link (a placeholder until the pay-now pages exist)."""
+    return f"{settings.SITE_URL}/pay/"

@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,24 +26,29 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.models import Client, InteractionChannel, InteractionKind
+from clients.selectors import working_contact
 from clients.services import interaction_record
 from config import bulk
 from core import calendar as cal
 from core import terms as termsmath
+from core.sms import gsm_friendly
 from receivables.models import ACTIVE_STATUSES as _ACTIVE
 from receivables.models import AdjustmentKind, Invoice, InvoiceStatus
 from receivables.services import adjustment_add, invoice_transition, invoices_set_next_action
-from reminders import planner, selectors
+from reminders import calls, delivery, planner, selectors
 from reminders.channels import CHANNELS, PermanentError, TransientError
 from reminders.models import (
+    FAILED_STATUSES,
     CadenceStep,
+    MessageStatus,
+    MessageTemplate,
     OutboundMessage,
     Reminder,
     ReminderStatus,
     SchedulerState,
     StepAction,
 )
-from reminders.rendering import TemplateError, render
+from reminders.rendering import Rendered, TemplateError, render
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 1000
@@ -71,6 +77,7 @@ class TickReport:
     deferred: int = 0
     failed: int = 0
     recovered: int = 0
+    fallbacks: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -83,8 +90,9 @@ def _due_invoice_ids(now: datetime, after_id: int, limit: int) -> list[int]:
 
 
 _REMINDER_COLUMNS = ("invoice", "client", "step", "channel", "scheduled_for", "status",
-                     "claim_token", "attempts", "last_error", "created_at", "updated_at")
-_NEW_REMINDER = (ReminderStatus.SCHEDULED.value, "", 0, "")
+                     "claim_token", "attempts", "last_error", "failed_channels", "created_at",
+                     "updated_at")
+_NEW_REMINDER = (ReminderStatus.SCHEDULED.value, "", 0, "", [])
 
 
 def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
@@ -94,6 +102,8 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
     next_action: dict[int, datetime | None] = {}
     # A client's tags, cadence and preferences are the same for each of its invoices.
     per_client: dict[int, tuple[planner.ClientSpec, tuple[planner.StepSpec, ...]]] = {}
+    no_channel: dict[int, list[Invoice]] = defaultdict(list)
+    _flag_broken_promises(batch, now)
     for invoice in batch["invoices"]:
         if (known := per_client.get(invoice.client_id)) is None:
             client = batch["clients"][invoice.client_id]
@@ -111,6 +121,8 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
         # Caught-up steps are counted, not stored: the planner never goes back to a step
         # earlier than one already planned, so the due step's row is what keeps them done.
         report.skipped += len(result.skipped_step_ids)
+        if result.stop == planner.Stop.NO_CHANNEL:
+            no_channel[invoice.client_id].append(invoice)
         next_action[invoice.pk] = result.next_action_at or (
             now + RECHECK_STOPPED if result.stop in (planner.Stop.NO_CHANNEL, None) else None)
     stamp = (timezone.now(),) * 2
@@ -120,6 +132,31 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
         report.planned += bulk.insert_rows(Reminder, _REMINDER_COLUMNS,
                                            [row + stamp for row in new_rows])
         invoices_set_next_action(next_action)
+    for client_id, invoices in no_channel.items():  # rare: a person has to look
+        calls.task_no_channel(client=batch["clients"][client_id], invoices=invoices, now=now,
+                              why="The client has no email, mobile number, address or phone "
+                                  "that works among their preferred channels.")
+
+
+def _flag_broken_promises(batch: dict[str, Any], now: datetime) -> None:
+    """A promise date that passed with the invoice still owed: the timeline flags it as
+    broken (the next message says so) and the cadence resumes."""
+    for invoice in batch["invoices"]:
+        until = invoice.promised_until
+        if until is None or invoice.status not in _ACTIVE or invoice.balance <= 0:
+            continue
+        client = batch["clients"][invoice.client_id]
+        if until >= now.astimezone(ZoneInfo(client.timezone)).date():
+            continue
+        with transaction.atomic():
+            if Invoice.objects.filter(pk=invoice.pk, promised_until=until).update(
+                    promised_until=None):
+                interaction_record(
+                    client=client, kind=InteractionKind.ESCALATION, occurred_at=now,
+                    summary=f"Broken promise: {invoice.number} was promised by "
+                            f"{until.isoformat()} and is still unpaid; reminders resume.",
+                    metadata={"broken_promise": until.isoformat()}, invoices=[invoice])
+        invoice.promised_until = None
 
 
 def reminders_plan(*, now: datetime, batch_size: int = BATCH_SIZE,
@@ -175,7 +212,9 @@ def _wait_until(reminder: Reminder, today: date) -> date | None:
 def _sent_today(client: Client, now: datetime) -> bool:
     zone = ZoneInfo(client.timezone)
     start = datetime.combine(now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone)
-    return OutboundMessage.objects.filter(client=client, sent_at__gte=start).exists()
+    # A message that bounced or failed did not reach the client: its fallback may go today.
+    return OutboundMessage.objects.filter(client=client, sent_at__gte=start).exclude(
+        status__in=FAILED_STATUSES).exists()
 
 
 def _set(rows: list[Reminder], expected: str, **changes: object) -> int:
@@ -263,11 +302,7 @@ def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None
     invoices = [r.invoice for r in rows]
     client = rows[0].client
     if StepAction.CREATE_CALL_TASK in step.actions:
-        interaction_record(client=client, kind=InteractionKind.CALL,
-                           channel=InteractionChannel.PHONE,
-                           summary=f"Call task: {step.name} "
-                                   f"({', '.join(i.number for i in invoices)})",
-                           metadata={"task": "call", "step": step.name}, invoices=invoices)
+        calls.task_call_create(client=client, invoices=invoices, step=step, now=now)
     if StepAction.APPLY_LATE_FEE in step.actions:
         for invoice in invoices:
             _apply_late_fee(invoice, now)  # charged once: it checks for an earlier fee
@@ -297,32 +332,82 @@ def _apply_late_fee(invoice: Invoice, now: datetime) -> None:
         invoice.refresh_from_db()
 
 
+def _template(step: CadenceStep, channel: str, language: str) -> MessageTemplate:
+    """The step's template for the channel; a letter without its own template prints the
+    email's HTML body."""
+    template = selectors.template_for(step.template_key, channel, language)
+    if template is None and channel == "letter":
+        template = selectors.template_for(step.template_key, "email", language)
+    if template is None:
+        raise TemplateError(f"No '{step.template_key}' {channel} template.")
+    return template
+
+
+def _render_message(rows: list[Reminder], step: CadenceStep, channel: str,
+                    now: datetime) -> tuple[MessageTemplate, Rendered]:
+    client = rows[0].client
+    invoices = [r.invoice for r in rows]
+    template = _template(step, channel, client.language)
+    today = now.astimezone(ZoneInfo(client.timezone)).date()
+    context = selectors.message_context(
+        client=client, invoices=invoices, today=today, pay_url=selectors.pay_url(client),
+        tone=step.tone, language=template.language)
+    rendered = render(subject=template.subject, text=template.text if channel != "letter"
+                      else "", html=template.html if channel in ("email", "letter") else "",
+                      context=context)
+    if channel == "sms":
+        rendered = Rendered(subject="", text=gsm_friendly(rendered.text).strip(), html="")
+    if channel == "letter":  # the body goes into the letter layout: address, table, QR code
+        from reminders.letters import letter_html
+
+        rendered = Rendered(subject=rendered.subject, text="", html=letter_html(
+            client=client, invoices=invoices, today=today, subject=rendered.subject,
+            body_html=rendered.html, pay_url=context["pay_url"],
+            payment_instructions=context["payment_instructions"],
+            language=template.language))
+    return template, rendered
+
+
+def _call_instead(rows: list[Reminder], step: CadenceStep, now: datetime,
+                  report: TickReport) -> bool:
+    """The client prefers the phone: a person calls, with this step's message as script."""
+    calls.task_call_create(client=rows[0].client, invoices=[r.invoice for r in rows],
+                           step=step, now=now)
+    report.sent += _set(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
+    return True
+
+
 def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickReport) -> bool:
     client = rows[0].client
-    channel_name = rows[0].channel if rows[0].channel in CHANNELS else "email"
-    template = selectors.template_for(step.template_key, channel_name, client.language)
+    channel_name = rows[0].channel
+    if channel_name in ("phone", "call"):
+        return _call_instead(rows, step, now, report)
+    if channel_name not in CHANNELS or not working_contact(client, channel_name):
+        # The contact point went away (or was flagged) since planning: next channel.
+        delivery.fall_back(rows=rows, expected=ReminderStatus.CLAIMED, now=now,
+                           failed_channel=channel_name,
+                           why=f"No working {channel_name} contact for the client.")
+        report.fallbacks += 1
+        return False
+    if channel_name == "sms" and (quiet_end := planner.quiet_hours(now, client.timezone)):
+        report.deferred += _defer(rows, quiet_end)  # never an SMS 21:00-08:00 local time
+        return False
     invoices = [r.invoice for r in rows]
     try:
-        if template is None:
-            raise TemplateError(f"No '{step.template_key}' {channel_name} template.")
-        context = selectors.message_context(
-            client=client, invoices=invoices, today=now.astimezone(
-                ZoneInfo(client.timezone)).date(), pay_url=f"{settings.SITE_URL}/pay/",
-            tone=step.tone, language=template.language)
-        rendered = render(subject=template.subject, text=template.text, html=template.html,
-                          context=context)
+        template, rendered = _render_message(rows, step, channel_name, now)
     except TemplateError as exc:
         _set(rows, ReminderStatus.CLAIMED, status=ReminderStatus.FAILED, last_error=str(exc))
         report.failed += len(rows)
         report.errors.append(str(exc))
         return False
     message = OutboundMessage.objects.create(
-        client=client, channel=channel_name, language=template.language, to=client.email,
-        subject=rendered.subject, text=rendered.text, html=rendered.html)
+        client=client, channel=channel_name, language=template.language,
+        to=client.contact_for(channel_name), subject=rendered.subject, text=rendered.text,
+        html=rendered.html)
     Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(message=message)
     _set(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENDING)
     try:
-        provider_id = CHANNELS[channel_name].send(message, reply_to=getattr(
+        handover = CHANNELS[channel_name].send(message, reply_to=getattr(
             client.owner, "email", "") or "")
     except TransientError as exc:
         # Nothing went out: the message is not kept, the retry renders it afresh.
@@ -340,21 +425,45 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
              attempts=F("attempts") + 1)
         return False
     except PermanentError as exc:
-        _set(rows, ReminderStatus.SENDING, status=ReminderStatus.FAILED, last_error=str(exc))
-        report.failed += len(rows)
+        message.status, message.status_detail = MessageStatus.FAILED, str(exc)[:300]
+        message.save(update_fields=["status", "status_detail"])
+        report.errors.append(str(exc))
+        report.fallbacks += 1
+        delivery.fall_back(rows=rows, expected=ReminderStatus.SENDING, now=now,
+                           failed_channel=channel_name, flag=exc.reason, flag_value=message.to,
+                           why=f"{delivery.CHANNEL_LABEL[channel_name]} to {message.to} "
+                               f"failed: {exc}")
         return False
     message.provider, message.provider_message_id, message.sent_at = (
-        settings.ESP or "local", provider_id, now)
-    message.save(update_fields=["provider", "provider_message_id", "sent_at"])
+        handover.provider, handover.provider_id, now)
+    message.status, message.segments = handover.status, handover.segments
+    message.save(update_fields=["provider", "provider_message_id", "sent_at", "status",
+                                "segments"])
     report.sent += _set(rows, ReminderStatus.SENDING, status=ReminderStatus.SENT, sent_at=now)
-    interaction_record(
-        client=client, kind=InteractionKind.EMAIL_REMINDER, channel=InteractionChannel.EMAIL,
-        summary=f"{step.name}: {rendered.subject}", occurred_at=now,
-        content={"to": message.to, "subject": rendered.subject, "text": rendered.text,
-                 "html": rendered.html},
-        metadata={"message_id": message.pk, "provider_message_id": provider_id,
-                  "step": step.name, "tone": step.tone}, invoices=invoices)
+    if handover.reached_client:
+        record_sent(message, step, invoices, now)
     return True
+
+
+_SENT_KIND = {"email": (InteractionKind.EMAIL_REMINDER, InteractionChannel.EMAIL),
+              "sms": (InteractionKind.SMS_REMINDER, InteractionChannel.SMS),
+              "letter": (InteractionKind.LETTER_REMINDER, InteractionChannel.LETTER)}
+
+
+def record_sent(message: OutboundMessage, step: CadenceStep | None, invoices: list[Invoice],
+                 when: datetime) -> None:
+    """The timeline entry for a message that reached (or was posted to) the client."""
+    kind, channel = _SENT_KIND[message.channel]
+    headline = message.subject or message.text[:120]
+    interaction_record(
+        client=message.client, kind=kind, channel=channel, occurred_at=when,
+        summary=f"{step.name + ': ' if step else ''}{headline}"[:300],
+        content={"to": message.to, "subject": message.subject, "text": message.text,
+                 "html": message.html},
+        metadata={"message_id": message.pk, "provider": message.provider,
+                  "provider_message_id": message.provider_message_id,
+                  "step": step.name if step else "", "tone": step.tone if step else "",
+                  "segments": message.segments}, invoices=invoices)
 
 
 def reminders_tick(*, now: datetime | None = None) -> TickReport:

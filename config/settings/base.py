@@ -113,6 +113,10 @@ STORAGES = {
 
 # --- Settle ---------------------------------------------------------------------------------
 SETTLE_BUSINESS_NAME = env.str("SETTLE_BUSINESS_NAME", default="Settle Demo Ltd")
+# The sender block of letters (lines separated by "\n" or "|") and the number HELP replies give.
+SETTLE_BUSINESS_ADDRESS = env.str("SETTLE_BUSINESS_ADDRESS",
+                                  default="Musterstraße 1|10115 Berlin").replace("|", "\n")
+SETTLE_SUPPORT_PHONE = env.str("SETTLE_SUPPORT_PHONE", default="")
 SETTLE_DEFAULT_CURRENCY = env.str("SETTLE_DEFAULT_CURRENCY", default="EUR")
 SETTLE_DEFAULT_COUNTRY = env.str("SETTLE_DEFAULT_COUNTRY", default="DE")
 SETTLE_DEFAULT_TIMEZONE = env.str("SETTLE_DEFAULT_TIMEZONE", default="Europe/Berlin")

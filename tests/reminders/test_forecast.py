@@ -143,7 +143,7 @@ def test_catch_up_escalation_and_stops(berlin, new_york, make_invoice):
     entries = forecast()
     assert brief(entries) == [
         # Only the latest step that has come; the earlier ones are skipped, not listed.
-        ("Müller Bau GmbH", [late.number], "Letter of demand", "email",
+        ("Müller Bau GmbH", [late.number], "Letter of demand", "letter",
          "2026-01-13T09:00:00+01:00"),
         ("Müller Bau GmbH", [late.number], "Hand to collections", "call",
          "2026-01-19T09:00:00+01:00"),  # +45 = Sun 18 Jan

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError, transaction
 
-from clients.models import Interaction, InteractionChannel, InteractionKind
+from clients.models import Client, Interaction, InteractionChannel, InteractionKind
 from clients.services import client_pause_reminders, client_set_tags
 from receivables import services as receivables
 from receivables.models import Invoice, InvoiceStatus
@@ -26,6 +26,7 @@ from reminders.models import (
     Reminder,
     ReminderStatus,
     SchedulerState,
+    Task,
 )
 from reminders.services import TickReport, reminders_plan, reminders_tick
 from tests.factories import ClientFactory, UserFactory
@@ -114,9 +115,10 @@ def test_overdue_invoice_gets_one_email_recorded_exactly(client, overdue):
     assert snapshot.occurred_at == NOW
     assert snapshot.content == {"to": message.to, "subject": message.subject,
                                 "text": message.text, "html": message.html}
-    assert snapshot.metadata == {"message_id": message.pk,
+    assert snapshot.metadata == {"message_id": message.pk, "provider": "local",
                                  "provider_message_id": f"local-{message.pk}",
-                                 "step": "Polite follow-up", "tone": "friendly"}
+                                 "step": "Polite follow-up", "tone": "friendly",
+                                 "segments": 0}
     assert snapshot.summary == f"Polite follow-up: {message.subject}"
     assert list(snapshot.invoices.all()) == [invoice]
     assert snapshot in invoice.interactions.all()
@@ -355,8 +357,8 @@ def test_pause_after_planning_resumes_like_a_pause_before_planning(client, overd
     assert Reminder.objects.filter(invoice=invoice, status="sent").exists()
 
 
-def test_client_without_a_usable_channel_gets_nothing(overdue):
-    client = ClientFactory(email="", channel_preferences=["sms", "email"])  # no sender for SMS
+def test_client_without_a_usable_channel_gets_a_task_for_a_person(overdue):
+    client = ClientFactory(email="", mobile_phone="", channel_preferences=["sms", "email"])
     invoice = overdue(client, 7)
     report = tick(NOW)
     assert (report.examined, report.planned, report.skipped) == (1, 0, 0)
@@ -364,14 +366,27 @@ def test_client_without_a_usable_channel_gets_nothing(overdue):
     assert mail.outbox == []
     invoice.refresh_from_db()
     assert invoice.next_action_at == datetime(2026, 3, 24, 9, tzinfo=BERLIN)  # the next step
+    [task] = Task.objects.all()
+    assert (task.kind, task.client, task.status) == ("no_channel", client, "open")
+    assert list(task.invoices.all()) == [invoice]
+    assert client.interactions.get(kind=InteractionKind.ESCALATION).summary.startswith(
+        "Reminders cannot reach the client")
+    tick(NOW + timedelta(days=7))  # still nothing works: still one open task, not two
+    assert Task.objects.count() == 1
 
 
-def test_sms_first_client_gets_email_while_only_email_is_implemented(overdue):
+def test_sms_first_client_gets_an_sms(overdue):
     client = ClientFactory(channel_preferences=["sms", "email"])
     overdue(client, 7)
     tick(NOW)
-    assert Reminder.objects.get(status="sent").channel == "email"
-    assert len(mail.outbox) == 1
+    assert Reminder.objects.get(status="sent").channel == "sms"
+    assert mail.outbox == []
+    message = OutboundMessage.objects.get()
+    assert (message.channel, message.to, message.provider) == ("sms", "+4915123456789", "local")
+    assert message.segments == 1 and "/pay/" in message.text
+    assert "\u00a0" not in message.text  # no-break spaces made plain: GSM-7, one segment
+    assert client.interactions.get(kind=InteractionKind.SMS_REMINDER).content["text"] == (
+        message.text)
 
 
 # --- Catch-up and escalation -----------------------------------------------------------------
@@ -383,13 +398,16 @@ def test_catch_up_sends_only_the_latest_step(client, overdue):
     # +21 is for high-value clients only: neither planned nor skipped for this one.
     assert statuses(invoice) == {30: "sent"}  # -3 … +14 caught up: counted, not stored
     demand = Reminder.objects.get(invoice=invoice, status="sent")
-    assert demand.step.channel == "letter"
-    assert demand.channel == "email"  # no letter sender yet: the client's email instead
-    [email] = mail.outbox
-    assert email.subject == f"Letzte Mahnung: {invoice.number}"
-    assert "(40 Tage überfällig)" in email.body
-    assert "werden wir die Forderung an unseren Inkassopartner übergeben." in email.body
-    assert "bis zum 31. März 2026" in email.body  # a deadline two weeks out
+    assert (demand.step.channel, demand.channel) == ("letter", "letter")
+    assert mail.outbox == []
+    letter = demand.message
+    assert (letter.status, letter.subject) == ("print_queue", "Letzte Mahnung")
+    assert bytes(letter.document).startswith(b"%PDF")
+    assert "(40 Tage überfällig)" in letter.html
+    assert "werden wir die Forderung an unseren Inkassopartner übergeben." in letter.html
+    assert "31. März 2026" in letter.html  # a deadline two weeks out
+    # Not in the timeline as sent until the print batch is posted.
+    assert not client.interactions.filter(kind=InteractionKind.LETTER_REMINDER).exists()
     escalations = client.interactions.filter(kind=InteractionKind.ESCALATION)
     assert escalations.count() == 2  # interest starts, and the invoice is escalated
     invoice.refresh_from_db()
@@ -402,7 +420,8 @@ def test_catch_up_sends_only_the_latest_step(client, overdue):
 
 
 def test_english_fallback_email_is_not_mixed_with_french(overdue):
-    client = ClientFactory(language="fr", country="FR", default_currency="EUR")
+    client = ClientFactory(language="fr", country="FR", default_currency="EUR",
+                           address_line1="")  # no postal address: the demand goes by email
     invoice = overdue(client, 40)
     tick(NOW)
     [email] = mail.outbox
@@ -421,8 +440,12 @@ def test_plus_45_hands_to_collections_without_an_email(client, overdue):
     assert not OutboundMessage.objects.exists()
     reminder = Reminder.objects.get(invoice=invoice, step=step(45))
     assert (reminder.status, reminder.channel, reminder.message) == ("sent", "call", None)
+    [task] = Task.objects.filter(client=client)
+    assert (task.kind, task.title, task.step) == ("call", f"Inkasso: {client.display_name}",
+                                                  step(45))
+    assert list(task.invoices.all()) == [invoice]
     call = client.interactions.get(kind=InteractionKind.CALL)
-    assert call.summary == f"Call task: Hand to collections ({invoice.number})"
+    assert call.summary == f"Call task created: {task.title}"
     assert list(call.invoices.all()) == [invoice]
     change = client.interactions.get(kind=InteractionKind.STATUS_CHANGE)
     assert change.metadata["to"] == "in_collections"
@@ -439,9 +462,12 @@ def test_plus_21_call_task_only_for_high_value_clients(overdue):
     report = tick(NOW + timedelta(days=7))  # +21
     assert (report.planned, report.sent) == (1, 0)  # "sent" counts messages only
     assert len(mail.outbox) == 2  # a call task is not an email
+    [task] = Task.objects.all()
+    assert (task.client, task.assigned_to, task.kind) == (vip, vip.owner, "call")
+    assert task.due_at == NOW + timedelta(days=7)  # inside business hours: due now
+    assert task.title == f"Anruf bei {vip.display_name} zu {vip.reference}-1"
     call = vip.interactions.get(kind=InteractionKind.CALL)
-    assert call.summary.startswith("Call task: Call high-value clients")
-    assert call.metadata == {"task": "call", "step": "Call high-value clients"}
+    assert call.metadata == {"task": task.pk, "step": "Call high-value clients"}
     assert not plain.interactions.filter(kind=InteractionKind.CALL).exists()
     assert not Reminder.objects.filter(client=plain, step=step(21)).exists()
     assert Reminder.objects.get(client=vip, step=step(21)).status == ReminderStatus.SENT
@@ -461,8 +487,7 @@ def test_walking_the_whole_cadence_day_by_day(make_invoice):
 
     expected_mail = [(date(2026, 3, 10), "Friendly nudge"), (date(2026, 3, 13), "Due today"),
                      (date(2026, 3, 20), "Polite follow-up"),
-                     (date(2026, 3, 27), "Firmer, offers a plan"),
-                     (date(2026, 4, 13), "Letter of demand")]  # +30 = Sun 12 April
+                     (date(2026, 3, 27), "Firmer, offers a plan")]
     for client in (plain, vip):
         sent = [(m.occurred_at.astimezone(BERLIN).date(), m.metadata["step"]) for m in
                 client.interactions.filter(kind=InteractionKind.EMAIL_REMINDER)
@@ -474,9 +499,13 @@ def test_walking_the_whole_cadence_day_by_day(make_invoice):
         # +21 is Good Friday 3 April; Easter Monday too is a holiday: Tuesday 7 April.
         assert calls == ([(date(2026, 4, 7), "Call high-value clients"), collections]
                          if client == vip else [collections])
+        demand = Reminder.objects.get(client=client, step__name="Letter of demand")
+        assert (demand.channel, demand.sent_at.astimezone(BERLIN).date()) == (
+            "letter", date(2026, 4, 13))  # +30 = Sun 12 April
+        assert demand.message.status == "print_queue"
         assert client.invoices.get().status == InvoiceStatus.IN_COLLECTIONS
         assert not Reminder.objects.filter(client=client).exclude(status="sent").exists()
-    assert len(mail.outbox) == 10
+    assert len(mail.outbox) == 8
     assert all(m.sent_at.astimezone(BERLIN).weekday() < 5
                for m in OutboundMessage.objects.all())
 
@@ -651,19 +680,26 @@ def test_email_goes_through_postmark_with_both_parts_reply_to_and_metadata(clien
     assert mail.outbox == []  # nothing went to the local backend
 
 
-def test_postmark_refusing_the_address_fails_the_reminder_for_good(client, overdue, postmark):
+def test_postmark_refusing_the_address_falls_back_and_flags_it(client, overdue, postmark):
     overdue(client, 7)
     postmark.post(POSTMARK_URL, status=422, json={
         "ErrorCode": 300, "Message": f"Invalid 'To' address: '{client.email}'."})
     report = tick(NOW)
-    reminder = Reminder.objects.get(status__in=["failed", "scheduled", "sent"])
-    assert reminder.status == ReminderStatus.FAILED
-    assert reminder.last_error.startswith("The email provider refused the message")
-    assert (report.failed, report.sent) == (1, 0)
+    reminder = Reminder.objects.get()
+    assert (reminder.status, reminder.channel, reminder.failed_channels) == (
+        ReminderStatus.SCHEDULED, "sms", ["email"])
+    assert "The email provider refused the message" in reminder.last_error
+    assert (report.failed, report.sent, report.fallbacks) == (0, 0, 1)
     assert not client.interactions.filter(kind=InteractionKind.EMAIL_REMINDER).exists()
-    assert not OutboundMessage.objects.filter(sent_at__isnull=False).exists()
-    tick(NOW + timedelta(hours=1))
-    assert len(postmark.calls) == 1  # never retried
+    flag = client.contact_flags.get()
+    assert (flag.channel, flag.value, flag.reason) == ("email", client.email, "invalid")
+    assert OutboundMessage.objects.get().status == "failed"
+    report = tick(NOW + timedelta(minutes=5))  # the same business day, by SMS
+    assert report.sent == 1
+    assert Reminder.objects.get().status == ReminderStatus.SENT
+    assert OutboundMessage.objects.get(status="queued").channel == "sms"
+    tick(NOW + timedelta(days=7))  # +14: straight to SMS, the address stays flagged
+    assert len(postmark.calls) == 1  # the flagged address is never tried again
 
 
 @pytest.mark.parametrize("failure", [
@@ -708,6 +744,7 @@ def test_transient_retry_leaves_no_phantom_message_in_the_outbox(client, overdue
 
 
 def test_retried_send_does_not_repeat_the_steps_actions(client, overdue, postmark):
+    Client.objects.filter(pk=client.pk).update(address_line1="")  # the demand goes by email
     overdue(client, 40)
     postmark.post(POSTMARK_URL, status=500, json={"ErrorCode": 1, "Message": "Internal error"})
     postmark.post(POSTMARK_URL, json=_postmark_ok(client.email))

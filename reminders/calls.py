@@ -1,0 +1,257 @@
+"""Work for people: call tasks the cadence creates, and tasks saying no channel reaches a client.
+
+A call task is assigned to the client's owner and due at the start of the client's business
+hours; it carries the call script rendered from the step's ``call`` template. Each call
+attempt records an outcome, and the outcome changes what the reminder engine does next:
+
+- promise to pay (date and amount): the task's invoices are promised until that date, so
+  reminders wait; a promise that passes unpaid is flagged as broken by the next tick, and the
+  cadence resumes with wording that mentions it;
+- dispute: the invoices are marked disputed (no reminders for them);
+- payment plan agreed: reminders wait until the first instalment date;
+- voicemail / no answer: the task stays open for the next business day;
+- wrong number: the number is flagged, so neither calls nor SMS use it.
+
+No client is called more than ``MAX_CALLS`` times in ``CALL_WINDOW``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Channel, Client, FlagReason, InteractionChannel, InteractionKind
+from clients.services import contact_flag, interaction_record
+from core import calendar as cal
+from core.contact import babel_locale
+from core.money import MoneyError, format_money, parse_amount
+from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
+from receivables.services import invoice_transition
+from reminders import planner, selectors
+from reminders.models import (
+    CadenceStep,
+    CallAttempt,
+    CallOutcome,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
+from reminders.rendering import TemplateError, render
+
+MAX_CALLS = 7
+CALL_WINDOW = timedelta(days=7)
+REACHED = {CallOutcome.PROMISE, CallOutcome.DISPUTE, CallOutcome.PLAN}
+
+
+def _local_today(client: Client, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(client.timezone)).date()
+
+
+def business_time(client: Client, now: datetime, *, next_day: bool = False) -> datetime:
+    """Now if it is inside the client's business hours, else the next business-hours start
+    (always the next business day's start with ``next_day``)."""
+    spec = selectors.client_spec(client, frozenset())
+    today = _local_today(client, now)
+    if next_day:
+        return planner.send_time(cal.next_business_day(today + timedelta(days=1),
+                                                       client.country), now, spec)
+    return planner.send_time(today, now, spec)
+
+
+def call_script(*, client: Client, invoices: Sequence[Invoice], step: CadenceStep | None,
+                now: datetime) -> tuple[str, str]:
+    """(title, script) from the step's call template, else its email text, else a plain
+    line; the script is what the bookkeeper says, so it is plain text."""
+    default_title = f"Call {client.display_name} about {', '.join(i.number for i in invoices)}"
+    key = step.template_key if step else ""
+    template = (selectors.template_for(key, "call", client.language)
+                or selectors.template_for(key, "email", client.language)) if key else None
+    if template is None or not invoices:
+        return default_title, ""
+    context = selectors.message_context(
+        client=client, invoices=list(invoices), today=_local_today(client, now),
+        pay_url=selectors.pay_url(client), tone=step.tone if step else "friendly",
+        language=template.language)
+    try:
+        rendered = render(subject=template.subject, text=template.text, html="",
+                          context=context)
+    except TemplateError as exc:
+        return default_title, f"(The call script could not be rendered: {exc})"
+    return (rendered.subject or default_title)[:300], rendered.text
+
+
+def task_call_create(*, client: Client, invoices: Sequence[Invoice], step: CadenceStep | None,
+                     now: datetime) -> Task:
+    """A call task for the client's owner, due in the client's business hours."""
+    title, script = call_script(client=client, invoices=invoices, step=step, now=now)
+    with transaction.atomic():
+        task = Task.objects.create(kind=TaskKind.CALL, client=client,
+                                   assigned_to=client.owner, title=title, script=script,
+                                   due_at=business_time(client, now), step=step,
+                                   created_at=now)
+        task.invoices.set(invoices)
+        interaction_record(client=client, kind=InteractionKind.CALL,
+                           channel=InteractionChannel.PHONE,
+                           summary=f"Call task created: {title}", occurred_at=now,
+                           content={"script": script},
+                           metadata={"task": task.pk, "step": step.name if step else ""},
+                           invoices=invoices)
+    return task
+
+
+def task_no_channel(*, client: Client, why: str, now: datetime,
+                    invoices: Sequence[Invoice] = ()) -> Task:
+    """Tell a person that no channel reaches this client (one open task per client)."""
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        task = Task.objects.filter(client=client, kind=TaskKind.NO_CHANNEL,
+                                   status=TaskStatus.OPEN).first()
+        if task is not None:
+            return task
+        task = Task.objects.create(
+            kind=TaskKind.NO_CHANNEL, client=client, assigned_to=client.owner,
+            title=f"No working channel for {client.display_name}: update the contact details",
+            script=why, due_at=now, created_at=now)
+        task.invoices.set(invoices)
+        interaction_record(client=client, kind=InteractionKind.ESCALATION,
+                           summary=f"Reminders cannot reach the client: {why}"[:300],
+                           occurred_at=now, metadata={"task": task.pk}, invoices=invoices)
+    return task
+
+
+def task_close(*, task: Task, actor: AbstractBaseUser | None, now: datetime | None = None,
+               status: TaskStatus = TaskStatus.DONE) -> Task:
+    now = now or timezone.now()
+    Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
+        status=status, closed_at=now,
+        closed_by=actor if getattr(actor, "pk", None) else None)
+    task.refresh_from_db()
+    return task
+
+
+def calls_left(client: Client, now: datetime) -> tuple[int, datetime | None]:
+    """How many more calls the limit allows now, and when the next one frees up if none."""
+    recent = list(CallAttempt.objects.filter(client=client, called_at__gt=now - CALL_WINDOW)
+                  .order_by("called_at").values_list("called_at", flat=True))
+    left = MAX_CALLS - len(recent)
+    return max(left, 0), (recent[-MAX_CALLS] + CALL_WINDOW if left <= 0 else None)
+
+
+def _clean_promise(task: Task, outcome: str, promised_on: date | None,
+                   promised_amount: Decimal | str | None, today: date,
+                   currency: str) -> Decimal | None:
+    errors: dict[str, str] = {}
+    amount = None
+    if outcome in (CallOutcome.PROMISE, CallOutcome.PLAN):
+        if promised_on is None:
+            errors["promised_on"] = ("Enter the date the client promised to pay." if
+                                     outcome == CallOutcome.PROMISE else
+                                     "Enter the date of the first instalment.")
+        elif promised_on < today:
+            errors["promised_on"] = "The date must be today or later."
+        elif promised_on > today + timedelta(days=365):
+            errors["promised_on"] = "The date must be within a year."
+    if outcome == CallOutcome.PROMISE:
+        if promised_amount in (None, ""):
+            errors["promised_amount"] = "Enter the amount the client promised to pay."
+        else:
+            try:
+                amount = parse_amount(promised_amount, currency)  # type: ignore[arg-type]
+            except MoneyError as exc:
+                errors["promised_amount"] = str(exc)
+            else:
+                if amount <= 0:
+                    errors["promised_amount"] = "The amount must be more than zero."
+    if errors:
+        raise ValidationError(errors)
+    return amount
+
+
+def call_record(*, task: Task, number: str, outcome: CallOutcome | str,
+                actor: AbstractBaseUser, note: str = "", promised_on: date | None = None,
+                promised_amount: Decimal | str | None = None,
+                now: datetime | None = None) -> CallAttempt:
+    """Record one call attempt and do what its outcome means (see the module docstring)."""
+    now = now or timezone.now()
+    client = task.client
+    if outcome not in CallOutcome.values:
+        raise ValidationError({"outcome": f"Choose an outcome: {', '.join(CallOutcome.values)}."})
+    outcome = CallOutcome(outcome)
+    numbers = {n for n in (client.phone, client.mobile_phone) if n}
+    if number not in numbers:
+        raise ValidationError({"number": "Choose one of the client's numbers."})
+    invoices = [i for i in task.invoices.all() if i.status in ACTIVE_STATUSES]
+    currency = invoices[0].currency if invoices else client.default_currency
+    today = _local_today(client, now)
+    amount = _clean_promise(task, outcome, promised_on, promised_amount, today, currency)
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        if task.status != TaskStatus.OPEN:
+            raise ValidationError("This task is already closed.")
+        left, free_at = calls_left(client, now)
+        if left == 0:
+            raise ValidationError(
+                f"{client.display_name} has been called {MAX_CALLS} times in the last "
+                f"{CALL_WINDOW.days} days; the next call is possible from "
+                f"{timezone.localtime(free_at):%Y-%m-%d %H:%M}.")
+        attempt = CallAttempt.objects.create(
+            task=task, client=client, number=number, outcome=outcome, note=note[:5000],
+            promised_on=promised_on, promised_amount=amount, called_at=now, called_by=actor)
+        summary = f"Call to {number}: {outcome.label}" + (f" — {note}" if note else "")
+        interaction_record(client=client, kind=InteractionKind.CALL,
+                           channel=InteractionChannel.PHONE, summary=summary[:300],
+                           actor=actor, occurred_at=now, content={"note": note},
+                           metadata={"task": task.pk, "outcome": outcome.value,
+                                     "number": number}, invoices=invoices)
+        _apply_outcome(task, attempt, invoices, actor, now)
+    return attempt
+
+
+def _apply_outcome(task: Task, attempt: CallAttempt, invoices: list[Invoice],
+                   actor: AbstractBaseUser, now: datetime) -> None:
+    client, outcome = task.client, attempt.outcome
+    if outcome in (CallOutcome.PROMISE, CallOutcome.PLAN):
+        assert attempt.promised_on is not None
+        Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(
+            promised_until=attempt.promised_on, next_action_at=None)
+        currency = invoices[0].currency if invoices else client.default_currency
+        amount = format_money(attempt.promised_amount or Decimal(0), currency,
+                              babel_locale(client.language, client.country))
+        what = (f"Promised to pay {amount} by "
+                f"{attempt.promised_on.isoformat()}" if outcome == CallOutcome.PROMISE else
+                f"Payment plan agreed, first instalment on {attempt.promised_on.isoformat()}")
+        interaction_record(
+            client=client, kind=InteractionKind.PROMISE_TO_PAY,
+            channel=InteractionChannel.PHONE, summary=what, actor=actor,
+            occurred_at=now, invoices=invoices,
+            metadata={"promised_on": attempt.promised_on.isoformat(),
+                      "amount": str(attempt.promised_amount or ""), "call": attempt.pk,
+                      "plan": outcome == CallOutcome.PLAN})
+    elif outcome == CallOutcome.DISPUTE:
+        for invoice in invoices:
+            invoice_transition(invoice=invoice, to=InvoiceStatus.DISPUTED, actor=actor,
+                               reason=f"disputed on a call: {attempt.note or 'no details'}")
+    elif outcome == CallOutcome.WRONG_NUMBER:
+        for channel in (Channel.PHONE, Channel.SMS):
+            if client.contact_for(channel) == attempt.number:
+                contact_flag(client=client, channel=channel, value=attempt.number,
+                             reason=FlagReason.WRONG_NUMBER, actor=actor, when=now,
+                             detail=attempt.note)
+    if outcome in REACHED:
+        task_close(task=task, actor=actor, now=now)
+        return
+    others = {n for n in (client.phone, client.mobile_phone) if n} - {attempt.number}
+    if outcome == CallOutcome.WRONG_NUMBER and not others:
+        task_close(task=task, actor=actor, now=now)
+        task_no_channel(client=client, now=now, invoices=invoices,
+                        why=f"{attempt.number} is a wrong number and there is no other.")
+        return
+    Task.objects.filter(pk=task.pk).update(due_at=business_time(client, now, next_day=True))

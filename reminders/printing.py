@@ -1,0 +1,71 @@
+"""The print queue: letters wait here until a bookkeeper prints and posts them.
+
+``batch_create`` takes every waiting letter into one batch (its PDF is the cover sheet plus
+each letter, rendered as one document); ``batch_mark_posted`` is the moment the letters really
+left, so only then does each client's timeline record its letter as sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from reminders.models import MessageStatus, OutboundMessage, PrintBatch
+
+
+def waiting_letters() -> QuerySet[OutboundMessage]:
+    return (OutboundMessage.objects.filter(channel="letter", status=MessageStatus.PRINT_QUEUE,
+                                           print_batch__isnull=True)
+            .select_related("client").defer("document").order_by("created_at", "pk"))
+
+
+def batch_create(*, actor: AbstractBaseUser, now: datetime | None = None) -> PrintBatch:
+    """Put every waiting letter into a new batch (refused when none is waiting)."""
+    with transaction.atomic():
+        ids = list(waiting_letters().select_for_update().values_list("pk", flat=True))
+        if not ids:
+            raise ValidationError("No letters are waiting to be printed.")
+        batch = PrintBatch.objects.create(created_by=actor, created_at=now or timezone.now())
+        OutboundMessage.objects.filter(pk__in=ids, status=MessageStatus.PRINT_QUEUE).update(
+            print_batch=batch, status=MessageStatus.PRINTING)
+    return batch
+
+
+def batch_letters(batch: PrintBatch) -> list[OutboundMessage]:
+    return list(batch.letters.select_related("client").order_by("pk"))
+
+
+def batch_pdf(batch: PrintBatch) -> bytes:
+    from reminders import letters
+
+    items = [(f"{m.client.name_on_letters} · {m.subject}", m.html)
+             for m in batch_letters(batch)]
+    return letters.batch_pdf(items, title=f"Print batch {batch.pk}",
+                             generated_at=timezone.localtime(batch.created_at))
+
+
+def batch_mark_posted(*, batch: PrintBatch, actor: AbstractBaseUser,
+                      now: datetime | None = None) -> PrintBatch:
+    """The batch went into the post: each letter is now sent, in each client's timeline."""
+    from reminders.services import record_sent
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        batch = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.posted_at is not None:
+            raise ValidationError(f"Print batch {batch.pk} was already marked posted on "
+                                  f"{timezone.localtime(batch.posted_at):%Y-%m-%d %H:%M}.")
+        batch.posted_at, batch.posted_by = now, actor
+        batch.save(update_fields=["posted_at", "posted_by"])
+        for letter in batch_letters(batch):
+            letter.status = MessageStatus.POSTED
+            letter.save(update_fields=["status"])
+            reminders = list(letter.reminders.select_related("invoice", "step"))
+            record_sent(letter, reminders[0].step if reminders else None,
+                        [r.invoice for r in reminders], now)
+    return batch

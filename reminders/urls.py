@@ -1,0 +1,16 @@
+from django.urls import path
+
+from reminders import views
+
+app_name = "reminders"
+urlpatterns = [
+    path("tasks/", views.task_list, name="tasks"),
+    path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("tasks/<int:pk>/done/", views.task_done, name="task-done"),
+    path("flags/<int:pk>/clear/", views.flag_clear, name="flag-clear"),
+    path("letters/", views.print_queue, name="print-queue"),
+    path("letters/batches/", views.print_batch_create, name="print-batch-create"),
+    path("letters/batches/<int:pk>.pdf", views.print_batch_pdf, name="print-batch-pdf"),
+    path("letters/batches/<int:pk>/posted/", views.print_batch_posted, name="print-batch-posted"),
+    path("letters/<int:pk>.pdf", views.letter_pdf, name="letter-pdf"),
+]

@@ -1,0 +1,162 @@
+"""The bookkeeper's pages for work the engine hands to people: call tasks, the print queue,
+and contact points flagged as not working. Views only read selectors and call services."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clients.models import ContactFlag
+from clients.selectors import client_timeline, open_flags
+from clients.services import contact_flag_clear
+from core.contact import babel_locale
+from core.money import format_money
+from receivables.models import Invoice
+from reminders import calls, printing
+from reminders.models import CallOutcome, PrintBatch, Task, TaskStatus
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+@login_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    """Calls to make and clients no channel reaches: mine first, most urgent first."""
+    show_all = request.GET.get("all") == "1"
+    tasks = (Task.objects.filter(status=TaskStatus.OPEN).select_related("client", "assigned_to")
+             .order_by("due_at", "pk"))
+    if not show_all:
+        tasks = tasks.filter(assigned_to__in=[request.user.pk, None])
+    now = timezone.now()
+    rows = [{"task": t, "local_time": now.astimezone(ZoneInfo(t.client.timezone)),
+             "overdue": t.due_at <= now} for t in tasks[:200]]
+    return render(request, "reminders/task_list.html", {"rows": rows, "show_all": show_all})
+
+
+def _invoice_rows(invoices: list[Invoice], locale: str) -> list[dict[str, object]]:
+    today = timezone.localdate()
+    return [{"invoice": i, "balance": format_money(i.balance, i.currency, locale),
+             "days_overdue": i.days_overdue(today)} for i in invoices]
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(Task.objects.select_related("client", "assigned_to", "step"), pk=pk)
+    client = task.client
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            promised_on = (date.fromisoformat(request.POST["promised_on"])
+                           if request.POST.get("promised_on") else None)
+        except ValueError:
+            errors.append("Enter the promised date as YYYY-MM-DD.")
+            promised_on = None
+        if not errors:
+            try:
+                calls.call_record(task=task, number=request.POST.get("number", ""),
+                                  outcome=request.POST.get("outcome", ""), actor=request.user,
+                                  note=request.POST.get("note", "").strip(),
+                                  promised_on=promised_on,
+                                  promised_amount=request.POST.get("promised_amount") or None)
+            except ValidationError as exc:
+                errors.extend(_errors(exc))
+            else:
+                messages.success(request, "Call recorded.")
+                return redirect("reminders:task", pk=task.pk)
+    locale = babel_locale(client.language, client.country)
+    invoices = list(Invoice.objects.receivable().filter(client=client).order_by("due_date"))
+    left, free_at = calls.calls_left(client, timezone.now())
+    flagged = {(f.channel, f.value): f for f in open_flags(client)}
+    numbers = [{"number": n, "label": label,
+                "flag": flagged.get(("phone", n)) or flagged.get(("sms", n))}
+               for n, label in ((client.phone, "Phone"), (client.mobile_phone, "Mobile")) if n]
+    return render(request, "reminders/task_detail.html", {
+        "task": task, "client": client, "numbers": numbers, "errors": errors,
+        "local_time": timezone.now().astimezone(ZoneInfo(client.timezone)),
+        "invoices": _invoice_rows(invoices, locale), "timeline": client_timeline(
+            client=client, limit=10), "outcomes": CallOutcome.choices, "calls_left": left,
+        "free_at": free_at, "flags": open_flags(client), "post": request.POST,
+        "attempts": task.attempts.select_related("called_by")[:20]})
+
+
+@login_required
+@require_POST
+def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(Task, pk=pk)
+    calls.task_close(task=task, actor=request.user)
+    messages.success(request, f"Task closed: {task.title}")
+    return redirect("reminders:tasks")
+
+
+@login_required
+@require_POST
+def flag_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = get_object_or_404(ContactFlag.objects.select_related("client"), pk=pk)
+    contact_flag_clear(flag=flag, actor=request.user, note=request.POST.get("note", ""))
+    messages.success(request, f"{flag.get_channel_display()} {flag.value} can be used again.")
+    return redirect(request.POST.get("next") or "reminders:tasks")
+
+
+@login_required
+def print_queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "reminders/print_queue.html", {
+        "waiting": printing.waiting_letters(),
+        "batches": PrintBatch.objects.select_related("created_by", "posted_by")
+        .prefetch_related("letters__client")[:20]})
+
+
+@login_required
+@require_POST
+def print_batch_create(request: HttpRequest) -> HttpResponse:
+    try:
+        batch = printing.batch_create(actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+        return redirect("reminders:print-queue")
+    messages.success(request, f"Print batch {batch.pk} created with {batch.letters.count()} "
+                              "letters: download, print, post, then mark it posted.")
+    return redirect("reminders:print-queue")
+
+
+@login_required
+def print_batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(PrintBatch, pk=pk)
+    response = HttpResponse(printing.batch_pdf(batch), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="settle-print-batch-{pk}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def print_batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(PrintBatch, pk=pk)
+    try:
+        printing.batch_mark_posted(batch=batch, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    else:
+        messages.success(request, f"Print batch {pk} marked posted: each letter is in its "
+                                  "client's timeline.")
+    return redirect("reminders:print-queue")
+
+
+@login_required
+def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from reminders.models import OutboundMessage
+
+    letter = get_object_or_404(OutboundMessage, pk=pk, channel="letter",
+                               document__isnull=False)
+    response = HttpResponse(bytes(letter.document), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="settle-letter-{pk}.pdf"'
+    return response
