@@ -140,7 +140,7 @@ def _message_for(event: Any) -> OutboundMessage | None:
 def connect_tracking() -> None:
     from anymail.signals import tracking
 
-    @receiver(tracking, dispatch_uid="settle-email-tracking")
+    @receiver(tracking, dispatch_uid="settle-email-tracking", weak=False)
     def on_tracking(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
         handle_tracking(event, esp_name)
 
