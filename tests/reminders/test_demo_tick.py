@@ -1,0 +1,83 @@
+"""The demo book through the channels: one day of ticks sends email, SMS and letters per each
+client's preference (nothing leaves the machine without credentials), letters wait in the
+print queue and download as one batch PDF, and call tasks appear for the +21 step."""
+
+import subprocess
+import tempfile
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+
+from clients.models import InteractionKind
+from receivables.demo import DemoOptions, seed_demo_book
+from reminders import printing
+from reminders.models import OutboundMessage, Reminder, Task
+from reminders.services import reminders_tick
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 6, 2)  # a Tuesday
+UTC = ZoneInfo("UTC")
+
+
+def test_a_day_of_ticks_over_the_demo_book_uses_every_channel():
+    seed_demo_book(DemoOptions(today=TODAY))
+    # Every hour of the day, so each time zone gets its business hours.
+    for hour in range(0, 24):
+        at = datetime(TODAY.year, TODAY.month, TODAY.day, hour, 5, tzinfo=UTC)
+        with time_machine.travel(at, tick=False):
+            reminders_tick(now=at)
+
+    by_channel = {c: OutboundMessage.objects.filter(channel=c).count()
+                  for c in ("email", "sms", "letter")}
+    assert all(by_channel.values()), by_channel
+    assert set(OutboundMessage.objects.values_list("provider", flat=True)) == {
+        "local", "print_queue"}  # no credentials: nothing left the machine
+    for message in OutboundMessage.objects.filter(channel="sms"):
+        assert message.segments in (1, 2) and "/pay/" in message.text
+
+    # One message per client per local day, whatever the number of overdue invoices.
+    per_client = OutboundMessage.objects.values_list("client_id", flat=True)
+    assert len(per_client) == len(set(per_client))
+
+    calls = Task.objects.filter(kind="call", step__offset_days=21)
+    for task in calls:
+        assert "high-value" in {t.name for t in task.client.tags.all()}
+        assert task.assigned_to == task.client.owner
+        assert task.script
+    assert calls.exists() or not Reminder.objects.filter(step__offset_days=21).exists()
+
+    # Letters: one batch PDF with a cover sheet, then posted into each timeline.
+    waiting = list(printing.waiting_letters())
+    assert len(waiting) == by_channel["letter"]
+    admin = get_user_model().objects.get(username="admin")
+    batch = printing.batch_create(actor=admin)
+    pdf = printing.batch_pdf(batch)
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        text = subprocess.run(["pdftotext", "-layout", handle.name, "-"], check=True,
+                              capture_output=True, text=True).stdout
+    for letter in waiting:
+        assert letter.client.name_on_letters in text
+    assert not any(m.client.interactions.filter(kind=InteractionKind.LETTER_REMINDER).exists()
+                   for m in waiting)
+    printing.batch_mark_posted(batch=batch, actor=admin,
+                               now=datetime(2026, 6, 2, 17, tzinfo=UTC))
+    for letter in waiting:
+        assert letter.client.interactions.filter(kind=InteractionKind.LETTER_REMINDER,
+                                                 metadata__message_id=letter.pk).exists()
+
+    # Nothing is sent twice: the next day sends only reminders that had not gone out (those
+    # that waited for the one-a-day rule, and newly due steps).
+    before = set(OutboundMessage.objects.values_list("pk", flat=True))
+    sent_before = set(Reminder.objects.filter(status="sent").values_list("pk", flat=True))
+    at = datetime(2026, 6, 3, 12, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        reminders_tick(now=at)
+    again = Reminder.objects.filter(message__isnull=False).exclude(message_id__in=before)
+    assert again.exists()
+    assert not set(again.values_list("pk", flat=True)) & sent_before
