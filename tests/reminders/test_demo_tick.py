@@ -81,3 +81,40 @@ def test_a_day_of_ticks_over_the_demo_book_uses_every_channel():
     again = Reminder.objects.filter(message__isnull=False).exclude(message_id__in=before)
     assert again.exists()
     assert not set(again.values_list("pk", flat=True)) & sent_before
+
+
+def test_simulated_bounce_stop_and_broken_promise_change_the_next_tick():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from clients.models import Client, ContactFlag
+    from tests.factories import ClientFactory
+
+    at = datetime(2026, 6, 2, 8, 30, tzinfo=UTC)  # 10:30 in Berlin
+    with time_machine.travel(at, tick=False):
+        from receivables import services as receivables
+        from tests.factories import TermsFactory
+
+        terms = TermsFactory(name="Net 30 sim", net_days=30)
+        client = ClientFactory(reference="SIM-1", channel_preferences=["email", "sms"])
+        receivables.invoice_create(
+            client=client, number="SIM-0001", issue_date=date(2026, 4, 24), terms=terms,
+            lines=[receivables.LineInput("Consulting", "500.00")])
+        reminders_tick(now=at)  # +9 days: the +7 follow-up by email
+        out = StringIO()
+        call_command("reminders_simulate", "bounce", "SIM-1", stdout=out)
+        assert "the reminder now goes by sms (scheduled)" in out.getvalue()
+        reminders_tick(now=at)
+        assert OutboundMessage.objects.filter(client=client, channel="sms").count() == 1
+
+        call_command("reminders_simulate", "stop", "SIM-1", stdout=StringIO())
+        assert ContactFlag.objects.filter(client=client, reason="opted_out").exists()
+
+        call_command("reminders_simulate", "broken-promise", "SIM-1", stdout=StringIO())
+    later = datetime(2026, 6, 8, 8, 30, tzinfo=UTC)  # +14 is due: nothing works any more
+    with time_machine.travel(later, tick=False):
+        reminders_tick(now=later)
+    summaries = [i.summary for i in Client.objects.get(pk=client.pk).interactions.all()]
+    assert any(s.startswith("Broken promise: SIM-0001") for s in summaries)
+    assert Task.objects.filter(client=client, kind="no_channel").exists()
