@@ -16,9 +16,9 @@ def open_flags(client: Client) -> list[ContactFlag]:
 
 
 def working_contact(client: Client, channel: str) -> str:
-    """The channel's address or number when the client has one and it is not flagged."""
-    value = client.contact_for(channel)
-    if not value:
-        return ""
+    """The channel's address or number when the client has one and it is not flagged; for
+    calls, the landline or else the mobile, whichever is not flagged as a wrong number."""
     flagged = {(f.channel, f.value) for f in open_flags(client)}
-    return "" if (channel, value) in flagged else value
+    candidates = ([client.phone, client.mobile_phone] if channel == "phone"
+                  else [client.contact_for(channel)])
+    return next((v for v in candidates if v and (channel, v) not in flagged), "")

@@ -240,8 +240,10 @@ def _apply_outcome(task: Task, attempt: CallAttempt, invoices: list[Invoice],
             invoice_transition(invoice=invoice, to=InvoiceStatus.DISPUTED, actor=actor,
                                reason=f"disputed on a call: {attempt.note or 'no details'}")
     elif outcome == CallOutcome.WRONG_NUMBER:
+        # The number called is flagged for calls even when the landline is the phone
+        # channel's number today; the mobile is flagged for SMS too.
         for channel in (Channel.PHONE, Channel.SMS):
-            if client.contact_for(channel) == attempt.number:
+            if channel == Channel.PHONE or client.contact_for(channel) == attempt.number:
                 contact_flag(client=client, channel=channel, value=attempt.number,
                              reason=FlagReason.WRONG_NUMBER, actor=actor, when=now,
                              detail=attempt.note)

@@ -24,10 +24,17 @@ def waiting_letters() -> QuerySet[OutboundMessage]:
             .select_related("client").defer("document").order_by("created_at", "pk"))
 
 
+# A batch PDF is built in memory (~5 MB a letter while rendering): longer queues go out in
+# several batches.
+MAX_BATCH = 100
+
+
 def batch_create(*, actor: AbstractBaseUser, now: datetime | None = None) -> PrintBatch:
-    """Put every waiting letter into a new batch (refused when none is waiting)."""
+    """Put the oldest waiting letters (up to ``MAX_BATCH``) into a new batch; refused when
+    none is waiting."""
     with transaction.atomic():
-        ids = list(waiting_letters().select_for_update().values_list("pk", flat=True))
+        ids = list(waiting_letters().select_for_update().values_list("pk", flat=True)
+                   [:MAX_BATCH])
         if not ids:
             raise ValidationError("No letters are waiting to be printed.")
         batch = PrintBatch.objects.create(created_by=actor, created_at=now or timezone.now())

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clients.models import ContactFlag
@@ -37,7 +39,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
     tasks = (Task.objects.filter(status=TaskStatus.OPEN).select_related("client", "assigned_to")
              .order_by("due_at", "pk"))
     if not show_all:
-        tasks = tasks.filter(assigned_to__in=[request.user.pk, None])
+        # Not ``assigned_to__in=[me, None]``: SQL ``IN`` never matches NULL (unassigned).
+        tasks = tasks.filter(Q(assigned_to=request.user) | Q(assigned_to__isnull=True))
     now = timezone.now()
     rows = [{"task": t, "local_time": now.astimezone(ZoneInfo(t.client.timezone)),
              "overdue": t.due_at <= now} for t in tasks[:200]]
@@ -105,7 +108,11 @@ def flag_clear(request: HttpRequest, pk: int) -> HttpResponse:
     flag = get_object_or_404(ContactFlag.objects.select_related("client"), pk=pk)
     contact_flag_clear(flag=flag, actor=request.user, note=request.POST.get("note", ""))
     messages.success(request, f"{flag.get_channel_display()} {flag.value} can be used again.")
-    return redirect(request.POST.get("next") or "reminders:tasks")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "reminders:tasks"  # never off-site (an open redirect)
+    return redirect(target)
 
 
 @login_required

@@ -55,7 +55,7 @@ def test_nothing_to_write_runs_nothing(db):
 
 
 COLUMNS = ("invoice", "client", "step", "channel", "scheduled_for", "status", "claim_token",
-           "attempts", "last_error", "created_at", "updated_at")
+           "attempts", "last_error", "failed_channels", "created_at", "updated_at")
 
 
 @pytest.fixture
@@ -76,8 +76,8 @@ def test_insert_skips_rows_that_break_a_unique_constraint(client_de, make_invoic
     now = datetime(2026, 3, 16, 6, tzinfo=UTC)
 
     def row(step, channel="email"):
-        return (invoice.pk, client_de.pk, step.pk, channel, when, "scheduled", "", 0, "", now,
-                now)
+        return (invoice.pk, client_de.pk, step.pk, channel, when, "scheduled", "", 0, "", [],
+                now, now)
 
     assert bulk.insert_rows(Reminder, COLUMNS, [row(steps[0])]) == 1
     monkeypatch.setattr(bulk, "MAX_PARAMS", 2 * len(COLUMNS))  # two rows per statement
@@ -98,10 +98,10 @@ def test_insert_of_a_bad_row_writes_nothing(client_de, make_invoice, steps):
 
     invoice = make_invoice(client_de)
     now = datetime(2026, 3, 16, 6, tzinfo=UTC)
-    good = (invoice.pk, client_de.pk, steps[0].pk, "email", now, "scheduled", "", 0, "", now,
-            now)
-    bad = (invoice.pk, client_de.pk, steps[1].pk, "email", now, "nonsense", "", 0, "", now,
-           now)  # breaks the status check constraint
+    good = (invoice.pk, client_de.pk, steps[0].pk, "email", now, "scheduled", "", 0, "", [],
+            now, now)
+    bad = (invoice.pk, client_de.pk, steps[1].pk, "email", now, "nonsense", "", 0, "", [],
+           now, now)  # breaks the status check constraint
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk.insert_rows(Reminder, COLUMNS, [good, bad])
     assert not Reminder.objects.exists()

@@ -1,0 +1,363 @@
+"""Printed letters: reminder letters and letters of demand as PDF, and the print batch.
+
+The one module that imports WeasyPrint. Letters are HTML (``templates/letters/``) styled by
+``static/letters/letter.css``, laid out for window envelopes: DIN 5008 form B on A4, a #10
+window envelope on US Letter. Rendering fetches nothing but the app's own static files and
+``data:`` URIs (``url_fetcher``): a letter body is admin-edited, and a PDF renderer that
+follows any URL would read local files or cloud metadata endpoints for whoever edits it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import mimetypes
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import DataHandler, Request
+
+import segno
+from babel import Locale
+from babel.dates import format_date
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from weasyprint import HTML, Document
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from clients.models import Client
+from core.contact import babel_locale
+from core.money import format_money
+from receivables.models import Invoice
+from receivables.selectors import invoice_quote
+
+logger = logging.getLogger(__name__)
+
+# Countries whose offices use US Letter (ANSI A); everyone else uses A4.
+LETTER_PAPER_COUNTRIES = frozenset({
+    "US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", "GT", "DO", "PA", "PR", "SV", "NI", "HN",
+    "GU", "VI", "AS", "MP", "UM"})
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {"invoice": "Invoice", "reference": "Reference", "due_date": "Due date",
+           "days_overdue": "Days overdue", "amount": "Amount", "fees": "Fees",
+           "interest": "Interest", "total": "Total", "total_due": "Total due", "date": "Date",
+           "customer_no": "Customer no.", "invoices": "Invoice no.",
+           "open_invoices": "Open invoices", "how_to_pay": "How to pay",
+           "pay_online": "Pay online", "scan_to_pay": "Scan to pay online", "page": "Page",
+           "of": "of", "discount_note": "Includes an early-payment discount of {amount}."},
+    "de": {"invoice": "Rechnung", "reference": "Referenz", "due_date": "Fällig am",
+           "days_overdue": "Tage überfällig", "amount": "Betrag", "fees": "Gebühren",
+           "interest": "Zinsen", "total": "Gesamt", "total_due": "Gesamtbetrag",
+           "date": "Datum", "customer_no": "Kundennummer", "invoices": "Rechnungsnr.",
+           "open_invoices": "Offene Rechnungen", "how_to_pay": "Zahlungsinformationen",
+           "pay_online": "Online bezahlen", "scan_to_pay": "Scannen und online bezahlen",
+           "page": "Seite", "of": "von",
+           "discount_note": "Enthält einen Skontoabzug von {amount}."},
+    "fr": {"invoice": "Facture", "reference": "Référence", "due_date": "Échéance",
+           "days_overdue": "Jours de retard", "amount": "Montant", "fees": "Frais",
+           "interest": "Intérêts", "total": "Total", "total_due": "Total dû", "date": "Date",
+           "customer_no": "N° client", "invoices": "N° de facture",
+           "open_invoices": "Factures impayées", "how_to_pay": "Modalités de paiement",
+           "pay_online": "Payer en ligne", "scan_to_pay": "Scannez pour payer en ligne",
+           "page": "Page", "of": "sur",
+           "discount_note": "Comprend un escompte pour paiement anticipé de {amount}."},
+    "es": {"invoice": "Factura", "reference": "Referencia", "due_date": "Vencimiento",
+           "days_overdue": "Días de retraso", "amount": "Importe", "fees": "Recargos",
+           "interest": "Intereses", "total": "Total", "total_due": "Total adeudado",
+           "date": "Fecha", "customer_no": "N.º de cliente", "invoices": "N.º de factura",
+           "open_invoices": "Facturas pendientes", "how_to_pay": "Forma de pago",
+           "pay_online": "Pagar en línea", "scan_to_pay": "Escanee para pagar en línea",
+           "page": "Página", "of": "de",
+           "discount_note": "Incluye un descuento por pronto pago de {amount}."},
+}
+
+# Address layouts: the locality line(s) after the street, by country.
+_CITY_REGION_POSTCODE = frozenset({"US", "CA", "PR", "GU", "VI", "AS", "MP"})
+_CITY_THEN_POSTCODE = frozenset({"GB", "IM", "JE", "GG"})
+_INFO_BLOCK_NUMBERS = 3  # more invoice numbers than this would overflow the info block
+
+
+class LetterRenderError(RuntimeError):
+    """A letter could not be rendered (e.g. its own stylesheet is missing): never print it."""
+
+
+class LetterResourceRefused(ValueError):
+    """A letter asked for something other than the app's static files or a data: URI."""
+
+
+class LetterResourceMissing(FatalURLFetchingError):
+    """A static file a letter needs does not exist. Fatal (WeasyPrint lets only this kind
+    through): a letter without its stylesheet would put the address outside the window."""
+
+
+def paper_for(country: str) -> str:
+    return "Letter" if (country or "").strip().upper() in LETTER_PAPER_COUNTRIES else "A4"
+
+
+# --- URL fetching: the app's static files and data: URIs, nothing else -----------------------
+
+def _static_base() -> tuple[str, str, str]:
+    """(scheme, host[:port], path) of the static files: ('https', 'settle.example', '/static/')."""
+    parts = urlsplit(urljoin(_base_url(), settings.STATIC_URL))
+    return parts.scheme.lower(), parts.netloc.lower(), parts.path
+
+
+def _base_url() -> str:
+    return settings.SITE_URL.rstrip("/") + "/"
+
+
+def _foreign_host_reason(host: str) -> str:
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return "localhost is never fetched" if host == "localhost" else f"{host} is another host"
+    if address.is_loopback or address.is_private or address.is_link_local or address.is_reserved:
+        return f"{host} is a private, loopback or link-local address"
+    return f"{host} is another host"
+
+
+def _static_name(url: str) -> str:
+    """The static file name ``url`` stands for, or ``LetterResourceRefused`` saying why not."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    static_scheme, static_host, static_path = _static_base()
+    if scheme not in ("", "http", "https"):
+        raise LetterResourceRefused(f"{scheme}: URLs are not allowed in letters")
+    if (scheme or parts.netloc) and parts.netloc.lower() != static_host:
+        raise LetterResourceRefused(
+            f"{_foreign_host_reason(parts.hostname or '')}; letters may only use "
+            f"{static_scheme}://{static_host}{static_path}")
+    path = unquote(parts.path)
+    if not path.startswith(static_path):
+        raise LetterResourceRefused(f"{parts.path} is outside {static_path}")
+    name = path[len(static_path):]
+    if not name or "\\" in name or "\x00" in name or any(
+            segment in ("", ".", "..") for segment in name.split("/")):
+        raise LetterResourceRefused(f"{parts.path} is not a plain static file path")
+    return name
+
+
+def _static_file(name: str) -> Path:
+    found = finders.find(name)
+    if not found:  # a hashed name from a manifest storage ({% static %} in production)
+        hashed = getattr(staticfiles_storage, "hashed_files", None) or {}
+        original = next((key for key, value in hashed.items() if value == name), None)
+        found = finders.find(original) if original else None
+    if not found:
+        raise LetterResourceMissing(f"Static file {name} not found")
+    return Path(found)
+
+
+def _fetch(url: str) -> URLFetcherResponse:
+    if url[:5].lower() == "data:":
+        # Decoded in memory by urllib's data: handler; no other scheme reaches this line.
+        with DataHandler().data_open(Request(url)) as response:  # noqa: S310
+            return URLFetcherResponse(url, response.read(),
+                                      {"Content-Type": response.headers["Content-Type"]})
+    name = _static_name(url)
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if content_type.startswith("text/"):
+        content_type += "; charset=utf-8"
+    return URLFetcherResponse(url, _static_file(name).read_bytes(),
+                              {"Content-Type": content_type})
+
+
+class StaticFilesOnlyFetcher(URLFetcher):
+    """WeasyPrint's fetcher interface (v66+: a ``URLFetcher`` with a ``fetch`` method), serving
+    only ``data:`` URIs and files under STATIC_URL, read from disk through the staticfiles
+    finders: no request ever leaves the process. A refusal raises (WeasyPrint then leaves the
+    resource out) and is logged here at WARNING, since WeasyPrint's own log may be muted."""
+
+    def __init__(self) -> None:
+        # No protocol allowed for the inherited urllib opener, should anything reach it.
+        super().__init__(allowed_protocols=(), fail_on_errors=False)
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        try:
+            return _fetch(url)
+        except LetterResourceRefused as exc:
+            logger.warning("Letter rendering refused to fetch %s: %s", url[:200], exc)
+            raise
+        except LetterResourceMissing as exc:
+            logger.error("Letter rendering cannot find %s: %s", url[:200], exc)
+            raise
+
+
+url_fetcher = StaticFilesOnlyFetcher()
+
+
+# --- One letter ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Row:
+    invoice: Invoice
+    amount: Decimal  # what is left of the invoice itself, after any early-payment discount
+    fees: Decimal  # fees and interest already charged, plus a late fee that is due now
+    interest: Decimal  # interest accrued by ``today`` and not yet charged
+    discount: Decimal
+    total: Decimal
+
+
+def _row(invoice: Invoice, today: date) -> _Row:
+    quote = invoice_quote(invoice=invoice, on=today)
+    charged = invoice.charges_total
+    amount = quote.principal - quote.discount - charged
+    if amount < 0:  # payments have covered part of the charges too
+        charged, amount = charged + amount, Decimal(0)
+    return _Row(invoice=invoice, amount=amount, fees=charged + quote.late_fee,
+                interest=quote.interest, discount=quote.discount, total=quote.total)
+
+
+def _locality_lines(client: Client) -> list[str]:
+    country, city, region, postcode = (client.country.upper(), client.city, client.region,
+                                       client.postcode)
+    if country in _CITY_REGION_POSTCODE:
+        place = ", ".join(part for part in (city, " ".join(filter(None, (region, postcode))))
+                          if part)
+        return [place] if place else []
+    if country in _CITY_THEN_POSTCODE:  # Royal Mail: post town, then the postcode alone
+        return [line for line in (city.upper(), postcode.upper()) if line]
+    place = " ".join(part for part in (postcode, city) if part)
+    return [place] if place else []
+
+
+def _address_lines(client: Client, language: str) -> list[str]:
+    lines = [client.name_on_letters, client.contact_name, client.address_line1,
+             client.address_line2, *_locality_lines(client)]
+    if client.country.upper() != settings.SETTLE_DEFAULT_COUNTRY.upper():
+        name = Locale.parse(language).territories.get(client.country.upper(), client.country)
+        lines.append(name.upper())  # UPU: the destination country, last line, in capitals
+    return [line.strip() for line in lines if line and line.strip()]
+
+
+def _sender() -> dict[str, Any]:
+    name = settings.SETTLE_BUSINESS_NAME
+    address = [line.strip() for line in
+               str(getattr(settings, "SETTLE_BUSINESS_ADDRESS", "") or "").splitlines()
+               if line.strip()]
+    return {"name": name, "address": address, "return_line": " · ".join([name, *address])}
+
+
+def _invoice_numbers(invoices: list[Invoice]) -> str:
+    numbers = [invoice.number for invoice in invoices]
+    shown = ", ".join(numbers[:_INFO_BLOCK_NUMBERS])
+    extra = len(numbers) - _INFO_BLOCK_NUMBERS
+    return f"{shown} (+{extra})" if extra > 0 else shown
+
+
+def _qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(omitsize=True, border=0, svgclass="qr-code",
+                                                 lineclass=None)
+
+
+def _table(rows: list[_Row], today: date, money: Any, day: Any) -> dict[str, Any]:
+    def column_sum(field: str) -> Decimal:
+        return sum((getattr(row, field) for row in rows), Decimal(0))
+
+    return {
+        "rows": [{"number": r.invoice.number, "reference": r.invoice.reference,
+                  "due_date": day(r.invoice.due_date),
+                  "days_overdue": r.invoice.days_overdue(today), "amount": money(r.amount),
+                  "fees": money(r.fees),
+                  "interest": money(r.interest), "total": money(r.total)} for r in rows],
+        "totals": {field: money(column_sum(field))
+                   for field in ("amount", "fees", "interest", "total")},
+        "discount": money(column_sum("discount")) if column_sum("discount") else "",
+    }
+
+
+def letter_html(*, client: Client, invoices: list[Invoice], today: date, subject: str,
+                body_html: str, pay_url: str, payment_instructions: str, language: str) -> str:
+    """The complete HTML document of one letter to ``client`` about ``invoices`` (one
+    currency). ``body_html`` comes from the sandboxed template engine and is inserted as is."""
+    if not invoices:
+        raise ValueError("A letter needs at least one invoice.")
+    currency = invoices[0].currency
+    if any(invoice.currency != currency for invoice in invoices):
+        raise ValueError("All invoices in one letter must share a currency.")
+    language = language if language in LABELS else "en"
+    locale = babel_locale(language, client.country)
+    rows = [_row(invoice, today) for invoice in invoices]
+    table = _table(rows, today, lambda amount: format_money(amount, currency, locale),
+                   lambda day: format_date(day, format="long", locale=locale))
+    labels = LABELS[language]
+    paper = paper_for(client.country)
+    return render_to_string("letters/letter.html", {
+        "base_url": _base_url(), "language": language, "paper": paper.lower(),
+        "labels": labels, "subject": subject,
+        "sender": _sender(), "recipient": _address_lines(client, language),
+        "date": format_date(today, format="long", locale=locale),
+        "customer_no": client.reference, "invoice_numbers": _invoice_numbers(invoices),
+        "table": table,
+        "discount_note": labels["discount_note"].format(amount=table["discount"])
+        if table["discount"] else "",
+        "body_html": mark_safe(body_html),  # noqa: S308 - the sandboxed engine's output
+        "payment_instructions": payment_instructions, "pay_url": pay_url,
+        "qr_svg": mark_safe(_qr_svg(pay_url)) if pay_url else "",  # noqa: S308 - segno's SVG
+    })
+
+
+def _document(html: str) -> Document:
+    try:
+        return HTML(string=html, base_url=_base_url(), url_fetcher=url_fetcher).render()
+    except FatalURLFetchingError as exc:
+        raise LetterRenderError(f"The letter could not be rendered: {exc}") from exc
+
+
+def render_pdf(html: str) -> bytes:
+    """One letter as PDF (fonts subset, so a two-page letter stays well under 100 KB)."""
+    return _document(html).write_pdf()
+
+
+# --- The print batch -------------------------------------------------------------------------
+
+def _paper_name(page: Any) -> str:
+    width_mm, height_mm = page.width * 25.4 / 96, page.height * 25.4 / 96
+    for name, (width, height) in {"A4": (210, 297), "Letter": (215.9, 279.4)}.items():
+        if abs(width_mm - width) < 1 and abs(height_mm - height) < 1:
+            return name
+    return f"{width_mm:.0f} × {height_mm:.0f} mm"
+
+
+def _cover(labels: list[str], documents: list[Document], *, title: str,
+           generated_at: datetime) -> Document:
+    """The cover sheet; rendered again if its own length moves the page numbers it lists."""
+    when = timezone.localtime(generated_at) if timezone.is_aware(generated_at) else generated_at
+    cover_pages = 1
+    for _attempt in range(3):
+        entries, first = [], cover_pages + 1
+        for number, (label, document) in enumerate(zip(labels, documents, strict=True), 1):
+            count = len(document.pages)
+            entries.append({"number": number, "label": label, "pages": count, "first": first,
+                            "last": first + count - 1, "paper": _paper_name(document.pages[0])})
+            first += count
+        cover = _document(render_to_string("letters/cover.html", {
+            "base_url": _base_url(), "title": title,
+            "generated_at": when.strftime("%Y-%m-%d %H:%M"),
+            "entries": entries, "letter_count": len(entries), "total_pages": first - 1,
+            "paper": paper_for(settings.SETTLE_DEFAULT_COUNTRY).lower(),
+            "business_name": settings.SETTLE_BUSINESS_NAME}))
+        if len(cover.pages) == cover_pages:
+            return cover
+        cover_pages = len(cover.pages)
+    return cover
+
+
+def batch_pdf(letters: list[tuple[str, str]], *, title: str, generated_at: datetime) -> bytes:
+    """One PDF for the print queue: a cover sheet listing each recipient with its pages, then
+    every letter from a new page on its own paper size. ``letters``: (recipient label, letter
+    HTML) pairs. Each letter is laid out on its own (its page numbers count from 1) and the
+    pages are joined into one document, so fonts are embedded once."""
+    documents = [_document(html) for _label, html in letters]
+    cover = _cover([label for label, _html in letters], documents, title=title,
+                   generated_at=generated_at)
+    pages = [*cover.pages, *(page for document in documents for page in document.pages)]
+    return cover.copy(pages).write_pdf()
