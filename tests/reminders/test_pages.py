@@ -20,7 +20,6 @@ from clients.services import contact_flag
 from receivables.models import Invoice, InvoiceStatus
 from reminders import calls
 from reminders.models import (
-    CadenceStep,
     CallAttempt,
     MessageStatus,
     OutboundMessage,
@@ -30,29 +29,14 @@ from reminders.models import (
     TaskStatus,
 )
 from reminders.selectors import usable_channels
-from reminders.services import TickReport, reminders_tick
 from tests.factories import ClientFactory, UserFactory
+from tests.reminders.support import BERLIN, NOW, step, tick
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
-TUESDAY = date(2026, 3, 17)  # no public holiday in Germany or the US that week
-NOW = datetime(2026, 3, 17, 10, 30, tzinfo=BERLIN)
 FRIDAY = datetime(2026, 3, 20, 10, 30, tzinfo=BERLIN)
 LANDLINE = "+493012345678"
 MOBILE = "+4915123456789"  # ClientFactory's mobile_phone
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def tick(at: datetime) -> TickReport:
-    """One scheduler pass at ``at``, with the wall clock there too."""
-    with time_machine.travel(at, tick=False):
-        return reminders_tick(now=at)
 
 
 @pytest.fixture
@@ -61,19 +45,6 @@ def me(client: Any) -> Any:
     user = UserFactory(username="berta", first_name="Berta", last_name="Keeper")
     client.force_login(user)
     return user
-
-
-@pytest.fixture
-def overdue(make_invoice: Any) -> Any:
-    """An invoice ``days`` overdue on TUESDAY (Net 30)."""
-    def make(customer: Client, days: int, amount: str = "927.31", **kwargs: Any) -> Invoice:
-        return make_invoice(customer, amount, issue_date=TUESDAY - timedelta(days=30 + days),
-                            **kwargs)
-    return make
-
-
-def step(offset: int) -> CadenceStep:
-    return CadenceStep.objects.get(cadence__is_default=True, offset_days=offset)
 
 
 def call_task(customer: Client, *invoices: Invoice, at: datetime = NOW) -> Task:

@@ -3,23 +3,23 @@ not blamed on the client's address."""
 
 from datetime import timedelta
 
+import pytest
 import responses
 
 from reminders.models import Reminder, ReminderStatus
 from reminders.services import MAX_ATTEMPTS
-from tests.reminders.test_tick import (  # noqa: F401
-    NOW,
-    POSTMARK_URL,
-    _today,
-    client,
-    overdue,
-    owner,
-    postmark,
-    tick,
-)
+from tests.factories import ClientFactory
+from tests.reminders.support import NOW, POSTMARK_URL, tick
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 
-def test_backoff_doubles_then_gives_up(client, overdue, postmark):  # noqa: F811
+@pytest.fixture
+def client(owner):
+    return ClientFactory(owner=owner)
+
+
+def test_backoff_doubles_then_gives_up(client, overdue, postmark):
     invoice = overdue(client, 7)
     for _ in range(MAX_ATTEMPTS):
         postmark.post(POSTMARK_URL, status=503, json={"ErrorCode": 100, "Message": "down"})
@@ -38,8 +38,8 @@ def test_backoff_doubles_then_gives_up(client, overdue, postmark):  # noqa: F811
     assert len(postmark.calls) == MAX_ATTEMPTS
 
 
-def test_bad_server_token_is_retried_not_blamed_on_the_address(client, overdue,  # noqa: F811
-                                                                 postmark):  # noqa: F811
+def test_bad_server_token_is_retried_not_blamed_on_the_address(client, overdue,
+                                                                 postmark):
     invoice = overdue(client, 7)
     postmark.post(POSTMARK_URL, status=401, json={"ErrorCode": 10, "Message": "Bad token"})
     tick(NOW)

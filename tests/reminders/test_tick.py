@@ -2,14 +2,12 @@
 mailbox (Django's locmem backend, or Postmark's API intercepted with ``responses``)."""
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-import responses
 import time_machine
 from django.conf import settings
 from django.core import mail
@@ -20,7 +18,6 @@ from clients.services import client_pause_reminders, client_set_tags
 from receivables import services as receivables
 from receivables.models import Invoice, InvoiceStatus
 from reminders.models import (
-    CadenceStep,
     MessageTemplate,
     OutboundMessage,
     Reminder,
@@ -28,52 +25,19 @@ from reminders.models import (
     SchedulerState,
     Task,
 )
-from reminders.services import TickReport, reminders_plan, reminders_tick
-from tests.factories import ClientFactory, UserFactory
+from reminders.services import reminders_plan
+from tests.factories import ClientFactory
+from tests.reminders.support import BERLIN, NOW, POSTMARK_URL, TUESDAY, step, tick
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 UTC = ZoneInfo("UTC")
-TUESDAY = date(2026, 3, 17)  # no public holiday in Germany or the US that week
-NOW = datetime(2026, 3, 17, 10, 30, tzinfo=BERLIN)
-POSTMARK_URL = "https://api.postmarkapp.com/email"
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def tick(at: datetime) -> TickReport:
-    """One scheduler pass at ``at``, with the wall clock there too."""
-    with time_machine.travel(at, tick=False):
-        return reminders_tick(now=at)
-
-
-@pytest.fixture
-def owner(db: Any) -> Any:
-    return UserFactory(username="berta", email="berta@settle.example")
 
 
 @pytest.fixture
 def client(owner: Any) -> Any:
     return ClientFactory(owner=owner)
-
-
-@pytest.fixture
-def overdue(make_invoice: Any) -> Any:
-    """An invoice ``days`` overdue on TUESDAY (Net 30)."""
-    def make(client: Any, days: int, amount: str = "927.31", **kwargs: Any) -> Invoice:
-        return make_invoice(client, amount, issue_date=TUESDAY - timedelta(days=30 + days),
-                            **kwargs)
-    return make
-
-
-def step(offset: int) -> CadenceStep:
-    return CadenceStep.objects.get(cadence__is_default=True, offset_days=offset)
 
 
 def statuses(invoice: Invoice) -> dict[int, str]:
@@ -641,15 +605,6 @@ def test_missing_template_fails_the_reminder(client, overdue):
 def _postmark_ok(to: str, message_id: str = "abc-123") -> dict[str, Any]:
     return {"MessageID": message_id, "ErrorCode": 0, "Message": "OK", "To": to,
             "SubmittedAt": "2026-03-17T09:30:00.0000000+00:00"}
-
-
-@pytest.fixture
-def postmark(settings: Any) -> Iterator[responses.RequestsMock]:
-    settings.ESP = "postmark"
-    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
-    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "test"}
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        yield rsps
 
 
 def test_email_goes_through_postmark_with_both_parts_reply_to_and_metadata(client, overdue,

@@ -1,0 +1,25 @@
+"""Shared by the reminder tests: the Tuesday they run on, and one scheduler pass."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from reminders.models import CadenceStep
+from reminders.services import TickReport, reminders_tick
+
+BERLIN = ZoneInfo("Europe/Berlin")
+TUESDAY = date(2026, 3, 17)  # no public holiday in Germany or the US that week
+NOW = datetime(2026, 3, 17, 10, 30, tzinfo=BERLIN)
+POSTMARK_URL = "https://api.postmarkapp.com/email"
+
+
+def tick(at: datetime) -> TickReport:
+    """One scheduler pass at ``at``, with the wall clock there too."""
+    with time_machine.travel(at, tick=False):
+        return reminders_tick(now=at)
+
+
+def step(offset: int) -> CadenceStep:
+    """The default cadence's step at ``offset`` days."""
+    return CadenceStep.objects.get(cadence__is_default=True, offset_days=offset)
