@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from clients.models import Client, InteractionChannel, InteractionKind
 from clients.selectors import working_contact
-from clients.services import interaction_record
+from clients.services import interaction_record, interactions_record_many
 from config import bulk
 from core import calendar as cal
 from core import terms as termsmath
@@ -140,24 +140,31 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
 
 def _flag_broken_promises(batch: dict[str, Any], now: datetime) -> None:
     """A promise date that passed with the invoice still owed: the timeline flags it as
-    broken (the next message says so) and the cadence resumes."""
+    broken (the next message says so) and the cadence resumes. A handful of statements per
+    batch however many promises lapsed."""
+    broken = []
     for invoice in batch["invoices"]:
         until = invoice.promised_until
         if until is None or invoice.status not in _ACTIVE or invoice.balance <= 0:
             continue
         client = batch["clients"][invoice.client_id]
-        if until >= now.astimezone(ZoneInfo(client.timezone)).date():
-            continue
-        with transaction.atomic():
-            if Invoice.objects.filter(pk=invoice.pk, promised_until=until).update(
-                    promised_until=None):
-                interaction_record(
-                    client=client, kind=InteractionKind.ESCALATION, occurred_at=now,
-                    summary=f"Broken promise: {invoice.number} was promised by "
-                            f"{until.isoformat()} and is still unpaid; reminders resume.",
-                    metadata={"broken_promise": until.isoformat()}, invoices=[invoice])
+        if until < now.astimezone(ZoneInfo(client.timezone)).date():
+            broken.append((invoice, client, until))
+    if not broken:
+        return
+    with transaction.atomic():
+        still = set(Invoice.objects.filter(
+            pk__in=[i.pk for i, _, _ in broken], promised_until__isnull=False).values_list(
+            "pk", flat=True))
+        Invoice.objects.filter(pk__in=still).update(promised_until=None)
+        interactions_record_many([
+            (client, InteractionKind.ESCALATION,
+             f"Broken promise: {invoice.number} was promised by {until.isoformat()} and is "
+             "still unpaid; reminders resume.", {"broken_promise": until.isoformat()},
+             [invoice]) for invoice, client, until in broken if invoice.pk in still],
+            occurred_at=now)
+    for invoice, _, _ in broken:
         invoice.promised_until = None
-
 
 def reminders_plan(*, now: datetime, batch_size: int = BATCH_SIZE,
                    report: TickReport | None = None) -> TickReport:
