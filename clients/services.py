@@ -68,8 +68,8 @@ def interactions_record_many(entries: list[tuple[Client, str, str, dict[str, Any
                         summary=summary[:300], actor_label="system", metadata=metadata,
                         occurred_at=occurred_at)
             for client, kind, summary, metadata, _ in entries]
-    for row in rows:
-        row.full_clean(exclude=["client", "actor"])
+    for row in rows:  # field checks only: constraint checks would be a query per row
+        row.clean_fields(exclude=["client", "actor"])
     with transaction.atomic():
         created = Interaction.objects.bulk_create(rows)
         InteractionInvoice.objects.bulk_create(
