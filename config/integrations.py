@@ -22,10 +22,14 @@ class Integration:
         return "on" if self.enabled else self.state_when_off
 
 
+def twilio_configured() -> bool:
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and (
+        settings.TWILIO_MESSAGING_SERVICE_SID or settings.TWILIO_FROM_NUMBER))
+
+
 def integrations() -> list[Integration]:
     esp = settings.ESP
-    twilio_ready = bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and (
-        settings.TWILIO_MESSAGING_SERVICE_SID or settings.TWILIO_FROM_NUMBER))
+    twilio_ready = twilio_configured()
     return [
         Integration("email", "Email", bool(esp),
                     f"sending through {esp} (django-anymail)" if esp else

@@ -144,7 +144,7 @@ def calls_left(client: Client, now: datetime) -> tuple[int, datetime | None]:
     return max(left, 0), (recent[-MAX_CALLS] + CALL_WINDOW if left <= 0 else None)
 
 
-def _clean_promise(task: Task, outcome: str, promised_on: date | None,
+def _clean_promise(outcome: str, promised_on: date | None,
                    promised_amount: Decimal | str | None, today: date,
                    currency: str) -> Decimal | None:
     errors: dict[str, str] = {}
@@ -190,7 +190,7 @@ def call_record(*, task: Task, number: str, outcome: CallOutcome | str,
     invoices = [i for i in task.invoices.all() if i.status in ACTIVE_STATUSES]
     currency = invoices[0].currency if invoices else client.default_currency
     today = _local_today(client, now)
-    amount = _clean_promise(task, outcome, promised_on, promised_amount, today, currency)
+    amount = _clean_promise(outcome, promised_on, promised_amount, today, currency)
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()
         task = Task.objects.select_for_update().get(pk=task.pk)

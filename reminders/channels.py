@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from clients.models import FlagReason
+from config.integrations import twilio_configured
 from core.sms import count_segments
 from reminders.models import MessageStatus, OutboundMessage
 
@@ -90,11 +91,6 @@ class EmailChannel:
 # Twilio error codes (https://www.twilio.com/docs/api/errors) that say the number will not work.
 TWILIO_OPTED_OUT = {21610, 30004}  # recipient unsubscribed (STOP) / message blocked
 TWILIO_INVALID = {21211, 21214, 21217, 21401, 21407, 21408, 21612, 21614, 30005, 30006}
-
-
-def twilio_configured() -> bool:
-    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and (
-        settings.TWILIO_MESSAGING_SERVICE_SID or settings.TWILIO_FROM_NUMBER))
 
 
 def twilio_flag_reason(code: int | None) -> FlagReason | None:
