@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("hooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
     path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
+    path("hooks/stripe/", include("checkout.urls")),
+    path("p/", include("portal.urls")),
     path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
 ]

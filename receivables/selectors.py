@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from clients.models import Client
 from core import terms as termsmath
 from core.money import quantize as q
-from receivables.models import RECEIVABLE_STATUSES, Invoice, Payment
+from receivables.models import RECEIVABLE_STATUSES, AdjustmentKind, Invoice, Payment
 
 
 def credit_available(*, client: Client, currency: str) -> Decimal:
@@ -115,3 +115,38 @@ def invoice_quote(*, invoice: Invoice, on: date) -> termsmath.Quote:
         invoice.terms.as_rule(), total=q(principal_owed, invoice.currency),
         currency=invoice.currency, issue_date=invoice.issue_date, due_date=invoice.due_date,
         on=on, payments=allocations)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What settles one invoice in full on a given day: its booked balance, less the
+    early-payment discount that applies that day, plus the late fee and interest the terms add
+    by then that are not booked yet (booked ones are already in the balance)."""
+
+    invoice: Invoice
+    on: date
+    balance: Decimal
+    discount: Decimal
+    late_fee: Decimal
+    interest: Decimal
+    discount_until: date | None
+
+    @property
+    def total(self) -> Decimal:
+        return q(self.balance - self.discount + self.late_fee + self.interest,
+                 self.invoice.currency)
+
+
+def invoice_settlement(*, invoice: Invoice, on: date) -> Settlement:
+    quote = invoice_quote(invoice=invoice, on=on)
+    booked = {row["kind"]: row["amount"] for row in invoice.adjustments.filter(
+        kind__in=[AdjustmentKind.LATE_FEE, AdjustmentKind.INTEREST]).values("kind").annotate(
+        amount=Sum("amount"))}
+    zero = Decimal(0)
+    fee = max(quote.late_fee - booked.get(AdjustmentKind.LATE_FEE, zero), zero)
+    interest = max(quote.interest - booked.get(AdjustmentKind.INTEREST, zero), zero)
+    deadline = termsmath.discount_deadline(invoice.terms.as_rule(), invoice.issue_date)
+    return Settlement(invoice=invoice, on=on, balance=q(invoice.balance, invoice.currency),
+                      discount=q(quote.discount, invoice.currency),
+                      late_fee=q(fee, invoice.currency), interest=q(interest, invoice.currency),
+                      discount_until=deadline if quote.discount > 0 else None)

@@ -30,11 +30,10 @@ from django.utils import timezone
 from clients.models import Channel, Client, FlagReason, InteractionChannel, InteractionKind
 from clients.services import contact_flag, interaction_record
 from core import calendar as cal
-from core.contact import babel_locale
-from core.money import MoneyError, format_money, parse_amount
+from core.money import MoneyError, parse_amount
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
 from receivables.services import invoice_transition
-from reminders import planner, selectors
+from reminders import links, planner, selectors
 from reminders.models import (
     CadenceStep,
     CallAttempt,
@@ -43,6 +42,7 @@ from reminders.models import (
     TaskKind,
     TaskStatus,
 )
+from reminders.promises import promise_record
 from reminders.rendering import TemplateError, render
 
 MAX_CALLS = 7
@@ -77,7 +77,8 @@ def call_script(*, client: Client, invoices: Sequence[Invoice], step: CadenceSte
         return default_title, ""
     context = selectors.message_context(
         client=client, invoices=list(invoices), today=_local_today(client, now),
-        pay_url=selectors.pay_url(client), tone=step.tone if step else "friendly",
+        pay_url=links.link_issue(client=client, now=now, purpose="call").url,
+        tone=step.tone if step else "friendly",
         language=template.language)
     try:
         rendered = render(subject=template.subject, text=template.text, html="",
@@ -88,13 +89,16 @@ def call_script(*, client: Client, invoices: Sequence[Invoice], step: CadenceSte
 
 
 def task_call_create(*, client: Client, invoices: Sequence[Invoice], step: CadenceStep | None,
-                     now: datetime) -> Task:
-    """A call task for the client's owner, due in the client's business hours."""
-    title, script = call_script(client=client, invoices=invoices, step=step, now=now)
+                     now: datetime, due_at: datetime | None = None,
+                     title: str = "") -> Task:
+    """A call task for the client's owner, due in the client's business hours (or at
+    ``due_at``, a time the client asked for)."""
+    default_title, script = call_script(client=client, invoices=invoices, step=step, now=now)
+    title = (title or default_title)[:300]
     with transaction.atomic():
         task = Task.objects.create(kind=TaskKind.CALL, client=client,
                                    assigned_to=client.owner, title=title, script=script,
-                                   due_at=business_time(client, now), step=step,
+                                   due_at=due_at or business_time(client, now), step=step,
                                    created_at=now)
         task.invoices.set(invoices)
         interaction_record(client=client, kind=InteractionKind.CALL,
@@ -220,21 +224,12 @@ def _apply_outcome(task: Task, attempt: CallAttempt, invoices: list[Invoice],
     client, outcome = task.client, attempt.outcome
     if outcome in (CallOutcome.PROMISE, CallOutcome.PLAN):
         assert attempt.promised_on is not None
-        Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(
-            promised_until=attempt.promised_on, next_action_at=None)
-        currency = invoices[0].currency if invoices else client.default_currency
-        amount = format_money(attempt.promised_amount or Decimal(0), currency,
-                              babel_locale(client.language, client.country))
-        what = (f"Promised to pay {amount} by "
-                f"{attempt.promised_on.isoformat()}" if outcome == CallOutcome.PROMISE else
-                f"Payment plan agreed, first instalment on {attempt.promised_on.isoformat()}")
-        interaction_record(
-            client=client, kind=InteractionKind.PROMISE_TO_PAY,
-            channel=InteractionChannel.PHONE, summary=what, actor=actor,
-            occurred_at=now, invoices=invoices,
-            metadata={"promised_on": attempt.promised_on.isoformat(),
-                      "amount": str(attempt.promised_amount or ""), "call": attempt.pk,
-                      "plan": outcome == CallOutcome.PLAN})
+        promise_record(
+            client=client, invoices=invoices, promised_on=attempt.promised_on,
+            amount=attempt.promised_amount, channel=InteractionChannel.PHONE, now=now,
+            actor=actor, metadata={"call": attempt.pk, "plan": outcome == CallOutcome.PLAN},
+            summary="" if outcome == CallOutcome.PROMISE else
+            f"Payment plan agreed, first instalment on {attempt.promised_on.isoformat()}")
     elif outcome == CallOutcome.DISPUTE:
         for invoice in invoices:
             invoice_transition(invoice=invoice, to=InvoiceStatus.DISPUTED, actor=actor,

@@ -253,6 +253,124 @@ TEMPLATES: dict[str, dict[str, dict[str, tuple[str, str, str]]]] = {
 }
 
 
+INSTALMENT_CADENCE = "Payment-plan instalments"
+
+# The reminders around each instalment of an accepted plan (offsets from the instalment's date).
+INSTALMENT_STEPS: list[tuple[str, int, str, str, str, list[str], list[str]]] = [
+    ("Instalment coming up", -3, "preferred", "instalment_upcoming", "friendly",
+     ["send_message"], []),
+    ("Instalment due today", 0, "preferred", "instalment_due", "friendly", ["send_message"], []),
+    ("Instalment missed", 5, "preferred", "instalment_missed", "firm", ["send_message"], []),
+    ("Call about the missed instalment", 10, "call", "instalment_call", "firm",
+     ["create_call_task"], []),
+]
+
+_EN_PLAN = ("{{ instalment_amount }} (instalment {{ instalment_number }} of "
+            "{{ instalment_count }} of your payment plan for {{ invoice_numbers }})")
+_DE_PLAN = ("{{ instalment_amount }} (Rate {{ instalment_number }} von {{ instalment_count }} "
+            "Ihrer Ratenzahlung für {{ invoice_numbers }})")
+
+
+def _plan_email(subject: str, lines: str, sign: str) -> tuple[str, str, str]:
+    text = "{{ contact_name }},\n\n" + lines + "\n\n{{ pay_url }}\n{{ payment_instructions }}"
+    html = (f"<div style=\"font-family: sans-serif; line-height: 1.5\"><p>{{{{ contact_name }}}},"
+            f"</p><p>{lines}</p><p><a href=\"{{{{ pay_url }}}}\">{{{{ pay_url }}}}</a></p>"
+            f"<p>{{{{ payment_instructions }}}}</p><p>{sign}</p></div>")
+    return subject, text + sign.replace("<br>", "\n"), html
+
+
+TEMPLATES.update({
+    "instalment_upcoming": {
+        "en": {"email": _plan_email(
+            "Your next instalment is due on {{ instalment_due_date }}",
+            "a quick reminder: " + _EN_PLAN + " is due on {{ instalment_due_date }}. Thank you "
+            "for keeping to the plan.", "Kind regards<br>{{ business_name }}"),
+            "sms": ("", "{{ business_name }}: instalment {{ instalment_number }}/"
+                        "{{ instalment_count }}, {{ instalment_amount }}, due "
+                        "{{ instalment_due_date }}. {{ pay_url }}", "")},
+        "de": {"email": _plan_email(
+            "Ihre nächste Rate ist am {{ instalment_due_date }} fällig",
+            "eine kurze Erinnerung: " + _DE_PLAN + " ist am {{ instalment_due_date }} fällig. "
+            "Danke, dass Sie sich an den Plan halten.",
+            "Mit freundlichen Grüßen<br>{{ business_name }}"),
+            "sms": ("", "{{ business_name }}: Rate {{ instalment_number }}/"
+                        "{{ instalment_count }}, {{ instalment_amount }}, fällig am "
+                        "{{ instalment_due_date }}. {{ pay_url }}", "")},
+    },
+    "instalment_due": {
+        "en": {"email": _plan_email(
+            "Instalment {{ instalment_number }} of {{ instalment_count }} is due today",
+            _EN_PLAN + " is due today.", "Kind regards<br>{{ business_name }}"),
+            "sms": ("", "{{ business_name }}: instalment {{ instalment_number }}/"
+                        "{{ instalment_count }} ({{ instalment_amount }}) is due today. "
+                        "{{ pay_url }}", "")},
+        "de": {"email": _plan_email(
+            "Rate {{ instalment_number }} von {{ instalment_count }} ist heute fällig",
+            _DE_PLAN + " ist heute fällig.", "Mit freundlichen Grüßen<br>{{ business_name }}"),
+            "sms": ("", "{{ business_name }}: Rate {{ instalment_number }}/"
+                        "{{ instalment_count }} ({{ instalment_amount }}) ist heute fällig. "
+                        "{{ pay_url }}", "")},
+    },
+    "instalment_missed": {
+        "en": {"email": _plan_email(
+            "Instalment {{ instalment_number }} has not arrived",
+            "we have not yet received " + _EN_PLAN + ", due on {{ instalment_due_date }}. "
+            "Please pay it now to keep the plan; if something has changed, tell us on the page "
+            "below.", "Kind regards<br>{{ business_name }}"),
+            "sms": ("", "{{ business_name }}: instalment {{ instalment_number }} "
+                        "({{ instalment_amount }}, due {{ instalment_due_date }}) has not "
+                        "arrived. {{ pay_url }}", "")},
+        "de": {"email": _plan_email(
+            "Rate {{ instalment_number }} ist nicht eingegangen",
+            "wir haben " + _DE_PLAN + ", fällig am {{ instalment_due_date }}, noch nicht "
+            "erhalten. Bitte zahlen Sie jetzt, damit der Plan bestehen bleibt; hat sich etwas "
+            "geändert, sagen Sie es uns auf der Seite unten.",
+            "Mit freundlichen Grüßen<br>{{ business_name }}"),
+            "sms": ("", "{{ business_name }}: Rate {{ instalment_number }} "
+                        "({{ instalment_amount }}, fällig {{ instalment_due_date }}) ist nicht "
+                        "eingegangen. {{ pay_url }}", "")},
+    },
+    "instalment_call": {
+        "en": {"call": ("Call {{ client_name }}: missed instalment {{ instalment_number }}",
+                        "Instalment {{ instalment_number }} of {{ instalment_count }} "
+                        "({{ instalment_amount }}, due {{ instalment_due_date }}) has not "
+                        "arrived; {{ plan_remaining }} is left on the plan. Ask what happened; "
+                        "agree a new date or cancel the plan.", "")},
+        "de": {"call": ("Anruf bei {{ client_name }}: Rate {{ instalment_number }} fehlt",
+                        "Rate {{ instalment_number }} von {{ instalment_count }} "
+                        "({{ instalment_amount }}, fällig {{ instalment_due_date }}) ist nicht "
+                        "eingegangen; offen sind noch {{ plan_remaining }}. Nachfragen; neues "
+                        "Datum vereinbaren oder den Plan beenden.", "")},
+    },
+})
+
+
+def install_instalment_cadence(apps: object) -> None:
+    """The instalment cadence and its templates (a later migration; idempotent)."""
+    get = apps.get_model  # type: ignore[attr-defined]
+    cadence_model, step_model = get("reminders", "Cadence"), get("reminders", "CadenceStep")
+    cadence, created = cadence_model.objects.get_or_create(
+        name=INSTALMENT_CADENCE, defaults={
+            "purpose": "instalments", "priority": 1000,
+            "description": "Reminders around each instalment of an accepted payment plan."})
+    if created:
+        for name, offset, channel, key, tone, actions, _ in INSTALMENT_STEPS:
+            step_model.objects.create(cadence=cadence, name=name, offset_days=offset,
+                                      channel=channel, template_key=key, tone=tone,
+                                      actions=actions)
+    _install_templates(apps, [k for k in TEMPLATES if k.startswith("instalment_")])
+
+
+def _install_templates(apps: object, keys: list[str]) -> None:
+    template_model = apps.get_model("reminders", "MessageTemplate")  # type: ignore[attr-defined]
+    for key in keys:
+        for language, channels in TEMPLATES[key].items():
+            for channel, (subject, text, html) in channels.items():
+                template_model.objects.get_or_create(
+                    key=key, channel=channel, language=language,
+                    defaults={"subject": subject, "text": text, "html": html})
+
+
 def install_defaults(apps: object) -> None:
     """Create the default cadence and templates unless they exist (used by the migration)."""
     get = apps.get_model  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ at most one message per client per local day), so the forecast is what the ticks
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,14 +52,18 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
     client = batch["clients"][invoice.client_id]
     tags = frozenset(t.name for t in client.tags.all())
     cadence = book.cadence_for(client.pk, tags)
-    if cadence is None:
-        return
-    steps = book.steps.get(cadence.pk, ())
+    steps = book.steps.get(cadence.pk, ()) if cadence else ()
     spec = selectors.client_spec(client, tags)
     planned = set(batch["planned"][invoice.pk])
+    unit = selectors.planning_unit(invoice, batch, book, steps, planned)
+    if unit.spec is None:
+        return
+    if unit.instalment_id is not None:
+        planned = set(unit.spec.planned_step_ids)
     cursor = now
     while cursor <= end:
-        result = planner.plan(selectors.invoice_spec(invoice, planned), spec, steps, cursor)
+        result = planner.plan(replace(unit.spec, planned_step_ids=frozenset(planned)), spec,
+                              unit.steps, cursor)
         if result.due_step is not None and result.send_at <= end:
             _add(entries, client, invoice, book.step_rows[result.due_step.id], result.channel,
                  result.send_at)

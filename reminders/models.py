@@ -57,6 +57,11 @@ class StepAction(models.TextChoices):
     HAND_TO_COLLECTIONS = "hand_to_collections", "Hand to collections"
 
 
+class CadencePurpose(models.TextChoices):
+    INVOICES = "invoices", "Unpaid invoices"
+    INSTALMENTS = "instalments", "Payment-plan instalments"
+
+
 class Cadence(models.Model):
     """An escalation sequence. A client uses the cadence assigned to them, else the first (by
     priority) whose tags they carry, else the default."""
@@ -70,11 +75,21 @@ class Cadence(models.Model):
                                   help_text="Clients with any of these tags use this cadence.")
     clients = models.ManyToManyField(Client, blank=True, related_name="cadences",
                                      help_text="Clients assigned to this cadence explicitly.")
+    purpose = models.CharField(
+        max_length=12, choices=CadencePurpose.choices, default=CadencePurpose.INVOICES,
+        help_text="Invoices: the escalation for unpaid invoices. Instalments: the reminders "
+                  "around each instalment of an accepted payment plan (offsets count from the "
+                  "instalment's date).")
 
     class Meta:
         ordering = ["priority", "name"]
-        constraints = [models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
-                                               name="one_default_cadence")]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"],
+                                    condition=Q(is_default=True, purpose="invoices"),
+                                    name="one_default_cadence"),
+            models.UniqueConstraint(fields=["purpose"], condition=Q(purpose="instalments"),
+                                    name="one_instalment_cadence"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -275,6 +290,9 @@ class Reminder(models.Model):
                               default=ReminderStatus.SCHEDULED)
     message = models.ForeignKey(OutboundMessage, on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="reminders")
+    instalment = models.ForeignKey("Instalment", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="reminders",
+                                   help_text="Set for a payment-plan instalment's reminder.")
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -290,7 +308,14 @@ class Reminder(models.Model):
         ordering = ["scheduled_for", "id"]
         indexes = [models.Index(fields=["status", "scheduled_for"])]
         constraints = [
-            models.UniqueConstraint(fields=["invoice", "step"], name="reminder_once_per_step"),
+            # An invoice's cadence step once; a plan's instalment step once (whichever of the
+            # plan's invoices carries it).
+            models.UniqueConstraint(fields=["invoice", "step"],
+                                    condition=Q(instalment__isnull=True),
+                                    name="reminder_once_per_step"),
+            models.UniqueConstraint(fields=["instalment", "step"],
+                                    condition=Q(instalment__isnull=False),
+                                    name="reminder_once_per_instalment_step"),
             models.CheckConstraint(condition=Q(status__in=ReminderStatus.values),
                                    name="reminder_status_known"),
         ]
@@ -302,6 +327,9 @@ class Reminder(models.Model):
 class TaskKind(models.TextChoices):
     CALL = "call", "Call the client"
     NO_CHANNEL = "no_channel", "No working channel"
+    DISPUTE = "dispute", "Review a dispute"
+    PLAN = "plan", "Decide on a payment plan"
+    NOTICE = "notice", "Client answered"
 
 
 class TaskStatus(models.TextChoices):
@@ -311,7 +339,8 @@ class TaskStatus(models.TextChoices):
 
 
 class Task(models.Model):
-    """Work for a person: a call the cadence asked for, or a client no channel reaches."""
+    """Work for a person: a call the cadence (or the client) asked for, a client no channel
+    reaches, a dispute to review, a payment plan to decide on, or a client's answer to note."""
 
     kind = models.CharField(max_length=12, choices=TaskKind.choices)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="tasks")
@@ -324,6 +353,10 @@ class Task(models.Model):
                               default=TaskStatus.OPEN)
     step = models.ForeignKey(CadenceStep, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+")
+    plan = models.ForeignKey("PaymentPlan", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="tasks")
+    dispute = models.ForeignKey("Dispute", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="tasks")
     invoices = models.ManyToManyField("receivables.Invoice", blank=True, related_name="tasks")
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -375,3 +408,185 @@ class CallAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} ({self.number})"
+
+
+# --- The client's side: pay-now links and the answers given there --------------------------
+
+class PayLink(models.Model):
+    """A pay-now link: a random token (128 bits) of which only the SHA-256 is stored, scoped to
+    one client. Every message carries a fresh one, so a link's expiry is renewed by each new
+    reminder, and the first visit through a link marks its message as clicked."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="pay_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    message = models.ForeignKey(OutboundMessage, on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="pay_links")
+    purpose = models.CharField(max_length=40, default="reminder",
+                               help_text="What the link was made for: reminder, call, "
+                                         "bookkeeper, receipt.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    first_visit_at = models.DateTimeField(null=True, blank=True)
+    last_visit_at = models.DateTimeField(null=True, blank=True)
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Pay link for {self.client} until {self.expires_at:%Y-%m-%d}"
+
+
+class PortalSettings(models.Model):
+    """One row of admin settings for the pay-now pages: link lifetime, the limits of what a
+    client may propose, and how to pay by bank transfer."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    link_valid_days = models.PositiveSmallIntegerField(
+        default=60, help_text="A pay-now link works this many days after the message that "
+                              "carried it. Every new reminder carries a new link.")
+    promise_max_days = models.PositiveSmallIntegerField(
+        default=45, help_text="A client may promise a payment date at most this many days ahead.")
+    plan_max_instalments = models.PositiveSmallIntegerField(
+        default=6, help_text="Most instalments a client may propose.")
+    plan_max_months = models.PositiveSmallIntegerField(
+        default=6, help_text="The last instalment at most this many months after the proposal.")
+    plan_first_within_days = models.PositiveSmallIntegerField(
+        default=30, help_text="The first instalment at most this many days after the proposal.")
+    plan_min_instalment = models.JSONField(
+        default=dict, blank=True,
+        help_text='Smallest instalment per currency, e.g. {"EUR": "50", "USD": "50", '
+                  '"JPY": "5000"}. No entry: no minimum.')
+    callback_days = models.PositiveSmallIntegerField(
+        default=10, help_text="A client may ask for a call back within this many business days.")
+    dispute_attachment_mb = models.PositiveSmallIntegerField(
+        default=5, help_text="Largest attachment to a dispute (PDF, PNG or JPEG).")
+    account_holder = models.CharField(max_length=140, blank=True)
+    bank_name = models.CharField(max_length=140, blank=True)
+    iban = models.CharField("IBAN", max_length=42, blank=True)
+    bic = models.CharField("BIC", max_length=11, blank=True)
+    account_number = models.CharField(max_length=34, blank=True,
+                                      help_text="For accounts without an IBAN (US, ...).")
+    routing_number = models.CharField(max_length=9, blank=True,
+                                      help_text="US ABA routing number (9 digits).")
+    accepts_cheques = models.BooleanField(default=False)
+    cheque_payee = models.CharField(max_length=140, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "pay-now settings"
+        constraints = [models.CheckConstraint(condition=Q(singleton=True),
+                                              name="portal_settings_single_row")]
+
+    def __str__(self) -> str:
+        return "Pay-now settings"
+
+    @classmethod
+    def load(cls) -> PortalSettings:
+        row, _ = cls.objects.get_or_create(singleton=True)
+        return row
+
+    def clean(self) -> None:
+        # Imported here: the checks live with the rest of the pay-now rules.
+        from reminders.banking import validate_settings
+
+        validate_settings(self)
+
+
+class PlanStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed by the client"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PaymentPlan(models.Model):
+    """Instalments for one or more invoices of a client in one currency. While accepted, the
+    invoices' cadence is replaced by reminders around each instalment."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="payment_plans")
+    currency = models.CharField(max_length=3)
+    invoices = models.ManyToManyField("receivables.Invoice", related_name="payment_plans")
+    total = models.DecimalField(max_digits=19, decimal_places=4,
+                                help_text="What the plan covers: the invoices' balance when "
+                                          "it was proposed.")
+    status = models.CharField(max_length=10, choices=PlanStatus.choices,
+                              default=PlanStatus.PROPOSED)
+    channel = models.CharField(max_length=12, default="portal")
+    client_note = models.TextField(blank=True)
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=PlanStatus.values),
+                                   name="plan_status_known"),
+            models.CheckConstraint(condition=Q(total__gt=0), name="plan_total_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment plan {self.pk} for {self.client} ({self.get_status_display()})"
+
+
+class Instalment(models.Model):
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    amount = models.DecimalField(max_digits=19, decimal_places=4)
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="instalment_number_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Instalment {self.number} of plan {self.plan_id} on {self.due_date}"
+
+
+class DisputeReason(models.TextChoices):
+    WRONG_AMOUNT = "wrong_amount", "The amount is wrong"
+    NOT_RECEIVED = "not_received", "We did not receive the goods or service"
+    QUALITY = "quality", "A problem with the work or goods"
+    ALREADY_PAID = "already_paid", "We already paid this"
+    NOT_OURS = "not_ours", "This invoice is not ours"
+    OTHER = "other", "Something else"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Dispute(models.Model):
+    """A client's objection to one invoice: its reminders stop at once and a bookkeeper
+    reviews it. The attachment is stored privately and served only to signed-in staff."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disputes")
+    invoice = models.ForeignKey("receivables.Invoice", on_delete=models.PROTECT,
+                                related_name="disputes")
+    reason = models.CharField(max_length=16, choices=DisputeReason.choices)
+    message = models.TextField(blank=True)
+    attachment = models.FileField(upload_to="disputes/%Y/%m/", blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_type = models.CharField(max_length=40, blank=True)
+    channel = models.CharField(max_length=12, default="portal")
+    status = models.CharField(max_length=10, choices=DisputeStatus.choices,
+                              default=DisputeStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(reason__in=DisputeReason.values),
+                                              name="dispute_reason_known")]
+
+    def __str__(self) -> str:
+        return f"Dispute of {self.invoice} ({self.get_reason_display()})"

@@ -51,6 +51,12 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "next_step": "hand the matter to our collections partner",
     "deadline": "16 March 2026",
     "tone": "friendly",
+    # Set in the reminders of a payment plan's instalments, empty otherwise.
+    "instalment_number": 2,
+    "instalment_count": 4,
+    "instalment_amount": "€297.50",
+    "instalment_due_date": "15 April 2026",
+    "plan_remaining": "€892.50",
 }
 
 

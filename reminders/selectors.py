@@ -6,6 +6,7 @@ Batch loaders take a list of ids and run a fixed number of queries whatever its 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,8 +22,18 @@ from core.contact import babel_locale
 from core.money import format_money
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import invoice_quote
-from reminders import planner
-from reminders.models import Cadence, CadenceStep, MessageTemplate, Reminder, SchedulerState
+from reminders import planner, plans
+from reminders.models import (
+    Cadence,
+    CadencePurpose,
+    CadenceStep,
+    Instalment,
+    MessageTemplate,
+    PaymentPlan,
+    PlanStatus,
+    Reminder,
+    SchedulerState,
+)
 
 # Channels Settle can reach a client by ("phone" makes a call task for a person).
 IMPLEMENTED_CHANNELS = ("email", "sms", "letter", "phone")
@@ -36,9 +47,12 @@ class CadenceBook:
     """All cadences with their steps, loaded once per tick (a handful of rows)."""
 
     def __init__(self) -> None:
-        cadences = list(Cadence.objects.prefetch_related(
+        everything = list(Cadence.objects.prefetch_related(
             "tags", "clients", Prefetch("steps", CadenceStep.objects.prefetch_related(
                 "only_tags"))))
+        cadences = [c for c in everything if c.purpose == CadencePurpose.INVOICES]
+        self.instalments = next((c for c in everything
+                                 if c.purpose == CadencePurpose.INSTALMENTS), None)
         self.default = next((c for c in cadences if c.is_default), None)
         self.by_client = {cl.pk: c for c in cadences for cl in c.clients.all()}
         self.by_tag = [(frozenset(t.name for t in c.tags.all()), c)
@@ -46,8 +60,12 @@ class CadenceBook:
         self.steps = {c.pk: tuple(planner.StepSpec(
             id=s.pk, offset_days=s.offset_days, channel=s.channel,
             only_tags=frozenset(t.name for t in s.only_tags.all())) for s in c.steps.all())
-            for c in cadences}
-        self.step_rows = {s.pk: s for c in cadences for s in c.steps.all()}
+            for c in everything}
+        self.step_rows = {s.pk: s for c in everything for s in c.steps.all()}
+
+    @property
+    def instalment_steps(self) -> tuple[planner.StepSpec, ...]:
+        return self.steps.get(self.instalments.pk, ()) if self.instalments else ()
 
     def cadence_for(self, client_id: int, tags: frozenset[str]) -> Cadence | None:
         if client_id in self.by_client:
@@ -84,10 +102,66 @@ def load_planning_batch(invoice_ids: list[int]) -> dict[str, Any]:
     clients = {c.pk: c for c in Client.objects.filter(
         pk__in={i.client_id for i in invoices}).prefetch_related("tags", open_flags_prefetch())}
     planned: dict[int, set[int]] = defaultdict(set)
-    for invoice_id, step_id in Reminder.objects.filter(invoice_id__in=invoice_ids).values_list(
+    for invoice_id, step_id in Reminder.objects.filter(
+            invoice_id__in=invoice_ids, instalment__isnull=True).values_list(
             "invoice_id", "step_id"):
         planned[invoice_id].add(step_id)
-    return {"invoices": invoices, "clients": clients, "planned": planned}
+    return {"invoices": invoices, "clients": clients, "planned": planned,
+            **_plans_for(invoice_ids)}
+
+
+def _plans_for(invoice_ids: list[int]) -> dict[str, Any]:
+    """The proposed or accepted payment plans covering these invoices (one query when there
+    are none), and the instalment steps already planned for them."""
+    found = list(PaymentPlan.objects.filter(
+        status__in=[PlanStatus.PROPOSED, PlanStatus.ACCEPTED], invoices__in=invoice_ids)
+        .distinct().prefetch_related("instalments", "invoices"))
+    plan_of = {inv.pk: plan for plan in found for inv in plan.invoices.all()}
+    done: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    if found:
+        for plan_id, instalment_id, step_id in Reminder.objects.filter(
+                instalment__plan__in=found).values_list("instalment__plan_id", "instalment_id",
+                                                        "step_id"):
+            done[plan_id].add((instalment_id, step_id))
+    return {"plan_of": plan_of, "plan_planned": done}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What the planner looks at for one invoice: the invoice against its cadence, or (under an
+    accepted plan) the plan's next open instalment against the instalment cadence. ``spec`` is
+    None while a proposed plan waits for the bookkeeper, or for a plan's other invoices (the
+    plan's reminders ride on one of them)."""
+
+    spec: planner.InvoiceSpec | None
+    steps: tuple[planner.StepSpec, ...]
+    instalment_id: int | None = None
+
+
+def planning_unit(invoice: Invoice, batch: dict[str, Any], book: CadenceBook,
+                  cadence_steps: tuple[planner.StepSpec, ...],
+                  planned: set[int] | None = None) -> Unit:
+    plan = batch["plan_of"].get(invoice.pk)
+    if plan is None:
+        return Unit(invoice_spec(invoice, batch["planned"][invoice.pk] if planned is None
+                                 else planned), cadence_steps)
+    if plan.status == PlanStatus.PROPOSED:
+        return Unit(None, ())
+    carriers = [i.pk for i in plan.invoices.all()
+                if i.status in ACTIVE_STATUSES and i.balance > 0]
+    state = plans.next_open(plan_progress(plan))
+    if not carriers or invoice.pk != min(carriers) or state is None:
+        return Unit(None, ())
+    instalment = next(i for i in plan.instalments.all() if i.number == state.number)
+    done = batch["plan_planned"][plan.pk]
+    return Unit(planner.InvoiceSpec(
+        id=invoice.pk, status=invoice.status, issue_date=min(
+            plan.decided_at.date() if plan.decided_at else instalment.due_date,
+            instalment.due_date),
+        due_date=instalment.due_date, balance=state.remaining,
+        promised_until=invoice.promised_until,
+        planned_step_ids=frozenset(step for inst, step in done if inst == instalment.pk)),
+        book.instalment_steps, instalment.pk)
 
 
 def invoice_spec(invoice: Invoice, planned: set[int]) -> planner.InvoiceSpec:
@@ -153,7 +227,8 @@ _NEXT_STEP = {"en": "hand the matter to our collections partner",
 
 
 def message_context(*, client: Client, invoices: list[Invoice], today: date, pay_url: str,
-                    tone: str = "friendly", language: str | None = None) -> dict[str, Any]:
+                    tone: str = "friendly", language: str | None = None,
+                    instalment: Instalment | None = None) -> dict[str, Any]:
     """The plain values a template may use, formatted for the client's country and the
     template's language (an English fallback template gets English dates, not French)."""
     language = language or client.language
@@ -200,9 +275,26 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date, pay
         "next_step": _NEXT_STEP[language],
         "tone": tone,
         "deadline": day(today + timedelta(days=14)),
+        **_instalment_context(instalment, money, day),
     }
 
 
-def pay_url(client: Client) -> str:
-    """The client's pay-now link (a placeholder until the pay-now pages exist)."""
-    return f"{settings.SITE_URL}/pay/"
+def plan_progress(plan: PaymentPlan) -> list[plans.InstalmentState]:
+    """Each instalment of ``plan`` with what is still to pay on it."""
+    owed = sum((i.balance for i in plan.invoices.all() if i.status != "void"), Decimal(0))
+    return plans.instalment_states(
+        total=plan.total, owed_now=owed, currency=plan.currency,
+        instalments=[(i.number, i.due_date, i.amount) for i in plan.instalments.all()])
+
+
+def _instalment_context(instalment: Instalment | None, money: Any, day: Any) -> dict[str, Any]:
+    """The instalment variables: empty outside a payment plan's reminders."""
+    if instalment is None:
+        return {"instalment_number": "", "instalment_count": "", "instalment_amount": "",
+                "instalment_due_date": "", "plan_remaining": ""}
+    states = plan_progress(instalment.plan)
+    state = next(s for s in states if s.number == instalment.number)
+    return {"instalment_number": instalment.number, "instalment_count": len(states),
+            "instalment_amount": money(state.remaining or state.amount),
+            "instalment_due_date": day(instalment.due_date),
+            "plan_remaining": money(sum((s.remaining for s in states), Decimal(0)))}

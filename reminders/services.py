@@ -35,7 +35,7 @@ from core.sms import gsm_friendly
 from receivables.models import ACTIVE_STATUSES as _ACTIVE
 from receivables.models import AdjustmentKind, Invoice, InvoiceStatus
 from receivables.services import adjustment_add, invoice_transition, invoices_set_next_action
-from reminders import calls, delivery, planner, selectors
+from reminders import calls, delivery, links, planner, selectors
 from reminders.channels import CHANNELS, PermanentError, TransientError
 from reminders.models import (
     FAILED_STATUSES,
@@ -43,6 +43,7 @@ from reminders.models import (
     MessageStatus,
     MessageTemplate,
     OutboundMessage,
+    PlanStatus,
     Reminder,
     ReminderStatus,
     SchedulerState,
@@ -89,9 +90,9 @@ def _due_invoice_ids(now: datetime, after_id: int, limit: int) -> list[int]:
                 .filter(pk__gt=after_id).order_by("pk").values_list("pk", flat=True)[:limit])
 
 
-_REMINDER_COLUMNS = ("invoice", "client", "step", "channel", "scheduled_for", "status",
-                     "claim_token", "attempts", "last_error", "failed_channels", "created_at",
-                     "updated_at")
+_REMINDER_COLUMNS = ("invoice", "client", "step", "instalment", "channel", "scheduled_for",
+                     "status", "claim_token", "attempts", "last_error", "failed_channels",
+                     "created_at", "updated_at")
 _NEW_REMINDER = (ReminderStatus.SCHEDULED.value, "", 0, "", [])
 
 
@@ -112,12 +113,16 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
             known = per_client[client.pk] = (selectors.client_spec(client, tags),
                                              book.steps.get(cadence.pk, ()) if cadence else ())
         client_spec, steps = known
-        result = planner.plan(selectors.invoice_spec(invoice, batch["planned"][invoice.pk]),
-                              client_spec, steps, now)
         report.examined += 1
+        unit = selectors.planning_unit(invoice, batch, book, steps)
+        if unit.spec is None:  # a plan waits for a decision, or rides on another invoice
+            next_action[invoice.pk] = now + RECHECK_STOPPED
+            continue
+        result = planner.plan(unit.spec, client_spec, unit.steps, now)
         if result.due_step is not None:
-            new_rows.append((invoice.pk, invoice.client_id, result.due_step.id, result.channel,
-                             result.send_at, *_NEW_REMINDER))
+            new_rows.append((invoice.pk, invoice.client_id, result.due_step.id,
+                             unit.instalment_id, result.channel, result.send_at,
+                             *_NEW_REMINDER))
         # Caught-up steps are counted, not stored: the planner never goes back to a step
         # earlier than one already planned, so the due step's row is what keeps them done.
         report.skipped += len(result.skipped_step_ids)
@@ -198,21 +203,34 @@ def _claim(ids: list[int], now: datetime) -> list[Reminder]:
         status=ReminderStatus.CLAIMED, claimed_at=now, claim_token=token)
     return list(Reminder.objects.filter(pk__in=ids, status=ReminderStatus.CLAIMED,
                                         claim_token=token)
-                .select_related("invoice__terms", "client", "step"))
+                .select_related("invoice__terms", "client", "step", "instalment__plan"))
 
 
 def _stop_reason(reminder: Reminder) -> str | None:
-    """Why this reminder must not go out at all any more (paid, disputed, void, ...)."""
+    """Why this reminder must not go out at all any more (paid, disputed, void, replaced by a
+    payment plan, or its instalment paid or its plan ended)."""
+    if reminder.instalment is not None:
+        plan = reminder.instalment.plan
+        if plan.status != PlanStatus.ACCEPTED:
+            return f"the payment plan is {plan.get_status_display().lower()}"
+        state = next(s for s in selectors.plan_progress(plan)
+                     if s.number == reminder.instalment.number)
+        return "the instalment is paid" if state.settled else None
     invoice = reminder.invoice
     if invoice.status not in _ACTIVE or invoice.balance <= 0:
         return f"invoice is {invoice.get_status_display().lower()}"
+    if invoice.payment_plans.filter(status=PlanStatus.ACCEPTED).exists():
+        return "replaced by the payment plan's reminders"
     return None
 
 
 def _wait_until(reminder: Reminder, today: date) -> date | None:
-    """The last day of a pause or pending promise: the reminder waits, it is not dropped."""
+    """The last day of a pause, a pending promise, or a payment plan the bookkeeper has not
+    decided on yet: the reminder waits, it is not dropped."""
     ends = [d for d in (reminder.client.reminders_paused_until, reminder.invoice.promised_until)
             if d is not None and today <= d]
+    if reminder.invoice.payment_plans.filter(status=PlanStatus.PROPOSED).exists():
+        ends.append(today)  # looked at again tomorrow
     return max(ends) if ends else None
 
 
@@ -351,14 +369,14 @@ def _template(step: CadenceStep, channel: str, language: str) -> MessageTemplate
 
 
 def _render_message(rows: list[Reminder], step: CadenceStep, channel: str,
-                    now: datetime) -> tuple[MessageTemplate, Rendered]:
+                    now: datetime, pay_url: str) -> tuple[MessageTemplate, Rendered]:
     client = rows[0].client
     invoices = [r.invoice for r in rows]
     template = _template(step, channel, client.language)
     today = now.astimezone(ZoneInfo(client.timezone)).date()
     context = selectors.message_context(
-        client=client, invoices=invoices, today=today, pay_url=selectors.pay_url(client),
-        tone=step.tone, language=template.language)
+        client=client, invoices=invoices, today=today, pay_url=pay_url,
+        tone=step.tone, language=template.language, instalment=rows[0].instalment)
     rendered = render(subject=template.subject, text=template.text if channel != "letter"
                       else "", html=template.html if channel in ("email", "letter") else "",
                       context=context)
@@ -400,9 +418,11 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
         report.deferred += _defer(rows, quiet_end)  # never an SMS 21:00-08:00 local time
         return False
     invoices = [r.invoice for r in rows]
+    issued = links.link_issue(client=client, now=now)  # every message carries a fresh link
     try:
-        template, rendered = _render_message(rows, step, channel_name, now)
+        template, rendered = _render_message(rows, step, channel_name, now, issued.url)
     except TemplateError as exc:
+        links.link_revoke(issued.link, now)
         _set(rows, ReminderStatus.CLAIMED, status=ReminderStatus.FAILED, last_error=str(exc))
         report.failed += len(rows)
         report.errors.append(str(exc))
@@ -412,12 +432,14 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
         to=client.contact_for(channel_name), subject=rendered.subject, text=rendered.text,
         html=rendered.html)
     Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(message=message)
+    links.link_attach(issued=issued, message=message)
     _set(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENDING)
     try:
         handover = CHANNELS[channel_name].send(message, reply_to=getattr(
             client.owner, "email", "") or "")
     except TransientError as exc:
         # Nothing went out: the message is not kept, the retry renders it afresh.
+        links.link_revoke(issued.link, now)
         Reminder.objects.filter(message=message).update(message=None)
         message.delete()
         report.errors.append(str(exc))

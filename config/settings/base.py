@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "clients",
     "receivables",
     "reminders",
+    "checkout",
+    "portal",
 ]
 
 MIDDLEWARE = [

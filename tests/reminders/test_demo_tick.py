@@ -37,7 +37,7 @@ def test_a_day_of_ticks_over_the_demo_book_uses_every_channel():
     assert set(OutboundMessage.objects.values_list("provider", flat=True)) == {
         "local", "print_queue"}  # no credentials: nothing left the machine
     for message in OutboundMessage.objects.filter(channel="sms"):
-        assert message.segments in (1, 2) and "/pay/" in message.text
+        assert message.segments in (1, 2) and "/p/" in message.text
 
     # One message per client per local day, whatever the number of overdue invoices.
     per_client = OutboundMessage.objects.values_list("client_id", flat=True)

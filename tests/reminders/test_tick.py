@@ -347,7 +347,7 @@ def test_sms_first_client_gets_an_sms(overdue):
     assert mail.outbox == []
     message = OutboundMessage.objects.get()
     assert (message.channel, message.to, message.provider) == ("sms", "+4915123456789", "local")
-    assert message.segments == 1 and "/pay/" in message.text
+    assert message.segments == 1 and "/p/" in message.text
     assert "\u00a0" not in message.text  # no-break spaces made plain: GSM-7, one segment
     assert client.interactions.get(kind=InteractionKind.SMS_REMINDER).content["text"] == (
         message.text)
