@@ -113,7 +113,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# The cache holds the pay-now pages' rate-limit counters: per process by default; set
+# CACHE_URL=redis://... in production so every web worker counts together.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://settle")}
+
 # --- Settle ---------------------------------------------------------------------------------
+# Pay-now pages: requests allowed per client IP and per link (django-ratelimit rates).
+SETTLE_PORTAL_RATE_PER_IP = env.str("SETTLE_PORTAL_RATE_PER_IP", default="120/m")
+SETTLE_PORTAL_RATE_PER_TOKEN = env.str("SETTLE_PORTAL_RATE_PER_TOKEN", default="60/m")
+# Behind a reverse proxy, the header holding the client's address (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 SETTLE_BUSINESS_NAME = env.str("SETTLE_BUSINESS_NAME", default="Settle Demo Ltd")
 # The sender block of letters (lines separated by "\n" or "|") and the number HELP replies give.
 SETTLE_BUSINESS_ADDRESS = env.str("SETTLE_BUSINESS_ADDRESS",

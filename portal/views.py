@@ -1,0 +1,397 @@
+"""The only pages anyone can open without signing in: a client's pay-now page and its forms.
+
+Every view goes through ``client_page``: it rate-limits by IP and by token (429 with
+Retry-After), resolves the token to a live link (anything else gets the same neutral 404 page),
+and marks every response ``noindex``, ``no-store`` and ``no-referrer`` under a strict
+content-security policy (our own files only; forms post to us, and the card payment redirects
+to Stripe). Everything a client does is recorded in their timeline by ``reminders.answers``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from clients.models import Client, InteractionChannel, InteractionKind
+from clients.services import interaction_record
+from core.contact import LANGUAGES, babel_locale
+from core.money import format_money
+from portal.texts import Texts
+from receivables.models import RECEIVABLE_STATUSES, Invoice, InvoiceStatus
+from receivables.selectors import invoice_settlement
+from reminders import answers, banking, links, plans, selectors
+from reminders.models import DisputeReason, PayLink, PaymentPlan, PlanStatus, PortalSettings
+
+VISIT_GAP_MINUTES = 30  # page views closer together than this are one visit
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+       "form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'; "
+       "base-uri 'none'; object-src 'none'")
+DONE = {"promise", "plan", "dispute", "callback", "preferences", "paid", "cancelled"}
+
+
+def _harden(response: HttpResponse) -> HttpResponse:
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Content-Security-Policy"] = CSP
+    return response
+
+
+def _period(rate: str) -> int:
+    _, _, unit = rate.partition("/")
+    return {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit[-1]] * int(unit[:-1] or 1)
+
+
+def _limited(request: HttpRequest, token: str) -> int | None:
+    """Seconds to wait when this IP or this token made too many requests, else None."""
+    checks = (("portal-ip", "ip", settings.SETTLE_PORTAL_RATE_PER_IP),
+              ("portal-token", lambda group, req: links.token_hash(token),
+               settings.SETTLE_PORTAL_RATE_PER_TOKEN))
+    for group, key, rate in checks:
+        if is_ratelimited(request, group=group, key=key, rate=rate, increment=True):
+            return _period(rate)
+    return None
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """The one answer for an unknown, expired, revoked or foreign link or invoice: in the
+    browser's language, never the client's (which would tell a guesser the link is real)."""
+    texts = Texts(getattr(request, "LANGUAGE_CODE", "en"))
+    return _harden(render(request, "portal/not_found.html",
+                          {"t": texts, "language": texts.language,
+                           "business": settings.SETTLE_BUSINESS_NAME}, status=404))
+
+
+View = Callable[..., HttpResponse]
+
+
+def client_page(view: View) -> View:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = _limited(request, token)
+        if wait is not None:
+            response = render(request, "portal/too_many.html", {"t": Texts("en")}, status=429)
+            response["Retry-After"] = str(wait)
+            return _harden(response)
+        link = links.link_resolve(token)
+        if link is None:
+            return not_found(request)
+        return _harden(view(request, link, token, *args, **kwargs))
+    return wrapper
+
+
+# --- What the page shows --------------------------------------------------------------------
+
+def _fmt(client: Client) -> tuple[Callable[[Decimal, str], str], Callable[[date], str]]:
+    locale = babel_locale(client.language, client.country)
+    return ((lambda amount, currency: format_money(amount, currency, locale)),
+            (lambda day: format_date(day, format="long", locale=locale)))
+
+
+def _plans(client: Client) -> dict[int, PaymentPlan]:
+    live = (PaymentPlan.objects.filter(client=client, status__in=[PlanStatus.PROPOSED,
+                                                                   PlanStatus.ACCEPTED])
+            .prefetch_related("invoices", "instalments"))
+    return {inv.pk: plan for plan in live for inv in plan.invoices.all()}
+
+
+def page_context(link: PayLink, token: str, now: datetime) -> dict[str, Any]:
+    client = link.client
+    t = Texts(client.language)
+    money, day = _fmt(client)
+    today = answers.local_today(client, now)
+    plan_of = _plans(client)
+    invoices = list(Invoice.objects.filter(client=client, status__in=RECEIVABLE_STATUSES,
+                                           balance__gt=0).select_related("terms")
+                    .order_by("currency", "due_date", "number"))
+    rows, totals = [], defaultdict(lambda: Decimal(0))
+    for invoice in invoices:
+        s = invoice_settlement(invoice=invoice, on=today)
+        payable = invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID)
+        plan = plan_of.get(invoice.pk)
+        days = (today - invoice.due_date).days
+        note = (t.disputed if invoice.status == InvoiceStatus.DISPUTED else
+                t.get("promised", day=day(invoice.promised_until))
+                if invoice.promised_until and invoice.promised_until >= today else
+                (t.in_plan if plan.status == PlanStatus.ACCEPTED else t.plan_waiting)
+                if plan else "")
+        rows.append({
+            "invoice": invoice, "payable": payable, "note": note,
+            "due": day(invoice.due_date),
+            "age": t.get("overdue", days=days) if days > 0 else t.due_today if days == 0
+            else t.get("due_in", days=-days),
+            "overdue": days > 0,
+            "balance": money(s.balance, invoice.currency),
+            "fees": money(s.late_fee + s.interest + invoice.charges_total, invoice.currency)
+            if (s.late_fee + s.interest + invoice.charges_total) > 0 else "",
+            "today": money(s.total, invoice.currency),
+            "discount": t.get("discount_today", amount=money(s.discount, invoice.currency),
+                              day=day(s.discount_until)) if s.discount_until else "",
+        })
+        if payable:
+            totals[invoice.currency] += s.total
+    portal = PortalSettings.load()
+    reference = ", ".join(r["invoice"].number for r in rows if r["payable"])
+    transfers = [{"currency": cur, "total": money(amount, cur), "amount": amount,
+                  "details": banking.transfer_details(portal, currency=cur, amount=amount,
+                                                      reference=reference)}
+                 for cur, amount in totals.items()]
+    from checkout.services import stripe_enabled
+
+    return {
+        "t": t, "client": client, "token": token, "rows": rows, "transfers": transfers,
+        "business": settings.SETTLE_BUSINESS_NAME, "card": stripe_enabled() and bool(totals),
+        "portal": portal, "language": t.language, "plans": _plan_rows(client, t, money, day),
+        "contact": " · ".join(c for c in (settings.SETTLE_SUPPORT_PHONE,
+                                           settings.DEFAULT_FROM_EMAIL) if c),
+        "has_payable": bool(totals),
+    }
+
+
+def _plan_rows(client: Client, t: Texts, money: Any, day: Any) -> list[dict[str, Any]]:
+    out = []
+    for plan in {p.pk: p for p in _plans(client).values()}.values():
+        states = selectors.plan_progress(plan)
+        out.append({"status": t.in_plan if plan.status == PlanStatus.ACCEPTED
+                    else t.plan_waiting, "instalments": [
+                        {"text": t.get("plan_instalment", n=s.number,
+                                       amount=money(s.amount, plan.currency), day=day(s.due_date)),
+                         "paid": s.settled} for s in states]})
+    return out
+
+
+def _record_visit(link: PayLink, request: HttpRequest, now: datetime) -> None:
+    """A timeline entry per visit (views within half an hour are one visit); the first visit
+    through a message's link marks that message clicked."""
+    last = link.last_visit_at
+    links.link_visited(link, now)
+    if last is None or (now - last).total_seconds() > VISIT_GAP_MINUTES * 60:
+        interaction_record(client=link.client, kind=InteractionKind.PORTAL_VISIT,
+                           channel=InteractionChannel.PORTAL, actor_label="client",
+                           occurred_at=now, summary="Opened the pay-now page",
+                           metadata={"link": link.pk, "message": link.message_id,
+                                     "user_agent": request.headers.get("User-Agent", "")[:200]})
+
+
+@require_http_methods(["GET", "HEAD"])
+@client_page
+def page(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
+    now = timezone.now()
+    if request.method == "GET":
+        _record_visit(link, request, now)
+    context = page_context(link, token, now)
+    done = request.GET.get("done", "")
+    context["done"] = context["t"].get(f"done_{done}") if done in DONE else ""
+    return render(request, "portal/page.html", context)
+
+
+# --- Card payment ---------------------------------------------------------------------------
+
+def _ids(request: HttpRequest) -> list[int]:
+    return [int(v) for v in request.POST.getlist("invoice") if v.isdigit()]
+
+
+@require_http_methods(["POST"])
+@client_page
+def pay(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
+    from checkout.services import checkout_start
+
+    client = link.client
+    ids = _ids(request) or [i.pk for i in answers.open_invoices(client)]
+    invoices = list(Invoice.objects.filter(client=client, pk__in=ids))
+    if len(invoices) != len(set(ids)):
+        return not_found(request)
+    base = links.link_url(token)
+    try:
+        url = checkout_start(client=client, invoices=invoices, success_url=base + "?done=paid",
+                             cancel_url=base + "?done=cancelled")
+    except ValidationError as exc:
+        context = page_context(link, token, timezone.now())
+        context["pay_errors"] = exc.messages
+        return render(request, "portal/page.html", context, status=400)
+    return HttpResponseRedirect(url, status=303)
+
+
+# --- Answers --------------------------------------------------------------------------------
+
+def _form(request: HttpRequest, link: PayLink, token: str, template: str,
+          extra: dict[str, Any], act: Callable[[], Any], done: str) -> HttpResponse:
+    client = link.client
+    t = Texts(client.language)
+    context: dict[str, Any] = {"t": t, "client": client, "token": token,
+                               "business": settings.SETTLE_BUSINESS_NAME, "errors": {},
+                               "data": request.POST if request.method == "POST" else {},
+                               "language": t.language, **extra}
+    if request.method == "POST":
+        try:
+            act()
+        except ValidationError as exc:
+            context["errors"] = (exc.message_dict if hasattr(exc, "error_dict")
+                                 else {"__all__": exc.messages})
+            return render(request, template, context, status=400)
+        return HttpResponseRedirect(f"{links.link_url(token)}?done={done}", status=303)
+    return render(request, template, context)
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _invoice_choices(client: Client, money: Any, day: Any) -> list[dict[str, Any]]:
+    return [{"pk": i.pk,
+             "label": f"{i.number} · {money(i.balance, i.currency)} · {day(i.due_date)}"}
+            for i in answers.open_invoices(client)]
+
+
+@require_http_methods(["GET", "POST"])
+@client_page
+def promise(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
+    client, now = link.client, timezone.now()
+    money, day = _fmt(client)
+    today = answers.local_today(client, now)
+    extra = {"invoices": _invoice_choices(client, money, day), "min": today.isoformat(),
+             "max": (today.toordinal() + PortalSettings.load().promise_max_days)}
+    extra["max"] = date.fromordinal(extra["max"]).isoformat()
+    return _form(request, link, token, "portal/promise.html", extra, lambda: (
+        answers.promise_from_client(client=client, invoice_ids=_ids(request),
+                                    promised_on=_date(request.POST.get("promised_on")),
+                                    amount=request.POST.get("amount", "").strip() or None,
+                                    now=now)), "promise")
+
+
+@require_http_methods(["GET", "POST"])
+@client_page
+def plan(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
+    client, now = link.client, timezone.now()
+    money, day = _fmt(client)
+    t = Texts(client.language)
+    choices = _invoice_choices(client, money, day)
+    currency = (answers.open_invoices(client) or [None])[0]
+    limits = answers.plan_limits(client, currency.currency, now) if currency else None
+    extra = {"invoices": choices, "limits": limits,
+             "frequencies": [(k, t.get(k)) for k in plans.FREQUENCIES],
+             "counts": list(range(2, (limits or {}).get("max_instalments", 2) + 1)),
+             "limits_text": t.get("plan_limits", count=limits["max_instalments"],
+                                  first=day(limits["first_by"]), last=day(limits["last_by"]))
+             if limits else "",
+             "minimum_text": t.get("plan_minimum", amount=money(limits["min_instalment"],
+                                                                currency.currency))
+             if limits and limits["min_instalment"] and currency else "",
+             "min": answers.local_today(client, now).isoformat(),
+             "max": limits["first_by"].isoformat() if limits else ""}
+    return _form(request, link, token, "portal/plan.html", extra, lambda: answers.plan_propose(
+        client=client, invoice_ids=_ids(request), count=_int(request.POST.get("count")),
+        first=_date(request.POST.get("first")), frequency=request.POST.get("frequency", ""),
+        note=request.POST.get("note", ""), now=now), "plan")
+
+
+_REASONS_DE = {"wrong_amount": "Der Betrag stimmt nicht",
+               "not_received": "Ware oder Leistung nicht erhalten",
+               "quality": "Ein Problem mit der Arbeit oder Ware",
+               "already_paid": "Bereits bezahlt", "not_ours": "Die Rechnung betrifft uns nicht",
+               "other": "Etwas anderes"}
+
+
+@require_http_methods(["GET", "POST"])
+@client_page
+def dispute(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
+    client, now = link.client, timezone.now()
+    money, day = _fmt(client)
+    reasons = [(r.value, _REASONS_DE[r.value] if client.language == "de" else r.label)
+               for r in DisputeReason]
+    extra = {"invoices": _invoice_choices(client, money, day), "reasons": reasons,
+             "mb": PortalSettings.load().dispute_attachment_mb}
+    return _form(request, link, token, "portal/dispute.html", extra, lambda: answers.dispute_open(
+        client=client, invoice_id=_int(request.POST.get("invoice")) or 0,
+        reason=request.POST.get("reason", ""), message=request.POST.get("message", ""),
+        upload=request.FILES.get("attachment"), now=now), "dispute")
+
+
+@require_http_methods(["GET", "POST"])
+@client_page
+def callback(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
+    client, now = link.client, timezone.now()
+    _, day = _fmt(client)
+    extra = {"days": [(d.isoformat(), day(d)) for d in answers.callback_days(client, now)],
+             "windows": list(answers.CALLBACK_WINDOWS)}
+    return _form(request, link, token, "portal/callback.html", extra, lambda: (
+        answers.callback_request(client=client, day=_date(request.POST.get("day")),
+                                 window=request.POST.get("window", ""),
+                                 number=request.POST.get("number", ""),
+                                 note=request.POST.get("note", ""), now=now)), "callback")
+
+
+@require_http_methods(["GET", "POST"])
+@client_page
+def preferences(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
+    client, now = link.client, timezone.now()
+    t = Texts(client.language)
+    current = next((c for c in client.channel_preferences
+                    if c in answers.channel_choices(client)), "")
+    extra = {"channels": [(c, t.get(f"ch_{c}")) for c in answers.channel_choices(client)],
+             "current": current, "languages": list(LANGUAGES.items()),
+             "no_sms": client.mobile_phone and answers._sms_opted_out(client),
+             "has_mobile": bool(client.mobile_phone)}
+    return _form(request, link, token, "portal/preferences.html", extra, lambda: (
+        answers.preferences_update(client=client,
+                                   first_channel=request.POST.get("first_channel", ""),
+                                   language=request.POST.get("language", ""),
+                                   no_sms=request.POST.get("no_sms") == "on", now=now)),
+        "preferences")
+
+
+# --- Documents ------------------------------------------------------------------------------
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_http_methods(["GET"])
+@client_page
+def invoice_pdf(request: HttpRequest, link: PayLink, token: str, pk: int) -> HttpResponse:
+    from receivables.documents import invoice_pdf as render_invoice
+
+    invoice = Invoice.objects.filter(client=link.client, pk=pk).exclude(
+        status__in=[InvoiceStatus.DRAFT]).first()
+    if invoice is None:
+        return not_found(request)
+    return _pdf(render_invoice(invoice), f"{invoice.number}.pdf")
+
+
+@require_http_methods(["GET"])
+@client_page
+def statement_pdf(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
+    from receivables.documents import statement_currencies
+    from receivables.documents import statement_pdf as render_statement
+
+    client = link.client
+    currencies = statement_currencies(client)
+    currency = request.GET.get("currency") or (currencies[0] if currencies else
+                                               client.default_currency)
+    if currency not in currencies:
+        return not_found(request)
+    today = answers.local_today(client, timezone.now())
+    return _pdf(render_statement(client, currency=currency, end=today, today=today),
+                f"statement-{currency}-{today.isoformat()}.pdf")
