@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import NumberFormatError, parse_decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -74,6 +75,16 @@ ATTACHMENT_TYPES = {b"%PDF-": ("pdf", "application/pdf"),
 
 def local_today(client: Client, now: datetime) -> date:
     return now.astimezone(ZoneInfo(client.timezone)).date()
+
+
+def local_decimal(text: str, client: Client) -> str:
+    """An amount as the client typed it ("1.234,50" in Germany, "1,234.50" in the US) as a
+    plain decimal string; what Babel cannot read is passed on for the money module to refuse."""
+    try:
+        return str(parse_decimal(text.strip(), locale=babel_locale(client.language,
+                                                                   client.country), strict=True))
+    except NumberFormatError:
+        return text
 
 
 def _money(client: Client, amount: Decimal, currency: str) -> str:
@@ -141,7 +152,8 @@ def promise_from_client(*, client: Client, invoice_ids: Sequence[int], promised_
     if amount not in (None, ""):
         owed = sum((i.balance for i in invoices), Decimal(0))
         try:
-            value = parse_amount(amount, currency, what="Amount", allow_zero=False)
+            value = parse_amount(local_decimal(amount, client), currency, what="Amount",
+                                 allow_zero=False)
         except MoneyError as exc:
             errors["amount"] = str(exc)
         else:

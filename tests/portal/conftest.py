@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 
 from reminders import links
-from tests.reminders.conftest import at_now, owner, overdue, postmark  # noqa: F401
+from tests.reminders.conftest import at_now, overdue, owner, postmark  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
