@@ -52,6 +52,7 @@ from reminders import calls, plans, selectors
 from reminders.models import (
     Dispute,
     DisputeReason,
+    DisputeStatus,
     Instalment,
     PaymentPlan,
     PlanStatus,
@@ -251,6 +252,33 @@ def dispute_open(*, client: Client, invoice_id: int, reason: str, message: str,
             if dispute.attachment:
                 dispute.attachment.delete(save=False)
             raise
+    return dispute
+
+
+def dispute_resolve(*, dispute: Dispute, actor: AbstractBaseUser | None, reopen: bool,
+                    note: str = "", now: datetime | None = None) -> Dispute:
+    """Close a dispute. ``reopen`` puts the invoice back to open, so its reminders resume;
+    otherwise it stays as the bookkeeper left it (credited, voided, written off...)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        if dispute.status != DisputeStatus.OPEN:
+            raise ValidationError("This dispute is already resolved.")
+        invoice = Invoice.objects.get(pk=dispute.invoice_id)
+        if reopen and invoice.status == InvoiceStatus.DISPUTED:
+            invoice_transition(invoice=invoice, to=InvoiceStatus.OPEN, actor=actor,
+                               reason=f"dispute resolved{': ' + note if note else ''}")
+        dispute.status, dispute.resolved_at = DisputeStatus.RESOLVED, now
+        dispute.save(update_fields=["status", "resolved_at"])
+        Task.objects.filter(dispute=dispute, status=TaskStatus.OPEN).update(
+            status=TaskStatus.DONE, closed_at=now,
+            closed_by=actor if getattr(actor, "pk", None) else None)
+        interaction_record(
+            client=dispute.client, kind=InteractionKind.DISPUTE, actor=actor, occurred_at=now,
+            invoices=[invoice], metadata={"dispute": dispute.pk, "resolved": True},
+            summary=f"Dispute of {invoice.number} resolved"
+                    + ("; the invoice is open again and reminders resume" if reopen else "")
+                    + (f": {note}" if note else ""))
     return dispute
 
 

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,8 +22,8 @@ from clients.services import contact_flag_clear
 from core.contact import babel_locale
 from core.money import format_money
 from receivables.models import Invoice
-from reminders import calls, printing
-from reminders.models import CallOutcome, PrintBatch, Task, TaskStatus
+from reminders import answers, calls, printing
+from reminders.models import CallOutcome, Dispute, PaymentPlan, PrintBatch, Task, TaskStatus
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -90,7 +90,18 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invoices": _invoice_rows(invoices, locale), "timeline": client_timeline(
             client=client, limit=10), "outcomes": CallOutcome.choices, "calls_left": left,
         "free_at": free_at, "flags": open_flags(client), "post": request.POST,
-        "attempts": task.attempts.select_related("called_by")[:20]})
+        "attempts": task.attempts.select_related("called_by")[:20],
+        "plan": task.plan, "plan_rows": _plan_rows(task.plan, locale) if task.plan else [],
+        "dispute": task.dispute})
+
+
+def _plan_rows(plan: PaymentPlan, locale: str) -> list[dict[str, object]]:
+    from reminders.selectors import plan_progress
+
+    return [{"number": s.number, "due_date": s.due_date,
+             "amount": format_money(s.amount, plan.currency, locale),
+             "remaining": format_money(s.remaining, plan.currency, locale), "paid": s.settled}
+            for s in plan_progress(plan)]
 
 
 @login_required
@@ -167,3 +178,58 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(bytes(letter.document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="settle-letter-{pk}.pdf"'
     return response
+
+
+@login_required
+@require_POST
+def plan_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    """One click on a plan task: accept or decline the client's proposal."""
+    plan = get_object_or_404(PaymentPlan, pk=pk)
+    act = {"accept": answers.plan_accept, "decline": answers.plan_decline,
+           "cancel": answers.plan_cancel}.get(decision)
+    if act is None:
+        raise Http404
+    try:
+        act(plan=plan, actor=request.user, note=request.POST.get("note", "").strip())
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    else:
+        messages.success(request, f"Payment plan {plan.pk} {decision}ed"
+                         if decision != "cancel" else f"Payment plan {plan.pk} cancelled")
+    return _back(request, "reminders:tasks")
+
+
+@login_required
+def dispute_attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """The client's attachment, only to signed-in staff, never rendered inline."""
+    dispute = get_object_or_404(Dispute, pk=pk)
+    if not dispute.attachment:
+        raise Http404
+    response = FileResponse(dispute.attachment.open("rb"), as_attachment=True,
+                            filename=dispute.attachment_name or dispute.attachment.name,
+                            content_type=dispute.attachment_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close a dispute: the invoice is open again (reminders resume) or stays as corrected."""
+    dispute = get_object_or_404(Dispute.objects.select_related("invoice", "client"), pk=pk)
+    try:
+        answers.dispute_resolve(dispute=dispute, actor=request.user,
+                                reopen=request.POST.get("reopen") == "1",
+                                note=request.POST.get("note", "").strip())
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    else:
+        messages.success(request, f"Dispute of {dispute.invoice.number} resolved.")
+    return _back(request, "reminders:tasks")
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)

@@ -272,3 +272,39 @@ def test_call_back_request_makes_a_call_task_at_that_time(client, customer, issu
     bad = client.post(url(issue(customer), "callback/"), {"day": "2026-03-21",
                                                           "window": "afternoon"})
     assert bad.status_code == 400  # a Saturday is not offered
+
+
+# --- The bookkeeper's side --------------------------------------------------------------------
+
+def test_the_bookkeeper_accepts_a_plan_with_one_click_on_the_task(client, customer, issue,
+                                                                  overdue, owner):
+    invoice = overdue(customer, 6)
+    propose(client, issue(customer), [invoice])
+    task = Task.objects.get(kind=TaskKind.PLAN)
+    client.force_login(owner)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "Accept the plan" in page and "Cash flow is tight" in page
+    response = client.post(f"/plans/{task.plan_id}/accept/", {"next": f"/tasks/{task.pk}/"})
+    assert response.status_code == 302
+    plan = PaymentPlan.objects.get()
+    assert (plan.status, plan.decided_by) == (PlanStatus.ACCEPTED, owner)
+    again = client.post(f"/plans/{plan.pk}/decline/", follow=True).content.decode()
+    assert "cannot be declined now" in again
+
+
+def test_dispute_attachment_is_only_for_signed_in_staff_and_resolving_reopens(
+        client, customer, issue, overdue, owner):
+    invoice = overdue(customer, 7)
+    client.post(url(issue(customer), "dispute/"), {
+        "invoice": invoice.pk, "reason": "quality", "message": "Broken parts",
+        "attachment": SimpleUploadedFile("photo.pdf", PDF, content_type="application/pdf")})
+    dispute = Dispute.objects.get()
+    assert client.get(f"/disputes/{dispute.pk}/attachment/").status_code == 302  # to login
+    client.force_login(owner)
+    download = client.get(f"/disputes/{dispute.pk}/attachment/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+    assert download["Content-Disposition"].startswith("attachment")
+    client.post(f"/disputes/{dispute.pk}/resolve/", {"reopen": "1", "note": "Parts replaced"})
+    invoice.refresh_from_db(), dispute.refresh_from_db()
+    assert invoice.status == InvoiceStatus.OPEN and dispute.status == "resolved"
+    assert not Task.objects.filter(kind=TaskKind.DISPUTE, status="open").exists()
