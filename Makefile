@@ -23,8 +23,10 @@ run: $(STAMP)
 	@echo "  Settle is starting on http://$(HOST):$(PORT)/"
 	@echo "  Log in as: bookkeeper / settle-demo   (admin: admin / settle-demo, at /admin/)"
 	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all."
+	@echo "  A client's pay-now page (every reminder carries such a link):"
+	@SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py pay_link --demo | sed 's/^/    /'
 	@echo ""
-	@VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) scripts/serve
+	@SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) scripts/serve
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

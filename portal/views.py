@@ -158,6 +158,7 @@ def page_context(link: PayLink, token: str, now: datetime) -> dict[str, Any]:
         "contact": " · ".join(c for c in (settings.SETTLE_SUPPORT_PHONE,
                                            settings.DEFAULT_FROM_EMAIL) if c),
         "has_payable": bool(totals),
+        "instructions": settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference),
     }
 
 
