@@ -5,4 +5,6 @@ from receivables import views
 app_name = "receivables"
 urlpatterns = [
     path("", views.open_invoices, name="open-invoices"),
+    path("<int:pk>.pdf", views.invoice_pdf, name="invoice-pdf"),
+    path("statement/<int:client_pk>.pdf", views.statement_pdf, name="statement-pdf"),
 ]

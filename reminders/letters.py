@@ -1,49 +1,37 @@
 """Printed letters: reminder letters and letters of demand as PDF, and the print batch.
 
-The one module that imports WeasyPrint. Letters are HTML (``templates/letters/``) styled by
-``static/letters/letter.css``, laid out for window envelopes: DIN 5008 form B on A4, a #10
-window envelope on US Letter. Rendering fetches nothing but the app's own static files and
-``data:`` URIs (``url_fetcher``): a letter body is admin-edited, and a PDF renderer that
-follows any URL would read local files or cloud metadata endpoints for whoever edits it.
+Letters are HTML (``templates/letters/``) styled by ``static/letters/letter.css``, laid out
+for window envelopes: DIN 5008 form B on A4, a #10 window envelope on US Letter. WeasyPrint,
+paper sizes, address blocks and the fetcher are shared with invoices and statements in
+``config.pdf``. Rendering fetches nothing but the app's own static files and ``data:`` URIs
+(``url_fetcher``): a letter body is admin-edited, and a PDF renderer that follows any URL
+would read local files or cloud metadata endpoints for whoever edits it.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import mimetypes
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
-from urllib.request import DataHandler, Request
 
 import segno
-from babel import Locale
 from babel.dates import format_date
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from weasyprint import HTML, Document
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from clients.models import Client
+from config import pdf
+from config.pdf import Document, paper_for
 from core.contact import babel_locale
 from core.money import format_money
 from receivables.models import Invoice
 from receivables.selectors import invoice_quote
 
 logger = logging.getLogger(__name__)
-
-# Countries whose offices use US Letter (ANSI A); everyone else uses A4.
-LETTER_PAPER_COUNTRIES = frozenset({
-    "US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", "GT", "DO", "PA", "PR", "SV", "NI", "HN",
-    "GU", "VI", "AS", "MP", "UM"})
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {"invoice": "Invoice", "reference": "Reference", "due_date": "Due date",
@@ -79,119 +67,19 @@ LABELS: dict[str, dict[str, str]] = {
            "discount_note": "Incluye un descuento por pronto pago de {amount}."},
 }
 
-# Address layouts: the locality line(s) after the street, by country.
-_CITY_REGION_POSTCODE = frozenset({"US", "CA", "PR", "GU", "VI", "AS", "MP"})
-_CITY_THEN_POSTCODE = frozenset({"GB", "IM", "JE", "GG"})
 _INFO_BLOCK_NUMBERS = 3  # more invoice numbers than this would overflow the info block
 
 
-class LetterRenderError(RuntimeError):
-    """A letter could not be rendered (e.g. its own stylesheet is missing): never print it."""
+# The shared errors, under the names the print queue and its tests know.
+LetterRenderError = pdf.PdfRenderError
+LetterResourceRefused = pdf.PdfResourceRefused
+LetterResourceMissing = pdf.PdfResourceMissing
 
-
-class LetterResourceRefused(ValueError):
-    """A letter asked for something other than the app's static files or a data: URI."""
-
-
-class LetterResourceMissing(FatalURLFetchingError):
-    """A static file a letter needs does not exist. Fatal (WeasyPrint lets only this kind
-    through): a letter without its stylesheet would put the address outside the window."""
-
-
-def paper_for(country: str) -> str:
-    return "Letter" if (country or "").strip().upper() in LETTER_PAPER_COUNTRIES else "A4"
-
-
-# --- URL fetching: the app's static files and data: URIs, nothing else -----------------------
-
-def _static_base() -> tuple[str, str, str]:
-    """(scheme, host[:port], path) of the static files: ('https', 'settle.example', '/static/')."""
-    parts = urlsplit(urljoin(_base_url(), settings.STATIC_URL))
-    return parts.scheme.lower(), parts.netloc.lower(), parts.path
-
-
-def _base_url() -> str:
-    return settings.SITE_URL.rstrip("/") + "/"
-
-
-def _foreign_host_reason(host: str) -> str:
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return "localhost is never fetched" if host == "localhost" else f"{host} is another host"
-    if address.is_loopback or address.is_private or address.is_link_local or address.is_reserved:
-        return f"{host} is a private, loopback or link-local address"
-    return f"{host} is another host"
-
-
-def _static_name(url: str) -> str:
-    """The static file name ``url`` stands for, or ``LetterResourceRefused`` saying why not."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    static_scheme, static_host, static_path = _static_base()
-    if scheme not in ("", "http", "https"):
-        raise LetterResourceRefused(f"{scheme}: URLs are not allowed in letters")
-    if (scheme or parts.netloc) and parts.netloc.lower() != static_host:
-        raise LetterResourceRefused(
-            f"{_foreign_host_reason(parts.hostname or '')}; letters may only use "
-            f"{static_scheme}://{static_host}{static_path}")
-    path = unquote(parts.path)
-    if not path.startswith(static_path):
-        raise LetterResourceRefused(f"{parts.path} is outside {static_path}")
-    name = path[len(static_path):]
-    if not name or "\\" in name or "\x00" in name or any(
-            segment in ("", ".", "..") for segment in name.split("/")):
-        raise LetterResourceRefused(f"{parts.path} is not a plain static file path")
-    return name
-
-
-def _static_file(name: str) -> Path:
-    found = finders.find(name)
-    if not found:  # a hashed name from a manifest storage ({% static %} in production)
-        hashed = getattr(staticfiles_storage, "hashed_files", None) or {}
-        original = next((key for key, value in hashed.items() if value == name), None)
-        found = finders.find(original) if original else None
-    if not found:
-        raise LetterResourceMissing(f"Static file {name} not found")
-    return Path(found)
-
-
-def _fetch(url: str) -> URLFetcherResponse:
-    if url[:5].lower() == "data:":
-        # Decoded in memory by urllib's data: handler; no other scheme reaches this line.
-        with DataHandler().data_open(Request(url)) as response:  # noqa: S310
-            return URLFetcherResponse(url, response.read(),
-                                      {"Content-Type": response.headers["Content-Type"]})
-    name = _static_name(url)
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if content_type.startswith("text/"):
-        content_type += "; charset=utf-8"
-    return URLFetcherResponse(url, _static_file(name).read_bytes(),
-                              {"Content-Type": content_type})
-
-
-class StaticFilesOnlyFetcher(URLFetcher):
-    """WeasyPrint's fetcher interface (v66+: a ``URLFetcher`` with a ``fetch`` method), serving
-    only ``data:`` URIs and files under STATIC_URL, read from disk through the staticfiles
-    finders: no request ever leaves the process. A refusal raises (WeasyPrint then leaves the
-    resource out) and is logged here at WARNING, since WeasyPrint's own log may be muted."""
-
-    def __init__(self) -> None:
-        # No protocol allowed for the inherited urllib opener, should anything reach it.
-        super().__init__(allowed_protocols=(), fail_on_errors=False)
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        try:
-            return _fetch(url)
-        except LetterResourceRefused as exc:
-            logger.warning("Letter rendering refused to fetch %s: %s", url[:200], exc)
-            raise
-        except LetterResourceMissing as exc:
-            logger.error("Letter rendering cannot find %s: %s", url[:200], exc)
-            raise
-
-
-url_fetcher = StaticFilesOnlyFetcher()
+_base_url = pdf.base_url
+_static_file = pdf.static_file
+# Looked up at each fetch (not bound once), so a test can watch which files are opened.
+url_fetcher = pdf.StaticFilesOnlyFetcher(log=logger,
+                                         open_static=lambda name: _static_file(name))
 
 
 # --- One letter ------------------------------------------------------------------------------
@@ -216,34 +104,12 @@ def _row(invoice: Invoice, today: date) -> _Row:
                 interest=quote.interest, discount=quote.discount, total=quote.total)
 
 
-def _locality_lines(client: Client) -> list[str]:
-    country, city, region, postcode = (client.country.upper(), client.city, client.region,
-                                       client.postcode)
-    if country in _CITY_REGION_POSTCODE:
-        place = ", ".join(part for part in (city, " ".join(filter(None, (region, postcode))))
-                          if part)
-        return [place] if place else []
-    if country in _CITY_THEN_POSTCODE:  # Royal Mail: post town, then the postcode alone
-        return [line for line in (city.upper(), postcode.upper()) if line]
-    place = " ".join(part for part in (postcode, city) if part)
-    return [place] if place else []
-
-
 def _address_lines(client: Client, language: str) -> list[str]:
-    lines = [client.name_on_letters, client.contact_name, client.address_line1,
-             client.address_line2, *_locality_lines(client)]
-    if client.country.upper() != settings.SETTLE_DEFAULT_COUNTRY.upper():
-        name = Locale.parse(language).territories.get(client.country.upper(), client.country)
-        lines.append(name.upper())  # UPU: the destination country, last line, in capitals
-    return [line.strip() for line in lines if line and line.strip()]
+    return pdf.address_lines(client, language)
 
 
 def _sender() -> dict[str, Any]:
-    name = settings.SETTLE_BUSINESS_NAME
-    address = [line.strip() for line in
-               str(getattr(settings, "SETTLE_BUSINESS_ADDRESS", "") or "").splitlines()
-               if line.strip()]
-    return {"name": name, "address": address, "return_line": " · ".join([name, *address])}
+    return pdf.sender_block()
 
 
 def _invoice_numbers(invoices: list[Invoice]) -> str:
@@ -306,10 +172,7 @@ def letter_html(*, client: Client, invoices: list[Invoice], today: date, subject
 
 
 def _document(html: str) -> Document:
-    try:
-        return HTML(string=html, base_url=_base_url(), url_fetcher=url_fetcher).render()
-    except FatalURLFetchingError as exc:
-        raise LetterRenderError(f"The letter could not be rendered: {exc}") from exc
+    return pdf.render_document(html, url_fetcher=url_fetcher)
 
 
 def render_pdf(html: str) -> bytes:

@@ -1,0 +1,132 @@
+"""Words printed on invoices and statements: one row per word, in English, German, French
+and Spanish. A row keeps a word's translations together, so none is forgotten; an empty one
+falls back to English."""
+
+_LANGUAGES = ("en", "de", "fr", "es")
+
+_WORDS: dict[str, tuple[str, str, str, str]] = {
+    "invoice": ("Invoice", "Rechnung", "Facture", "Factura"),
+    "invoice_no": ("Invoice no.", "Rechnungsnr.", "N° de facture", "N.º de factura"),
+    "invoice_date": ("Invoice date", "Rechnungsdatum", "Date de facture", "Fecha de factura"),
+    "due_date": ("Due date", "Fällig am", "Échéance", "Vencimiento"),
+    "customer_no": ("Customer no.", "Kundennummer", "N° client", "N.º de cliente"),
+    "reference": ("Reference", "Referenz", "Référence", "Referencia"),
+    "pos": ("Pos.", "Pos.", "Pos.", "Pos."),
+    "description": ("Description", "Beschreibung", "Désignation", "Descripción"),
+    "quantity": ("Qty", "Menge", "Qté", "Cant."),
+    "unit_price": ("Unit price", "Einzelpreis", "Prix unitaire", "Precio unitario"),
+    "tax_rate": ("Tax", "USt.", "TVA", "IVA"),
+    "net": ("Net", "Netto", "Montant HT", "Neto"),
+    "subtotal": ("Subtotal", "Zwischensumme", "Total HT", "Base imponible"),
+    "tax": ("Tax", "Umsatzsteuer", "TVA", "IVA"),
+    "tax_at": ("Tax {rate}", "USt. {rate}", "TVA {rate}", "IVA {rate}"),
+    "total": ("Total", "Gesamtbetrag", "Total TTC", "Total"),
+    "paid_so_far": ("Paid so far", "Bereits bezahlt", "Déjà payé", "Pagado"),
+    "balance_due": ("Balance due", "Offener Betrag", "Reste à payer", "Importe pendiente"),
+    "terms": (
+        "Payment terms",
+        "Zahlungsbedingungen",
+        "Conditions de paiement",
+        "Condiciones de pago",
+    ),
+    "how_to_pay": ("How to pay", "Zahlungsinformationen", "Modalités de paiement", "Forma de pago"),
+    "please_pay": (
+        "Please pay {amount} by {date}.",
+        "Bitte zahlen Sie {amount} bis zum {date}.",
+        "Merci de régler {amount} au plus tard le {date}.",
+        "Le rogamos abone {amount} antes del {date}.",
+    ),
+    "page": ("Page", "Seite", "Page", "Página"),
+    "of": ("of", "von", "sur", "de"),
+    "status_draft": (
+        "Draft — not a valid invoice",
+        "Entwurf — keine gültige Rechnung",
+        "Brouillon — facture non valable",
+        "Borrador — factura no válida",
+    ),
+    "status_void": (
+        "Cancelled — this invoice is void and nothing is owed on it",
+        "Storniert — aus dieser Rechnung ist nichts zu zahlen",
+        "Annulée — rien n’est dû au titre de cette facture",
+        "Anulada — no se adeuda nada por esta factura",
+    ),
+    "status_paid": (
+        "Paid in full — thank you",
+        "Vollständig bezahlt — vielen Dank",
+        "Payée intégralement — merci",
+        "Pagada en su totalidad — gracias",
+    ),
+    "late_fee": ("Late fee", "Mahngebühr", "Frais de retard", "Recargo por demora"),
+    "interest": ("Interest", "Verzugszinsen", "Intérêts de retard", "Intereses de demora"),
+    "early_discount": ("Early-payment discount", "Skonto", "Escompte", "Descuento por pronto pago"),
+    "write_off": ("Write-off", "Ausbuchung", "Passage en perte", "Cancelación de saldo"),
+    "credit_note": ("Credit note", "Gutschrift", "Avoir", "Nota de crédito"),
+    "payment": ("Payment received", "Zahlungseingang", "Paiement reçu", "Pago recibido"),
+    "statement": ("Statement of account", "Kontoauszug", "Relevé de compte", "Estado de cuenta"),
+    "period": ("Period", "Zeitraum", "Période", "Periodo"),
+    "up_to": ("up to {date}", "bis {date}", "jusqu’au {date}", "hasta el {date}"),
+    "date": ("Date", "Datum", "Date", "Fecha"),
+    "currency": ("Currency", "Währung", "Devise", "Moneda"),
+    "document": ("Document", "Beleg", "Pièce", "Documento"),
+    "debit": ("Debit", "Soll", "Débit", "Debe"),
+    "credit": ("Credit", "Haben", "Crédit", "Haber"),
+    "balance": ("Balance", "Saldo", "Solde", "Saldo"),
+    "opening_balance": ("Opening balance", "Anfangssaldo", "Solde d’ouverture", "Saldo inicial"),
+    "closing_balance": ("Closing balance", "Endsaldo", "Solde de clôture", "Saldo final"),
+    "due_on": ("due {date}", "fällig {date}", "échéance {date}", "vence {date}"),
+    "applied_to": ("for {numbers}", "für {numbers}", "pour {numbers}", "para {numbers}"),
+    "closing_due": (
+        "Balance due: {amount}",
+        "Zu zahlender Saldo: {amount}",
+        "Solde à payer : {amount}",
+        "Saldo pendiente: {amount}",
+    ),
+    "closing_credit": (
+        "Balance in your favour (credit): {amount}",
+        "Guthaben zu Ihren Gunsten: {amount}",
+        "Solde en votre faveur : {amount}",
+        "Saldo a su favor: {amount}",
+    ),
+    "closing_settled": (
+        "Your account is settled.",
+        "Ihr Konto ist ausgeglichen.",
+        "Votre compte est soldé.",
+        "Su cuenta está saldada.",
+    ),
+    "credit_text": (
+        "We will set this credit against your next invoice, or refund it on request.",
+        "Wir verrechnen das Guthaben mit Ihrer nächsten Rechnung oder erstatten es auf Wunsch.",
+        "Nous imputerons ce crédit sur votre prochaine facture ou vous le rembourserons "
+        "sur demande.",
+        "Compensaremos este saldo con su próxima factura o se lo reembolsaremos si lo solicita.",
+    ),
+    "aging": (
+        "Open invoices by age",
+        "Offene Rechnungen nach Fälligkeit",
+        "Factures ouvertes par ancienneté",
+        "Facturas pendientes por antigüedad",
+    ),
+    "aging_as_of": ("as of {date}", "Stand {date}", "au {date}", "a {date}"),
+    "current": ("Not yet due", "Noch nicht fällig", "Non échu", "No vencido"),
+    "1-30": ("1–30 days", "1–30 Tage", "1–30 jours", "1–30 días"),
+    "31-60": ("31–60 days", "31–60 Tage", "31–60 jours", "31–60 días"),
+    "61-90": ("61–90 days", "61–90 Tage", "61–90 jours", "61–90 días"),
+    "90+": ("Over 90 days", "Über 90 Tage", "Plus de 90 jours", "Más de 90 días"),
+    "aging_total": ("Total open", "Offen gesamt", "Total ouvert", "Total pendiente"),
+    "unapplied_credit": (
+        "Unapplied credit",
+        "Nicht verrechnetes Guthaben",
+        "Crédit non imputé",
+        "Saldo a favor sin aplicar",
+    ),
+    "no_entries": (
+        "No transactions in this period.",
+        "Keine Buchungen in diesem Zeitraum.",
+        "Aucune opération sur cette période.",
+        "Sin movimientos en este periodo.",
+    ),
+}
+
+LABELS: dict[str, dict[str, str]] = {
+    language: {key: words[index] or words[0] for key, words in _WORDS.items()}
+    for index, language in enumerate(_LANGUAGES)}
