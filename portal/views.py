@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -45,7 +46,9 @@ DONE = {"promise", "plan", "dispute", "callback", "preferences", "paid", "cancel
 def _harden(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "no-store, private"
-    response["Referrer-Policy"] = "no-referrer"
+    # Never to Stripe or elsewhere; "no-referrer" would make browsers send "Origin: null" on
+    # our own forms and fail Django's CSRF origin check.
+    response["Referrer-Policy"] = "same-origin"
     response["Content-Security-Policy"] = CSP
     return response
 
@@ -243,7 +246,8 @@ def _form(request: HttpRequest, link: PayLink, token: str, template: str,
             context["errors"] = (exc.message_dict if hasattr(exc, "error_dict")
                                  else {"__all__": exc.messages})
             return render(request, template, context, status=400)
-        return HttpResponseRedirect(f"{links.link_url(token)}?done={done}", status=303)
+        return HttpResponseRedirect(f"{reverse('portal:page', args=[token])}?done={done}",
+                                    status=303)
     return render(request, template, context)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-import segno
+import segno.helpers
 from django.core.exceptions import ValidationError
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException

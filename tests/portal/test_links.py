@@ -129,7 +129,7 @@ def test_pages_are_private_and_set_no_third_party_resources(client, issue, overd
     overdue(customer, 5)
     response = client.get(f"/p/{issue(customer).token}/")
     assert response["Cache-Control"] == "no-store, private"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "default-src 'self'" in response["Content-Security-Policy"]
     html = response.content.decode()
     assert '<meta name="robots" content="noindex, nofollow">' in html

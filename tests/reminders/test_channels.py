@@ -3,8 +3,8 @@ Twilio status callbacks and inbound STOP/START/HELP with real signatures, anymai
 tracking webhook with its basic-auth secret, and automatic fallback between channels."""
 
 import base64
-import re
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
