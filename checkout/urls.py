@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from checkout import views
 
 app_name = "checkout"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.stripe_webhook, name="stripe-webhook"),
+]

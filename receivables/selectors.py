@@ -105,16 +105,27 @@ def aging_summary(*, today: date, owner: Any = None) -> list[dict[str, Any]]:
 
 
 def invoice_quote(*, invoice: Invoice, on: date) -> termsmath.Quote:
-    """What settles ``invoice`` in full on ``on``: its principal less any early-payment
-    discount, plus the late fee and interest its terms add by then (fees and interest already
-    charged are part of the principal)."""
+    """What settles ``invoice`` in full on ``on``: ``principal`` is what it owes now (booked
+    fees and interest included), ``discount`` the early-payment discount that applies that
+    day, ``late_fee`` and ``interest`` what the terms add by then *beyond what is booked*.
+
+    The terms work on the invoiced amount (less discounts and write-offs), never on booked
+    fees or interest: a fee is charged once, and interest does not run on fees."""
     allocations = list(invoice.allocations.select_related("payment")
                        .values_list("payment__received_on", "amount"))
-    principal_owed = invoice.total + invoice.charges_total - invoice.reductions_total
-    return termsmath.quote(
-        invoice.terms.as_rule(), total=q(principal_owed, invoice.currency),
-        currency=invoice.currency, issue_date=invoice.issue_date, due_date=invoice.due_date,
-        on=on, payments=allocations)
+    booked = {row["kind"]: row["amount"] for row in invoice.adjustments.filter(
+        kind__in=[AdjustmentKind.LATE_FEE, AdjustmentKind.INTEREST]).values("kind").annotate(
+        amount=Sum("amount"))}
+    base = invoice.total - invoice.reductions_total
+    quote = termsmath.quote(
+        invoice.terms.as_rule(), total=q(base, invoice.currency), currency=invoice.currency,
+        issue_date=invoice.issue_date, due_date=invoice.due_date, on=on, payments=allocations)
+    zero = Decimal(0)
+    fee = zero if booked.get(AdjustmentKind.LATE_FEE, zero) > 0 else quote.late_fee
+    interest = max(quote.interest - booked.get(AdjustmentKind.INTEREST, zero), zero)
+    return termsmath.Quote(principal=q(invoice.balance, invoice.currency),
+                           discount=quote.discount, late_fee=q(fee, invoice.currency),
+                           interest=q(interest, invoice.currency))
 
 
 @dataclass(frozen=True)
@@ -139,14 +150,8 @@ class Settlement:
 
 def invoice_settlement(*, invoice: Invoice, on: date) -> Settlement:
     quote = invoice_quote(invoice=invoice, on=on)
-    booked = {row["kind"]: row["amount"] for row in invoice.adjustments.filter(
-        kind__in=[AdjustmentKind.LATE_FEE, AdjustmentKind.INTEREST]).values("kind").annotate(
-        amount=Sum("amount"))}
-    zero = Decimal(0)
-    fee = max(quote.late_fee - booked.get(AdjustmentKind.LATE_FEE, zero), zero)
-    interest = max(quote.interest - booked.get(AdjustmentKind.INTEREST, zero), zero)
     deadline = termsmath.discount_deadline(invoice.terms.as_rule(), invoice.issue_date)
-    return Settlement(invoice=invoice, on=on, balance=q(invoice.balance, invoice.currency),
-                      discount=q(quote.discount, invoice.currency),
-                      late_fee=q(fee, invoice.currency), interest=q(interest, invoice.currency),
+    return Settlement(invoice=invoice, on=on, balance=quote.principal,
+                      discount=q(quote.discount, invoice.currency), late_fee=quote.late_fee,
+                      interest=quote.interest,
                       discount_until=deadline if quote.discount > 0 else None)

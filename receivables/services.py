@@ -328,9 +328,10 @@ def adjustment_add(*, invoice: Invoice, kind: AdjustmentKind | str, amount: Deci
 
 def _target_invoices(client: Client, currency: str, invoices: Sequence[Invoice] | None
                      ) -> list[Invoice]:
-    """Invoices a payment goes to, locked: the ones named, else all open ones, oldest first."""
+    """Invoices a payment goes to, locked: the ones named (an empty list names none: it all
+    stays as credit), else (None) all open ones, oldest first."""
     qs = Invoice.objects.select_for_update().filter(client=client)
-    if invoices:
+    if invoices is not None:
         ids = [inv.pk for inv in invoices]
         found = {inv.pk: inv for inv in qs.filter(pk__in=ids)}
         if len(found) != len(set(ids)):

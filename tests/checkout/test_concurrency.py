@@ -1,0 +1,70 @@
+"""Two requests at once, on PostgreSQL (the SQLite run skips these): a double click opens one
+Stripe session, and Stripe delivering the same event twice records one payment."""
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from checkout.models import CheckoutSession
+from checkout.services import checkout_start, stripe_event_record
+from checkout.testing import FakeStripeCheckout, stripe_checkout_fake
+from receivables.models import Payment
+from tests.checkout.conftest import CANCEL_URL, PAY_URL, SUCCESS_URL
+
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
+              pytest.mark.skipif("connection.vendor != 'postgresql'",
+                                 reason="row locks and unique-index waits need PostgreSQL")]
+
+
+def at_once(work: Callable[[], Any], times: int = 2) -> list[Any]:
+    """Run ``work`` in ``times`` threads released together; their results or exceptions."""
+    barrier = threading.Barrier(times)
+    results: list[Any] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(work())
+        except Exception as exc:  # reported to the test
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_a_double_click_calls_stripe_once(client_de: Any, make_invoice: Any,
+                                          stripe_api: Any) -> None:
+    # The second click arrives while Stripe is still answering the first.
+    fake = stripe_checkout_fake(stripe_api, url=PAY_URL, delay=0.3)
+    invoice = make_invoice(client_de, "500.00", issue_date=date(2026, 3, 1))
+
+    urls = at_once(lambda: checkout_start(client=client_de, invoices=[invoice],
+                                          success_url=SUCCESS_URL, cancel_url=CANCEL_URL))
+
+    assert urls == [PAY_URL, PAY_URL]
+    assert len(fake.requests) == 1
+    assert CheckoutSession.objects.count() == 1
+
+
+def test_the_same_event_delivered_twice_at_once_pays_once(
+        client_de: Any, make_invoice: Any, fake_stripe: FakeStripeCheckout) -> None:
+    invoice = make_invoice(client_de, "500.00", issue_date=date(2026, 3, 1))
+    checkout_start(client=client_de, invoices=[invoice], success_url=SUCCESS_URL,
+                   cancel_url=CANCEL_URL)
+    event = fake_stripe.event()
+
+    outcomes = at_once(lambda: stripe_event_record(event=event))
+
+    assert sorted(o if isinstance(o, str) else repr(o) for o in outcomes)[0] == \
+        "already processed"
+    assert Payment.objects.count() == 1
