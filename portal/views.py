@@ -111,57 +111,77 @@ def _plans(client: Client) -> dict[int, PaymentPlan]:
     return {inv.pk: plan for plan in live for inv in plan.invoices.all()}
 
 
+MAX_REFERENCE_INVOICES = 3  # beyond this, the transfer reference is the customer number
+
+
+def _age(t: Texts, days: int) -> str:
+    if days == 0:
+        return t.due_today
+    if days == 1:
+        return t.overdue_one
+    if days == -1:
+        return t.due_tomorrow
+    return t.get("overdue", days=days) if days > 0 else t.get("due_in", days=-days)
+
+
+def _row(invoice: Invoice, today: date, t: Texts, money: Any, day: Any,
+         plan: PaymentPlan | None) -> dict[str, Any]:
+    s = invoice_settlement(invoice=invoice, on=today)
+    charges = s.late_fee + s.interest + invoice.charges_total
+    note = (t.disputed if invoice.status == InvoiceStatus.DISPUTED else
+            t.get("promised", day=day(invoice.promised_until))
+            if invoice.promised_until and invoice.promised_until >= today else
+            (t.in_plan if plan.status == PlanStatus.ACCEPTED else t.plan_waiting)
+            if plan else "")
+    days = (today - invoice.due_date).days
+    return {
+        "invoice": invoice, "note": note, "total": s.total,
+        "payable": invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID),
+        "due": day(invoice.due_date), "age": _age(t, days), "overdue": days > 0,
+        "balance": money(s.balance, invoice.currency),
+        "fees": money(charges, invoice.currency) if charges > 0 else "",
+        "today": money(s.total, invoice.currency),
+        "discount": t.get("discount_today", amount=money(s.discount, invoice.currency),
+                          day=day(s.discount_until)) if s.discount_until else ""}
+
+
 def page_context(link: PayLink, token: str, now: datetime) -> dict[str, Any]:
+    """The page's content: one group per currency (amounts in different currencies never add
+    up, and a card payment is in one currency), each with its rows, total and how to pay."""
+    from checkout.services import stripe_enabled
+
     client = link.client
     t = Texts(client.language)
     money, day = _fmt(client)
     today = answers.local_today(client, now)
     plan_of = _plans(client)
-    invoices = list(Invoice.objects.filter(client=client, status__in=RECEIVABLE_STATUSES,
-                                           balance__gt=0).select_related("terms")
-                    .order_by("currency", "due_date", "number"))
-    rows, totals = [], defaultdict(lambda: Decimal(0))
-    for invoice in invoices:
-        s = invoice_settlement(invoice=invoice, on=today)
-        payable = invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID)
-        plan = plan_of.get(invoice.pk)
-        days = (today - invoice.due_date).days
-        note = (t.disputed if invoice.status == InvoiceStatus.DISPUTED else
-                t.get("promised", day=day(invoice.promised_until))
-                if invoice.promised_until and invoice.promised_until >= today else
-                (t.in_plan if plan.status == PlanStatus.ACCEPTED else t.plan_waiting)
-                if plan else "")
-        rows.append({
-            "invoice": invoice, "payable": payable, "note": note,
-            "due": day(invoice.due_date),
-            "age": t.get("overdue", days=days) if days > 0 else t.due_today if days == 0
-            else t.get("due_in", days=-days),
-            "overdue": days > 0,
-            "balance": money(s.balance, invoice.currency),
-            "fees": money(s.late_fee + s.interest + invoice.charges_total, invoice.currency)
-            if (s.late_fee + s.interest + invoice.charges_total) > 0 else "",
-            "today": money(s.total, invoice.currency),
-            "discount": t.get("discount_today", amount=money(s.discount, invoice.currency),
-                              day=day(s.discount_until)) if s.discount_until else "",
-        })
-        if payable:
-            totals[invoice.currency] += s.total
     portal = PortalSettings.load()
-    reference = ", ".join(r["invoice"].number for r in rows if r["payable"])
-    transfers = [{"currency": cur, "total": money(amount, cur), "amount": amount,
-                  "details": banking.transfer_details(portal, currency=cur, amount=amount,
-                                                      reference=reference)}
-                 for cur, amount in totals.items()]
-    from checkout.services import stripe_enabled
-
+    by_currency: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for invoice in (Invoice.objects.filter(client=client, status__in=RECEIVABLE_STATUSES,
+                                           balance__gt=0).select_related("terms")
+                    .order_by("currency", "due_date", "number")):
+        by_currency[invoice.currency].append(_row(invoice, today, t, money, day,
+                                                  plan_of.get(invoice.pk)))
+    groups = []
+    for currency, rows in by_currency.items():
+        payable = [r for r in rows if r["payable"]]
+        total = sum((r["total"] for r in payable), Decimal(0))
+        numbers = [r["invoice"].number for r in payable]
+        reference = (", ".join(numbers) if len(numbers) <= MAX_REFERENCE_INVOICES
+                     else client.reference)
+        groups.append({
+            "currency": currency, "rows": rows, "payable": bool(payable),
+            "total": money(total, currency), "reference": reference,
+            "details": banking.transfer_details(portal, currency=currency, amount=total,
+                                                reference=reference),
+            "instructions": settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference)})
     return {
-        "t": t, "client": client, "token": token, "rows": rows, "transfers": transfers,
-        "business": settings.SETTLE_BUSINESS_NAME, "card": stripe_enabled() and bool(totals),
+        "t": t, "client": client, "token": token, "groups": groups,
+        "business": settings.SETTLE_BUSINESS_NAME, "card": stripe_enabled(),
         "portal": portal, "language": t.language, "plans": _plan_rows(client, t, money, day),
         "contact": " · ".join(c for c in (settings.SETTLE_SUPPORT_PHONE,
                                            settings.DEFAULT_FROM_EMAIL) if c),
-        "has_payable": bool(totals),
-        "instructions": settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference),
+        "has_payable": any(g["payable"] for g in groups), "several": len(groups) > 1,
     }
 
 
