@@ -105,6 +105,12 @@ EN: dict[str, str] = {
     "plan_instalment": "Instalment {n}: {amount} on {day}",
     "plan_paid": "paid",
     "contact": "Questions? {contact}",
+    "reason_wrong_amount": "The amount is wrong",
+    "reason_not_received": "We did not receive the goods or service",
+    "reason_quality": "A problem with the work or goods",
+    "reason_already_paid": "We already paid this",
+    "reason_not_ours": "This invoice is not ours",
+    "reason_other": "Something else",
 }
 
 DE: dict[str, str] = {
@@ -208,6 +214,12 @@ DE: dict[str, str] = {
     "plan_instalment": "Rate {n}: {amount} am {day}",
     "plan_paid": "bezahlt",
     "contact": "Fragen? {contact}",
+    "reason_wrong_amount": "Der Betrag stimmt nicht",
+    "reason_not_received": "Ware oder Leistung nicht erhalten",
+    "reason_quality": "Ein Problem mit der Arbeit oder Ware",
+    "reason_already_paid": "Bereits bezahlt",
+    "reason_not_ours": "Die Rechnung betrifft uns nicht",
+    "reason_other": "Etwas anderes",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "de": DE}

@@ -330,20 +330,13 @@ def plan(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
         note=request.POST.get("note", ""), now=now), "plan")
 
 
-_REASONS_DE = {"wrong_amount": "Der Betrag stimmt nicht",
-               "not_received": "Ware oder Leistung nicht erhalten",
-               "quality": "Ein Problem mit der Arbeit oder Ware",
-               "already_paid": "Bereits bezahlt", "not_ours": "Die Rechnung betrifft uns nicht",
-               "other": "Etwas anderes"}
-
-
 @require_http_methods(["GET", "POST"])
 @client_page
 def dispute(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     client, now = link.client, timezone.now()
     money, day = _fmt(client)
-    reasons = [(r.value, _REASONS_DE[r.value] if client.language == "de" else r.label)
-               for r in DisputeReason]
+    t = Texts(client.language)
+    reasons = [(r.value, t.get(f"reason_{r.value}")) for r in DisputeReason]
     extra = {"invoices": _invoice_choices(client, money, day), "reasons": reasons,
              "mb": PortalSettings.load().dispute_attachment_mb}
     return _form(request, link, token, "portal/dispute.html", extra, lambda: answers.dispute_open(
