@@ -155,3 +155,32 @@ def test_a_sent_reminder_carries_a_working_link(client, overdue, postmark):
     link = PayLink.objects.get(client=customer)
     assert link.message is not None and link.message.provider_message_id == "m-1"
     assert link.expires_at > timezone.now()
+
+
+def test_the_amount_charged_is_the_servers_not_the_browsers(client, issue, overdue, settings):
+    import responses
+
+    from checkout.testing import stripe_checkout_fake
+
+    settings.STRIPE_SECRET_KEY = "sk_test_portal"
+    customer = ClientFactory()
+    invoice = overdue(customer, 5, amount="927.31")
+    issued = issue(customer)
+    with responses.RequestsMock() as rsps:
+        fake = stripe_checkout_fake(rsps)
+        response = client.post(f"/p/{issued.token}/pay/", {
+            "invoice": [invoice.pk], "amount": "0.01", "unit_amount": "1",
+            "line_items[0][price_data][unit_amount]": "1"})
+    assert response.status_code == 303 and response["Location"] == fake.url
+    [line] = fake.requests[0]["line_items"]
+    assert line["price_data"]["unit_amount"] == "92731"
+    assert fake.requests[0]["success_url"].endswith(f"/p/{issued.token}/?done=paid")
+
+
+def test_paying_another_clients_invoice_is_the_neutral_404(client, issue, overdue, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_portal"
+    mine, other = ClientFactory(), ClientFactory()
+    overdue(mine, 5)
+    foreign = overdue(other, 5)
+    response = client.post(f"/p/{issue(mine).token}/pay/", {"invoice": [foreign.pk]})
+    assert response.status_code == 404
