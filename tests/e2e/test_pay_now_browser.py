@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import responses
 import time_machine
+from django.apps import apps
 from django.core import mail
 from django.test import Client as DjangoClient
 from django.utils import timezone
@@ -20,6 +21,7 @@ from clients.models import Interaction, InteractionKind
 from core import calendar as cal
 from receivables import services as receivables
 from receivables.models import InvoiceStatus, Payment
+from reminders.defaults import install_defaults
 from reminders.models import PortalSettings, Reminder, ReminderStatus
 from reminders.services import reminders_tick
 from tests.factories import ClientFactory, TermsFactory, UserFactory
@@ -47,6 +49,9 @@ def reminder_link(settings, live_server):
     settings.STRIPE_SECRET_KEY = "sk_test_browser"
     settings.STRIPE_WEBHOOK_SECRET = "whsec_browser"
     sent_at = last_business_morning()
+    # A transactional test's database is flushed between tests, which also removes what the
+    # data migrations seeded: put the default cadence and templates back.
+    install_defaults(apps)
     with time_machine.travel(sent_at, tick=False):
         PortalSettings.objects.update_or_create(singleton=True, defaults={
             "account_holder": "Settle Demo Ltd", "iban": "DE89370400440532013000",
