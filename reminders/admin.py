@@ -60,7 +60,9 @@ _SAMPLE_PAY_TOKEN = "Xk3v9QpL2mZt7RbW4nYc8A"  # as long as a real pay-page token
 
 def sample_pay_url() -> str:
     """The sample pay link, at least as long as a real one, so the counts are not optimistic."""
-    realistic = f"{settings.SITE_URL}/p/{_SAMPLE_PAY_TOKEN}"
+    from reminders.links import link_url
+
+    realistic = link_url(_SAMPLE_PAY_TOKEN)  # the exact shape of a real link
     sample = str(SAMPLE_CONTEXT["pay_url"])
     return sample if len(sample) >= len(realistic) else realistic
 
