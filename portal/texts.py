@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 EN: dict[str, str] = {
+    "choose_one": "Choose the invoices you want to pay.",
     "title": "Your invoices with {business}",
     "hello": "Hello {name},",
     "intro": "Here is what is open with {business}. Pay online, by bank transfer, or tell us "
@@ -114,6 +115,7 @@ EN: dict[str, str] = {
 }
 
 DE: dict[str, str] = {
+    "choose_one": "Wählen Sie die Rechnungen, die Sie zahlen möchten.",
     "title": "Ihre Rechnungen bei {business}",
     "hello": "Guten Tag {name},",
     "intro": "Hier sehen Sie, was bei {business} offen ist. Zahlen Sie online oder per "
@@ -223,6 +225,7 @@ DE: dict[str, str] = {
 }
 
 FR: dict[str, str] = {
+    "choose_one": "Choisissez les factures que vous souhaitez régler.",
     "title": "Vos factures auprès de {business}",
     "hello": "Bonjour {name},",
     "intro": "Voici ce qui reste à régler auprès de {business}. Payez en ligne ou par virement "
@@ -332,6 +335,7 @@ FR: dict[str, str] = {
 }
 
 ES: dict[str, str] = {
+    "choose_one": "Elija las facturas que desea pagar.",
     "title": "Sus facturas con {business}",
     "hello": "Hola, {name}:",
     "intro": "Esto es lo que tiene pendiente con {business}. Pague en línea o por transferencia "

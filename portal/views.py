@@ -234,12 +234,14 @@ def pay(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     from checkout.services import checkout_start
 
     client = link.client
-    ids = _ids(request) or [i.pk for i in answers.open_invoices(client)]
+    ids = _ids(request)
     invoices = list(Invoice.objects.filter(client=client, pk__in=ids))
     if len(invoices) != len(set(ids)):
         return not_found(request)
     base = links.link_url(token)
     try:
+        if not invoices:
+            raise ValidationError(Texts(client.language).choose_one)
         url = checkout_start(client=client, invoices=invoices, success_url=base + "?done=paid",
                              cancel_url=base + "?done=cancelled")
     except ValidationError as exc:

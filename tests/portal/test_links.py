@@ -184,3 +184,12 @@ def test_paying_another_clients_invoice_is_the_neutral_404(client, issue, overdu
     foreign = overdue(other, 5)
     response = client.post(f"/p/{issue(mine).token}/pay/", {"invoice": [foreign.pk]})
     assert response.status_code == 404
+
+
+def test_paying_with_nothing_selected_asks_to_choose(client, issue, overdue, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_portal"
+    customer = ClientFactory()
+    overdue(customer, 5)
+    response = client.post(f"/p/{issue(customer).token}/pay/", {})
+    assert response.status_code == 400
+    assert "Wählen Sie die Rechnungen" in response.content.decode()
