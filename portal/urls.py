@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from portal import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:token>/preferences/", views.preferences, name="preferences"),
     path("<str:token>/statement.pdf", views.statement_pdf, name="statement"),
     path("<str:token>/invoices/<int:pk>.pdf", views.invoice_pdf, name="invoice"),
+    re_path(r"^.*$", views.missing),  # no token, or no such page: the same neutral 404
 ]

@@ -78,6 +78,17 @@ def not_found(request: HttpRequest) -> HttpResponse:
                            "business": settings.SETTLE_BUSINESS_NAME}, status=404))
 
 
+def missing(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Any other address under /p/ (no token, an unknown sub-page): the same neutral page,
+    behind the same per-IP limit."""
+    if is_ratelimited(request, group="portal-ip", key="ip",
+                      rate=settings.SETTLE_PORTAL_RATE_PER_IP, increment=True):
+        response = render(request, "portal/too_many.html", {"t": Texts("en")}, status=429)
+        response["Retry-After"] = str(_period(settings.SETTLE_PORTAL_RATE_PER_IP))
+        return _harden(response)
+    return not_found(request)
+
+
 View = Callable[..., HttpResponse]
 
 

@@ -70,6 +70,8 @@ def test_unknown_expired_revoked_and_foreign_links_look_the_same(client, issue, 
         assert _neutral(client.get(f"/p/{bad.token}/")) == _neutral(missing)
     foreign = client.get(f"/p/{good.token}/invoices/{foreign_invoice.pk}.pdf")
     assert _neutral(foreign) == _neutral(missing)
+    for other in ("/p/", "/p/short", f"/p/{good.token}/nothing-here/"):
+        assert _neutral(client.get(other)) == _neutral(missing)
     assert client.get(f"/p/{good.token}/").status_code == 200
 
 
