@@ -1,7 +1,6 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpRequest
 

@@ -1,9 +1,10 @@
 """Printed letters: reminder letters and letters of demand as PDF, and the print batch.
 
-Letters are HTML (``templates/letters/``) styled by ``static/letters/letter.css``, laid out
-for window envelopes: DIN 5008 form B on A4, a #10 window envelope on US Letter. WeasyPrint,
-paper sizes, address blocks and the fetcher are shared with invoices and statements in
-``config.pdf``. Rendering fetches nothing but the app's own static files and ``data:`` URIs
+Letters are HTML (``templates/letters/``) styled by ``static/pdf/window.css`` (the page, shared
+with invoices and statements) and ``static/letters/letter.css``, laid out for window
+envelopes: DIN 5008 form B on A4, a #10 window envelope on US Letter. WeasyPrint, paper sizes,
+address blocks and the fetcher are shared with invoices and statements in ``config.pdf``.
+Rendering fetches nothing but the app's own static files and ``data:`` URIs
 (``url_fetcher``): a letter body is admin-edited, and a PDF renderer that follows any URL
 would read local files or cloud metadata endpoints for whoever edits it.
 """

@@ -170,7 +170,7 @@ def test_letter_html_places_the_address_for_the_window(client_de: Any, client_us
     us = plain_letter(client_us, [invoice(client_us, "INV-2")])
     assert 'class="letter paper-a4"' in a4 and 'class="return-line"' in a4
     assert 'class="letter paper-letter"' in us and 'class="return-line"' not in us
-    css = Path(letters._static_file("letters/letter.css")).read_text()
+    css = Path(letters._static_file("pdf/window.css")).read_text()
     for rule in ("left: -5mm", "top: 45mm", "width: 85mm", "height: 45mm",  # DIN 5008 B
                  "left: -0.125in", "top: 2in", "width: 4in", "height: 1.125in"):  # #10
         assert rule in css
@@ -334,7 +334,7 @@ def test_fetcher_serves_static_on_a_loopback_site_url_without_any_request() -> N
     # are disabled in tests), anything else on that host is refused.
     base = "http://127.0.0.1:8000"
     with override_settings(SITE_URL=base):
-        assert b"@page" in letters.url_fetcher(f"{base}/static/letters/letter.css").read()
+        assert b"@page" in letters.url_fetcher(f"{base}/static/pdf/window.css").read()
         with pytest.raises(letters.LetterResourceRefused):
             letters.url_fetcher(f"{base}/admin/")
         with pytest.raises(letters.LetterResourceRefused, match="private"):
@@ -379,7 +379,7 @@ def test_rendering_never_reads_what_a_letter_body_points_at(client_us: Any, tmp_
 
     text = pdf_text(pdf, tmp_path)
     assert "root:" not in text and "Hello" in text
-    assert read == ["letters/letter.css"]  # the only file opened
+    assert read == ["letters/letter.css", "pdf/window.css"]  # the only files opened
     # The letter's own <base> wins: the stylesheet still applied (US Letter, not A4).
     assert page_sizes(pdf, tmp_path) == [LETTER]
     refused = " ".join(r.getMessage() for r in caplog.records
