@@ -44,12 +44,26 @@ def _holidays_for(country: str, year: int) -> frozenset[date]:
         return frozenset()
 
 
+WEEKEND = frozenset({5, 6})  # Saturday and Sunday, where the country's is unknown
+
+
+@lru_cache(maxsize=256)
+def weekend_for(country: str) -> frozenset[int]:
+    """The country's weekend as ``date.weekday()`` numbers: Saturday and Sunday in most, Friday
+    and Saturday in Israel or Saudi Arabia (as the ``holidays`` package knows them)."""
+    try:
+        return frozenset(holidays.country_holidays(country.upper()).weekend) or WEEKEND
+    except NotImplementedError:
+        return WEEKEND
+
+
 def is_supported_country(country: str) -> bool:
     return country.upper() in holidays.list_supported_countries()
 
 
 def is_business_day(day: date, country: str) -> bool:
-    return day.weekday() < 5 and day not in _holidays_for(country.upper(), day.year)
+    return (day.weekday() not in weekend_for(country)
+            and day not in _holidays_for(country.upper(), day.year))
 
 
 def previous_business_day(day: date, country: str) -> date:

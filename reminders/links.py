@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from clients.models import Client
 from reminders.models import MessageStatus, OutboundMessage, PayLink, PortalSettings
 
 TOKEN_BYTES = 16  # 128 bits of entropy
+VALID_DAYS_KEY = "settle:pay-link-valid-days"
 
 
 def token_hash(token: str) -> str:
@@ -42,14 +44,33 @@ class IssuedLink:
         return link_url(self.token)
 
 
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def valid_days() -> int:
+    """The admin's link lifetime, read at most once a minute per process (a send does not
+    need a query for it; saving the settings clears the cached value)."""
+    days = cache.get(VALID_DAYS_KEY)
+    if days is None:
+        days = PortalSettings.load().link_valid_days
+        cache.set(VALID_DAYS_KEY, days, 60)
+    return int(days)
+
+
+def link_store(*, client: Client, token: str, now: datetime, purpose: str = "reminder",
+               message: OutboundMessage | None = None) -> PayLink:
+    """Store ``token`` (its hash) as a live link for ``client``."""
+    return PayLink.objects.create(client=client, token_hash=token_hash(token), created_at=now,
+                                  expires_at=now + timedelta(days=valid_days()),
+                                  purpose=purpose, message=message)
+
+
 def link_issue(*, client: Client, now: datetime | None = None,
                purpose: str = "reminder") -> IssuedLink:
     """A fresh link for ``client``, valid for the admin-set number of days."""
-    now = now or timezone.now()
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    days = PortalSettings.load().link_valid_days
-    link = PayLink.objects.create(client=client, token_hash=token_hash(token), created_at=now,
-                                  expires_at=now + timedelta(days=days), purpose=purpose)
+    token = new_token()
+    link = link_store(client=client, token=token, now=now or timezone.now(), purpose=purpose)
     return IssuedLink(link=link, token=token)
 
 

@@ -482,6 +482,12 @@ class PortalSettings(models.Model):
     def __str__(self) -> str:
         return "Pay-now settings"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        from django.core.cache import cache
+
+        cache.delete("settle:pay-link-valid-days")  # links.valid_days reads it afresh
+
     @classmethod
     def load(cls) -> PortalSettings:
         row, _ = cls.objects.get_or_create(singleton=True)

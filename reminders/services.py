@@ -43,6 +43,7 @@ from reminders.models import (
     MessageStatus,
     MessageTemplate,
     OutboundMessage,
+    PaymentPlan,
     PlanStatus,
     Reminder,
     ReminderStatus,
@@ -206,7 +207,18 @@ def _claim(ids: list[int], now: datetime) -> list[Reminder]:
                 .select_related("invoice__terms", "client", "step", "instalment__plan"))
 
 
-def _stop_reason(reminder: Reminder) -> str | None:
+def _plan_statuses(rows: list[Reminder]) -> dict[int, set[str]]:
+    """Invoice id → statuses of the live payment plans covering it, for a group, in one query."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for invoice_id, status in PaymentPlan.invoices.through.objects.filter(
+            invoice_id__in={r.invoice_id for r in rows},
+            paymentplan__status__in=[PlanStatus.PROPOSED, PlanStatus.ACCEPTED]).values_list(
+            "invoice_id", "paymentplan__status"):
+        found[invoice_id].add(status)
+    return found
+
+
+def _stop_reason(reminder: Reminder, plans: set[str]) -> str | None:
     """Why this reminder must not go out at all any more (paid, disputed, void, replaced by a
     payment plan, or its instalment paid or its plan ended)."""
     if reminder.instalment is not None:
@@ -219,17 +231,17 @@ def _stop_reason(reminder: Reminder) -> str | None:
     invoice = reminder.invoice
     if invoice.status not in _ACTIVE or invoice.balance <= 0:
         return f"invoice is {invoice.get_status_display().lower()}"
-    if invoice.payment_plans.filter(status=PlanStatus.ACCEPTED).exists():
+    if PlanStatus.ACCEPTED in plans:
         return "replaced by the payment plan's reminders"
     return None
 
 
-def _wait_until(reminder: Reminder, today: date) -> date | None:
+def _wait_until(reminder: Reminder, today: date, plans: set[str]) -> date | None:
     """The last day of a pause, a pending promise, or a payment plan the bookkeeper has not
     decided on yet: the reminder waits, it is not dropped."""
     ends = [d for d in (reminder.client.reminders_paused_until, reminder.invoice.promised_until)
             if d is not None and today <= d]
-    if reminder.invoice.payment_plans.filter(status=PlanStatus.PROPOSED).exists():
+    if PlanStatus.PROPOSED in plans and reminder.instalment is None:
         ends.append(today)  # looked at again tomorrow
     return max(ends) if ends else None
 
@@ -280,9 +292,10 @@ def _live_rows(rows: list[Reminder], now: datetime, report: TickReport) -> list[
     spec = selectors.client_spec(client, frozenset())
     today = now.astimezone(ZoneInfo(client.timezone)).date()
     live = []
+    plans = _plan_statuses(rows)
     for row in rows:
-        reason = _stop_reason(row)
-        wait = _wait_until(row, today)
+        reason = _stop_reason(row, plans[row.invoice_id])
+        wait = _wait_until(row, today, plans[row.invoice_id])
         if reason:
             _set([row], ReminderStatus.CLAIMED, status=ReminderStatus.CANCELLED,
                  last_error=f"Not sent: {reason}.")
@@ -418,11 +431,11 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
         report.deferred += _defer(rows, quiet_end)  # never an SMS 21:00-08:00 local time
         return False
     invoices = [r.invoice for r in rows]
-    issued = links.link_issue(client=client, now=now)  # every message carries a fresh link
+    token = links.new_token()  # every message carries a fresh link, stored with the message
     try:
-        template, rendered = _render_message(rows, step, channel_name, now, issued.url)
+        template, rendered = _render_message(rows, step, channel_name, now,
+                                             links.link_url(token))
     except TemplateError as exc:
-        links.link_revoke(issued.link, now)
         _set(rows, ReminderStatus.CLAIMED, status=ReminderStatus.FAILED, last_error=str(exc))
         report.failed += len(rows)
         report.errors.append(str(exc))
@@ -432,14 +445,14 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
         to=client.contact_for(channel_name), subject=rendered.subject, text=rendered.text,
         html=rendered.html)
     Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(message=message)
-    links.link_attach(issued=issued, message=message)
+    link = links.link_store(client=client, token=token, message=message, now=now)
     _set(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENDING)
     try:
         handover = CHANNELS[channel_name].send(message, reply_to=getattr(
             client.owner, "email", "") or "")
     except TransientError as exc:
         # Nothing went out: the message is not kept, the retry renders it afresh.
-        links.link_revoke(issued.link, now)
+        links.link_revoke(link, now)
         Reminder.objects.filter(message=message).update(message=None)
         message.delete()
         report.errors.append(str(exc))

@@ -10,6 +10,14 @@ from receivables.models import Invoice, Payment
 from tests.factories import ClientFactory, TermsFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """The cache holds rate-limit counters and the pay-link lifetime: none carries over."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def bookkeeper(db: Any) -> Any:
     return UserFactory(username="berta")

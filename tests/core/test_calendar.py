@@ -298,3 +298,15 @@ def test_pay_run_day_can_resolve_into_the_previous_month() -> None:
 def test_last_pay_run_sees_next_months_pay_run_moved_back(tokens: list, day: date,
                                                           expected: date) -> None:
     assert last_pay_run_on_or_before(tokens, day, "DE") == expected
+
+
+def test_the_weekend_is_the_countrys():
+    from datetime import date
+
+    from core.calendar import is_business_day, weekend_for
+
+    friday, saturday, sunday = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
+    assert weekend_for("DE") == {5, 6} and weekend_for("IL") == {4, 5}
+    assert [is_business_day(d, "DE") for d in (friday, saturday, sunday)] == [True, False, False]
+    assert [is_business_day(d, "IL") for d in (friday, saturday, sunday)] == [False, False, True]
+    assert weekend_for("ZZ") == {5, 6}  # unknown country: Saturday and Sunday

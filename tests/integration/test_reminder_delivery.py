@@ -18,11 +18,13 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import time as clock
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
@@ -30,6 +32,7 @@ from django.db import connection
 from django.utils import timezone
 
 from clients.models import Client
+from core import calendar as cal
 from receivables import services as receivables
 from reminders.defaults import install_defaults
 from reminders.models import Reminder, ReminderStatus
@@ -72,24 +75,39 @@ def fake_esp(socket_enabled_session: None) -> Any:
     server.shutdown()
 
 
+def _open_for_business() -> tuple[str, str]:
+    """A (country, time zone) where it is now a business day between 10:00 and 14:00, so the
+    worker's dispatch, which runs on the real clock, sends at once whenever the suite runs:
+    fixed-offset zones cover every hour, and a Friday-Saturday weekend (Israel) covers the
+    Saturdays and Sundays of the others."""
+    now = timezone.now()
+    for offset in range(-12, 15):
+        zone = f"Etc/GMT{-offset:+d}" if offset else "UTC"  # Etc/GMT-2 is UTC+2
+        local = now.astimezone(ZoneInfo(zone))
+        if not clock(10) <= local.time() < clock(14):
+            continue
+        for country in ("GB", "IL", "JP"):
+            if cal.is_business_day(local.date(), country):
+                return country, zone
+    pytest.fail(f"no country and time zone open for business at {now:%Y-%m-%d %H:%M} UTC")
+
+
 def _book() -> None:
-    """1,000 clients with one invoice each, 10 days overdue, planned at a weekday noon so
-    every reminder is due now (the worker's dispatch then sends on the real clock)."""
+    """1,000 clients with one invoice each, 10 days overdue, planned so every reminder is due
+    now (the worker's dispatch then sends on the real clock)."""
     # An earlier transactional test may have flushed the tables, seeded cadence included.
     install_defaults(apps)
+    country, zone = _open_for_business()
     today = timezone.localdate()
     clients = Client.objects.bulk_create(
         Client(reference=f"IT-{i:05d}", display_name=f"Client {i}", email=f"ap{i}@example.com",
-               country="GB", timezone="UTC", language="en", default_currency="EUR")
+               country=country, timezone=zone, language="en", default_currency="EUR")
         for i in range(COUNT))
     for client in clients:
         receivables.invoice_create(client=client, number=f"IT-INV-{client.reference}",
                                    issue_date=today - timedelta(days=40),
                                    lines=[receivables.LineInput("Work", "100.00")])
-    monday_noon = datetime.combine(date(2026, 11, 23), datetime.min.time()).replace(
-        hour=12, tzinfo=timezone.get_current_timezone())
-    # Plan as of a Monday noon, but schedule for "now" so the worker's real clock sends them.
-    report = reminders_plan(now=max(monday_noon, timezone.now()))
+    report = reminders_plan(now=timezone.now())
     Reminder.objects.filter(status=ReminderStatus.SCHEDULED).update(
         scheduled_for=timezone.now() - timedelta(minutes=1))
     assert report.planned == COUNT
@@ -143,7 +161,7 @@ def test_every_reminder_reaches_the_esp_at_most_once(redis_url, fake_esp):
         assert killed_at < COUNT, "the kill came too late to test anything"
         worker = _start(env, "worker", "--concurrency=2", log=log)
         assert _wait_for(lambda: _statuses().get(ReminderStatus.SENT, 0)
-                         + _statuses().get(ReminderStatus.REVIEW, 0) == COUNT, 120), \
+                         + _statuses().get(ReminderStatus.REVIEW, 0) == COUNT, 240), \
             (_statuses(), log.read_text()[-3000:])
         time.sleep(3)  # a few more ticks from both beats: nothing more may go out
     finally:
