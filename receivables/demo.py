@@ -490,6 +490,11 @@ def _ensure_users(password: str) -> _Users:
         bookkeeper.user_permissions.set(Permission.objects.filter(
             content_type__app_label__in=["clients", "receivables"]).exclude(
             codename__startswith="delete_"))
+    from config.roles import ensure_groups
+
+    admin_group, bookkeeper_group = ensure_groups()
+    admin.groups.add(admin_group)
+    bookkeeper.groups.add(bookkeeper_group)
     return _Users(admin=admin, bookkeeper=bookkeeper, created=created)
 
 

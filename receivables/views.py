@@ -3,7 +3,6 @@
 import re
 from datetime import date
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -13,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from clients.models import Client
+from config.roles import bookkeeper_required
 from core.contact import LANGUAGES, babel_locale
 from core.money import MoneyError, format_money, normalize_currency
 from receivables import selectors
@@ -21,7 +21,7 @@ from receivables.models import Invoice
 PAGE_SIZE = 50
 
 
-@login_required
+@bookkeeper_required
 def open_invoices(request: HttpRequest) -> HttpResponse:
     """Who owes what: open invoices, most overdue first, with the aging summary on top."""
     today = timezone.localdate()
@@ -115,7 +115,7 @@ def _currency_param(query: QueryDict, client: Client, available: list[str]) -> s
     return currency
 
 
-@login_required
+@bookkeeper_required
 @require_GET
 @never_cache
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
@@ -131,7 +131,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
                          f"invoice-{invoice.number}.pdf")
 
 
-@login_required
+@bookkeeper_required
 @require_GET
 @never_cache
 def statement_pdf(request: HttpRequest, client_pk: int) -> HttpResponse:

@@ -7,7 +7,6 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from clients.models import ContactFlag
 from clients.selectors import client_timeline, open_flags
 from clients.services import contact_flag_clear
+from config.roles import bookkeeper_required
 from core.contact import babel_locale
 from core.money import format_money
 from receivables.models import Invoice
@@ -32,7 +32,7 @@ def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-@login_required
+@bookkeeper_required
 def task_list(request: HttpRequest) -> HttpResponse:
     """Calls to make and clients no channel reaches: mine first, most urgent first."""
     show_all = request.GET.get("all") == "1"
@@ -53,7 +53,7 @@ def _invoice_rows(invoices: list[Invoice], locale: str) -> list[dict[str, object
              "days_overdue": i.days_overdue(today)} for i in invoices]
 
 
-@login_required
+@bookkeeper_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("client", "assigned_to", "step"), pk=pk)
     client = task.client
@@ -104,7 +104,7 @@ def _plan_rows(plan: PaymentPlan, locale: str) -> list[dict[str, object]]:
             for s in plan_progress(plan)]
 
 
-@login_required
+@bookkeeper_required
 @require_POST
 def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task, pk=pk)
@@ -113,7 +113,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reminders:tasks")
 
 
-@login_required
+@bookkeeper_required
 @require_POST
 def flag_clear(request: HttpRequest, pk: int) -> HttpResponse:
     flag = get_object_or_404(ContactFlag.objects.select_related("client"), pk=pk)
@@ -126,7 +126,7 @@ def flag_clear(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(target)
 
 
-@login_required
+@bookkeeper_required
 def print_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "reminders/print_queue.html", {
         "waiting": printing.waiting_letters(),
@@ -134,7 +134,7 @@ def print_queue(request: HttpRequest) -> HttpResponse:
         .prefetch_related("letters__client")[:20]})
 
 
-@login_required
+@bookkeeper_required
 @require_POST
 def print_batch_create(request: HttpRequest) -> HttpResponse:
     try:
@@ -147,7 +147,7 @@ def print_batch_create(request: HttpRequest) -> HttpResponse:
     return redirect("reminders:print-queue")
 
 
-@login_required
+@bookkeeper_required
 def print_batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(PrintBatch, pk=pk)
     response = HttpResponse(printing.batch_pdf(batch), content_type="application/pdf")
@@ -155,7 +155,7 @@ def print_batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@bookkeeper_required
 @require_POST
 def print_batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(PrintBatch, pk=pk)
@@ -169,7 +169,7 @@ def print_batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reminders:print-queue")
 
 
-@login_required
+@bookkeeper_required
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from reminders.models import OutboundMessage
 
@@ -180,7 +180,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@bookkeeper_required
 @require_POST
 def plan_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     """One click on a plan task: accept or decline the client's proposal."""
@@ -199,7 +199,7 @@ def plan_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     return _back(request, "reminders:tasks")
 
 
-@login_required
+@bookkeeper_required
 def dispute_attachment(request: HttpRequest, pk: int) -> FileResponse:
     """The client's attachment, only to signed-in staff, never rendered inline."""
     dispute = get_object_or_404(Dispute, pk=pk)
@@ -212,7 +212,7 @@ def dispute_attachment(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
-@login_required
+@bookkeeper_required
 @require_POST
 def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     """Close a dispute: the invoice is open again (reminders resume) or stays as corrected."""

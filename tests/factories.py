@@ -22,6 +22,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     is_staff = True
     password = factory.django.Password("pw-for-tests-only")
 
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
+        """``UserFactory(role="Admin")``; a bookkeeper by default, ``role=""`` for none."""
+        from config.roles import BOOKKEEPER, ensure_groups
+
+        if not create or extracted == "":
+            return
+        admin, bookkeeper = ensure_groups()
+        self.groups.add(admin if extracted == "Admin" else bookkeeper)
+        del extracted, kwargs, BOOKKEEPER
+
 
 class ClientFactory(factory.django.DjangoModelFactory):
     class Meta:

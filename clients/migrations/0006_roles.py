@@ -1,0 +1,38 @@
+"""The two roles as groups (see config/roles.py). Bookkeepers get the model permissions the
+Django admin needs for clients and receivables (no deletes: money records are corrected, not
+removed); admins get every permission of Settle's apps."""
+
+from django.db import migrations
+
+APPS = ("clients", "receivables", "reminders", "checkout")
+
+
+def create(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    for config in apps.get_app_configs():  # permissions exist only after post_migrate
+        config.models_module = True
+        create_permissions(config, apps=apps, verbosity=0)
+        config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    admin, _ = group_model.objects.get_or_create(name="Admin")
+    bookkeeper, _ = group_model.objects.get_or_create(name="Bookkeeper")
+    admin.permissions.set(permission_model.objects.filter(content_type__app_label__in=APPS))
+    bookkeeper.permissions.set(permission_model.objects.filter(
+        content_type__app_label__in=("clients", "receivables")).exclude(
+        codename__startswith="delete_"))
+
+
+def remove(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=["Admin", "Bookkeeper"]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("clients", "0005_interaction_kinds_plan_preferences"),
+                    ("auth", "0012_alter_user_first_name_max_length"),
+                    ("contenttypes", "0002_remove_content_type_name"),
+                    ("receivables", "0002_invoice_next_action_at_invoice_promised_until_and_more"),
+                    ("reminders", "0007_instalment_cadence"),
+                    ("checkout", "0001_initial")]
+    operations = [migrations.RunPython(create, remove)]
