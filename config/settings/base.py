@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "reminders",
     "checkout",
     "portal",
+    "desk",
+    "insights",
+    "configure",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +65,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.integrations",
+                "config.context_processors.roles",
             ],
         },
     },
