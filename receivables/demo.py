@@ -824,6 +824,7 @@ class InvoiceRow(_Row):
     amount_paid: Decimal = ZERO
     notes: str = ""
     promised_until: date | None = None
+    reminders_paused_until: date | None = None
     next_action_at: datetime | None = None  # None: the reminder planner looks at it first
     id: int | None = None
 

@@ -170,6 +170,9 @@ class Invoice(models.Model):
     promised_until = models.DateField(null=True, blank=True,
                                       help_text="The client promised to pay by this day; "
                                                 "reminders wait until it has passed.")
+    reminders_paused_until = models.DateField(
+        null=True, blank=True, help_text="No reminders for this invoice up to and including "
+                                         "this day (a bookkeeper paused them).")
     next_action_at = models.DateTimeField(
         null=True, blank=True, editable=False,
         help_text="When the reminder planner next needs to look at this invoice.")

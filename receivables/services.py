@@ -265,6 +265,27 @@ def invoice_transition(*, invoice: Invoice, to: InvoiceStatus | str, reason: str
     return invoice
 
 
+def invoice_pause_reminders(*, invoice: Invoice, until: date | None,
+                            actor: AbstractBaseUser | None, reason: str = "") -> Invoice:
+    """Pause this invoice's reminders up to and including ``until`` (None resumes them); the
+    client's other invoices carry on. The timeline says who, until when and why."""
+    if until is not None and until < timezone.localdate():
+        raise ValidationError({"until": "Choose today or a later day."})
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        invoice.reminders_paused_until = until
+        invoice.next_action_at = None
+        invoice.save(update_fields=["reminders_paused_until", "next_action_at", "updated_at"])
+        what = (f"Reminders for {invoice.number} paused until {until.isoformat()}" if until
+                else f"Reminders for {invoice.number} resumed")
+        interaction_record(client=invoice.client, kind=InteractionKind.STATUS_CHANGE,
+                           summary=f"{what}{': ' + reason if reason else ''}", actor=actor,
+                           invoices=[invoice],
+                           metadata={"reminders_paused_until": until.isoformat() if until
+                                     else None, "reason": reason})
+    return invoice
+
+
 _outstanding = ledger.outstanding
 _payment_status = ledger.payment_status
 

@@ -87,6 +87,7 @@ class InvoiceSpec:
     balance: Decimal
     promised_until: date | None = None
     planned_step_ids: frozenset[int] = frozenset()
+    paused_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ def plan(invoice: InvoiceSpec, client: ClientSpec, steps: tuple[StepSpec, ...],
         return Plan(stop=stop)
     today = now.astimezone(ZoneInfo(client.timezone)).date()
     for until, reason in ((client.paused_until, Stop.PAUSED),
+                          (invoice.paused_until, Stop.PAUSED),
                           (invoice.promised_until, Stop.PROMISED)):
         if until is not None and today <= until:
             resume = cal.next_business_day(until + timedelta(days=1), client.country)

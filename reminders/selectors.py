@@ -99,7 +99,7 @@ def load_planning_batch(invoice_ids: list[int]) -> dict[str, Any]:
     """Everything the planner needs for these invoices, in five queries."""
     invoices = list(Invoice.objects.filter(pk__in=invoice_ids).only(
         "id", "number", "client_id", "status", "issue_date", "due_date", "balance",
-        "promised_until"))
+        "promised_until", "reminders_paused_until"))
     clients = {c.pk: c for c in Client.objects.filter(
         pk__in={i.client_id for i in invoices}).prefetch_related("tags", open_flags_prefetch())}
     planned: dict[int, set[int]] = defaultdict(set)
@@ -161,7 +161,8 @@ def planning_unit(invoice: Invoice, batch: dict[str, Any], book: CadenceBook,
             instalment.due_date),
         due_date=instalment.due_date, balance=state.remaining,
         promised_until=invoice.promised_until,
-        planned_step_ids=frozenset(step for inst, step in done if inst == instalment.pk)),
+        planned_step_ids=frozenset(step for inst, step in done if inst == instalment.pk),
+        paused_until=invoice.reminders_paused_until),
         book.instalment_steps, instalment.pk)
 
 
@@ -169,7 +170,7 @@ def invoice_spec(invoice: Invoice, planned: set[int]) -> planner.InvoiceSpec:
     return planner.InvoiceSpec(
         id=invoice.pk, status=invoice.status, issue_date=invoice.issue_date,
         due_date=invoice.due_date, balance=invoice.balance, promised_until=invoice.promised_until,
-        planned_step_ids=frozenset(planned))
+        planned_step_ids=frozenset(planned), paused_until=invoice.reminders_paused_until)
 
 
 def template_for(key: str, channel: str, language: str) -> MessageTemplate | None:

@@ -239,7 +239,8 @@ def _stop_reason(reminder: Reminder, plans: set[str]) -> str | None:
 def _wait_until(reminder: Reminder, today: date, plans: set[str]) -> date | None:
     """The last day of a pause, a pending promise, or a payment plan the bookkeeper has not
     decided on yet: the reminder waits, it is not dropped."""
-    ends = [d for d in (reminder.client.reminders_paused_until, reminder.invoice.promised_until)
+    ends = [d for d in (reminder.client.reminders_paused_until, reminder.invoice.promised_until,
+                        reminder.invoice.reminders_paused_until)
             if d is not None and today <= d]
     if PlanStatus.PROPOSED in plans and reminder.instalment is None:
         ends.append(today)  # looked at again tomorrow

@@ -1,0 +1,133 @@
+"""What a bookkeeper does to one invoice's reminders by hand: see the next step, preview it
+exactly as it will be rendered, send it now, or skip it.
+
+The cadence stays the source of truth: "the next step" is the first step the planner has not
+planned yet (never one before a step already planned), sending now writes that step's outbox row
+due now and dispatches it through the normal path (stop conditions, business hours and the
+one-message-a-day rule still apply), and skipping writes the row as skipped so the planner
+moves past it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from clients.models import InteractionKind
+from clients.services import actor_label_for, interaction_record
+from receivables.models import ACTIVE_STATUSES, Invoice
+from reminders import planner, selectors, services
+from reminders.models import CadenceStep, Reminder, ReminderStatus
+from reminders.rendering import Rendered, TemplateError
+
+PREVIEW_LINK = "https://pay.example/p/(a-fresh-link-when-it-is-sent)/"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    step: CadenceStep
+    channel: str
+    send_at: datetime  # when the cadence would send it
+
+
+def next_step(invoice: Invoice, now: datetime) -> NextStep | None:
+    """The invoice's next cadence step and when it would go out, or None (cadence done, or a
+    payment plan's reminders apply, or nothing is owed)."""
+    if invoice.status not in ACTIVE_STATUSES or invoice.balance <= 0:
+        return None
+    book = selectors.CadenceBook()
+    batch = selectors.load_planning_batch([invoice.pk])
+    client = batch["clients"][invoice.client_id]
+    tags = frozenset(t.name for t in client.tags.all())
+    cadence = book.cadence_for(client.pk, tags)
+    if cadence is None or batch["plan_of"].get(invoice.pk) is not None:
+        return None
+    spec = selectors.client_spec(client, tags)
+    inv = selectors.invoice_spec(batch["invoices"][0], batch["planned"][invoice.pk])
+    steps = book.steps.get(cadence.pk, ())
+    applicable = sorted((s for s in steps if not s.only_tags or s.only_tags & spec.tags),
+                        key=lambda s: (s.offset_days, s.id))
+    last = max((s.offset_days for s in applicable if s.id in inv.planned_step_ids), default=None)
+    pending = [s for s in applicable if s.id not in inv.planned_step_ids
+               and (last is None or s.offset_days > last)]
+    if not pending:
+        return None
+    today = now.astimezone(ZoneInfo(spec.timezone)).date()
+    dated = [(planner.step_day(s, inv, spec), s) for s in pending]
+    arrived = [(d, s) for d, s in dated if d <= today]
+    # As the planner would: the latest step whose day has come (catch-up), else the next one.
+    day, chosen = arrived[-1] if arrived else dated[0]
+    channel = planner._resolve_channel(chosen, spec) or "email"
+    return NextStep(step=book.step_rows[chosen.id], channel=channel,
+                    send_at=planner.send_time(day, now, spec))
+
+
+def _require_next(invoice: Invoice, now: datetime) -> NextStep:
+    found = next_step(invoice, now)
+    if found is None:
+        raise ValidationError(f"Invoice {invoice.number} has no next reminder step (paid, "
+                              "disputed, in a payment plan, or its cadence is complete).")
+    return found
+
+
+def preview(invoice: Invoice, now: datetime) -> tuple[NextStep, Rendered]:
+    """The next step's message exactly as it would be rendered now (the pay link aside: every
+    message gets its own when it is sent)."""
+    found = _require_next(invoice, now)
+    channel = found.channel if found.channel in ("email", "sms", "letter") else "email"
+    row = Reminder(invoice=invoice, client=invoice.client, step=found.step, channel=channel)
+    try:
+        _, rendered = services._render_message([row], found.step, channel, now, PREVIEW_LINK)
+    except TemplateError as exc:
+        raise ValidationError(f"The step's template cannot be rendered: {exc}") from None
+    return found, rendered
+
+
+def send_now(*, invoices: list[Invoice], actor: AbstractBaseUser | None,
+             now: datetime) -> services.TickReport:
+    """Put each invoice's next step in the outbox, due now, and dispatch it."""
+    report = services.TickReport()
+    rows = []
+    with transaction.atomic():
+        for invoice in invoices:
+            found = _require_next(invoice, now)
+            rows.append(Reminder.objects.create(
+                invoice=invoice, client=invoice.client, step=found.step,
+                channel=found.channel if found.channel != "call" else "call",
+                scheduled_for=now))
+            interaction_record(client=invoice.client, kind=InteractionKind.NOTE, actor=actor,
+                               invoices=[invoice], occurred_at=now,
+                               summary=f"{found.step.name} sent now by "
+                                       f"{actor_label_for(actor)} instead of on "
+                                       f"{found.send_at.astimezone(ZoneInfo(invoice.client.timezone)):%Y-%m-%d}")
+    for row in rows:
+        claimed = services._claim([row.pk], now)
+        if claimed:
+            services._dispatch_group(claimed, now, report)
+    return report
+
+
+def skip(*, invoice: Invoice, actor: AbstractBaseUser | None, now: datetime,
+         reason: str = "") -> CadenceStep:
+    """Mark the invoice's next step as done without sending it."""
+    found = _require_next(invoice, now)
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(invoice=invoice, client=invoice.client, step=found.step,
+                                    channel=found.channel, scheduled_for=now,
+                                    status=ReminderStatus.SKIPPED,
+                                    last_error=f"Skipped by {actor_label_for(actor)}"
+                                               + (f": {reason}" if reason else ""))
+            Invoice.objects.filter(pk=invoice.pk).update(next_action_at=None)
+            interaction_record(client=invoice.client, kind=InteractionKind.NOTE, actor=actor,
+                               invoices=[invoice], occurred_at=now,
+                               summary=f"Skipped the step '{found.step.name}' for "
+                                       f"{invoice.number}" + (f": {reason}" if reason else ""))
+    except IntegrityError:
+        raise ValidationError("That step was planned meanwhile; reload the page.") from None
+    return found.step

@@ -1,0 +1,70 @@
+"""A bookkeeper's hand on one invoice's reminders: next step, exact preview, send now, skip,
+and pausing one invoice while the client's others carry on."""
+
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from receivables.services import invoice_pause_reminders
+from reminders import manual
+from reminders.models import OutboundMessage, Reminder, ReminderStatus
+from tests.factories import ClientFactory
+from tests.reminders.support import BERLIN, NOW, tick
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
+
+
+def test_next_step_preview_and_send_now(overdue, owner):
+    customer = ClientFactory(owner=owner, channel_preferences=["email"])
+    invoice = overdue(customer, 2)  # never reminded: "due today" catches up, +7 in five days
+    found = manual.next_step(invoice, NOW)
+    assert found.step.offset_days == 0 and found.channel == "email"
+    assert found.send_at == NOW
+    previewed, rendered = manual.preview(invoice, NOW)
+    assert previewed == found
+    assert invoice.number in rendered.text and "927,31" in rendered.text
+    report = manual.send_now(invoices=[invoice], actor=owner, now=NOW)
+    assert report.sent == 1
+    [email] = mail.outbox
+    assert email.subject == OutboundMessage.objects.get().subject
+    link = re.compile(r"\S+/p/\S+")
+    assert link.sub("LINK", email.body) == link.sub("LINK", rendered.text)  # exactly as previewed
+    following = manual.next_step(invoice, NOW)
+    assert following.step.offset_days == 7 and following.send_at.date() == date(2026, 3, 23)
+
+
+def test_skip_moves_past_a_step(overdue, owner):
+    customer = ClientFactory(owner=owner, channel_preferences=["email"])
+    invoice = overdue(customer, 8)  # +7 is due now
+    skipped = manual.skip(invoice=invoice, actor=owner, now=NOW, reason="Spoke on the phone")
+    assert skipped.offset_days == 7
+    assert Reminder.objects.get().status == ReminderStatus.SKIPPED
+    assert tick(NOW).sent == 0  # the planner does not go back to it
+    assert manual.next_step(invoice, NOW).step.offset_days == 14
+
+
+def test_nothing_next_for_a_paid_or_finished_invoice(overdue, make_payment, owner):
+    customer = ClientFactory(owner=owner)
+    invoice = overdue(customer, 8)
+    make_payment(customer, "927.31", date(2026, 3, 16))
+    invoice.refresh_from_db()
+    assert manual.next_step(invoice, NOW) is None
+    with pytest.raises(ValidationError, match="no next reminder step"):
+        manual.send_now(invoices=[invoice], actor=owner, now=NOW)
+
+
+def test_pausing_one_invoice_leaves_the_others(overdue, owner):
+    customer = ClientFactory(owner=owner, channel_preferences=["email"])
+    paused, other = overdue(customer, 8), overdue(customer, 8, amount="10.00")
+    invoice_pause_reminders(invoice=paused, until=date(2026, 3, 30), actor=owner,
+                            reason="Waiting for the customer's audit")
+    tick(NOW)
+    assert not Reminder.objects.filter(invoice=paused).exists()
+    assert Reminder.objects.get(invoice=other).status == ReminderStatus.SENT
+    tick(datetime(2026, 3, 31, 10, 0, tzinfo=BERLIN))
+    assert Reminder.objects.filter(invoice=paused).exists()
+    with pytest.raises(ValidationError):
+        invoice_pause_reminders(invoice=paused, until=NOW.date() - timedelta(days=1), actor=owner)
