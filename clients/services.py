@@ -166,3 +166,18 @@ def contact_flag_clear(*, flag: ContactFlag, actor: AbstractBaseUser | None,
             actor=actor, metadata={"contact_flag": flag.pk, "cleared": True})
     return flag
 
+
+
+def client_assign_owner(*, client: Client, owner: AbstractBaseUser | None,
+                        actor: AbstractBaseUser | None) -> Client:
+    """Make ``owner`` the bookkeeper responsible for ``client`` (tasks follow from now on)."""
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        if client.owner_id == getattr(owner, "pk", None):
+            return client
+        client.owner = owner
+        client.save(update_fields=["owner", "updated_at"])
+        interaction_record(client=client, kind=InteractionKind.STATUS_CHANGE, actor=actor,
+                           summary=f"Owner: {actor_label_for(owner, 'nobody')}",
+                           metadata={"owner": getattr(owner, "pk", None)})
+    return client
