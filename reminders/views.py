@@ -23,7 +23,15 @@ from core.contact import babel_locale
 from core.money import format_money
 from receivables.models import Invoice
 from reminders import answers, calls, printing
-from reminders.models import CallOutcome, Dispute, PaymentPlan, PrintBatch, Task, TaskStatus
+from reminders.models import (
+    CallOutcome,
+    Dispute,
+    PaymentPlan,
+    PrintBatch,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -38,13 +46,17 @@ def task_list(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     tasks = (Task.objects.filter(status=TaskStatus.OPEN).select_related("client", "assigned_to")
              .order_by("due_at", "pk"))
+    kind = request.GET.get("kind", "")
+    if kind in TaskKind.values:
+        tasks = tasks.filter(kind=kind)
     if not show_all:
         # Not ``assigned_to__in=[me, None]``: SQL ``IN`` never matches NULL (unassigned).
         tasks = tasks.filter(Q(assigned_to=request.user) | Q(assigned_to__isnull=True))
     now = timezone.now()
     rows = [{"task": t, "local_time": now.astimezone(ZoneInfo(t.client.timezone)),
              "overdue": t.due_at <= now} for t in tasks[:200]]
-    return render(request, "reminders/task_list.html", {"rows": rows, "show_all": show_all})
+    return render(request, "reminders/task_list.html", {"rows": rows, "show_all": show_all,
+                                                        "kind": kind, "kinds": TaskKind.choices})
 
 
 def _invoice_rows(invoices: list[Invoice], locale: str) -> list[dict[str, object]]:

@@ -29,7 +29,10 @@ def test_login_then_open_invoices(page, make_invoice, make_payment):
     page.fill("#id_username", "berta")
     page.fill("#id_password", "pw-for-tests-only")
     page.click("button[type=submit]")
+    assert page.locator("h1").inner_text() == "Dashboard"  # home after login
+    assert "Today's work" in page.inner_text("main")
 
+    page.goto("/invoices/")
     row = page.locator("table.invoices tbody tr", has_text=overdue.number)
     assert row.count() == 1
     cells = row.locator("td").all_inner_texts()
