@@ -38,18 +38,31 @@ class NextStep:
 def next_step(invoice: Invoice, now: datetime) -> NextStep | None:
     """The invoice's next cadence step and when it would go out, or None (cadence done, or a
     payment plan's reminders apply, or nothing is owed)."""
-    if invoice.status not in ACTIVE_STATUSES or invoice.balance <= 0:
-        return None
+    return next_steps([invoice], now)[invoice.pk]
+
+
+def next_steps(invoices: list[Invoice], now: datetime) -> dict[int, NextStep | None]:
+    """``next_step`` for several invoices with one planning batch (a client page's list)."""
+    result: dict[int, NextStep | None] = {i.pk: None for i in invoices}
+    live = [i.pk for i in invoices if i.status in ACTIVE_STATUSES and i.balance > 0]
+    if not live:
+        return result
     book = selectors.CadenceBook()
-    batch = selectors.load_planning_batch([invoice.pk])
-    client = batch["clients"][invoice.client_id]
-    tags = frozenset(t.name for t in client.tags.all())
-    cadence = book.cadence_for(client.pk, tags)
-    if cadence is None or batch["plan_of"].get(invoice.pk) is not None:
-        return None
-    spec = selectors.client_spec(client, tags)
-    inv = selectors.invoice_spec(batch["invoices"][0], batch["planned"][invoice.pk])
-    steps = book.steps.get(cadence.pk, ())
+    batch = selectors.load_planning_batch(live)
+    for inv_row in batch["invoices"]:
+        client = batch["clients"][inv_row.client_id]
+        tags = frozenset(t.name for t in client.tags.all())
+        cadence = book.cadence_for(client.pk, tags)
+        if cadence is None or batch["plan_of"].get(inv_row.pk) is not None:
+            continue
+        spec = selectors.client_spec(client, tags)
+        result[inv_row.pk] = _next(selectors.invoice_spec(inv_row, batch["planned"][inv_row.pk]),
+                                   spec, book, book.steps.get(cadence.pk, ()), now)
+    return result
+
+
+def _next(inv: planner.InvoiceSpec, spec: planner.ClientSpec, book: selectors.CadenceBook,
+          steps: tuple[planner.StepSpec, ...], now: datetime) -> NextStep | None:
     applicable = sorted((s for s in steps if not s.only_tags or s.only_tags & spec.tags),
                         key=lambda s: (s.offset_days, s.id))
     last = max((s.offset_days for s in applicable if s.id in inv.planned_step_ids), default=None)

@@ -9,6 +9,10 @@ from receivables import services
 from receivables.models import Invoice, Payment
 from tests.factories import ClientFactory, TermsFactory, UserFactory
 
+# The reminder fixtures (a fixed Tuesday, an owner, an overdue-invoice maker, Postmark
+# intercepted) serve every test directory.
+from tests.reminders.conftest import at_now, overdue, owner, postmark  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:

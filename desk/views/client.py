@@ -1,10 +1,221 @@
-"""Placeholder, filled in by the lead."""
+"""The client page and what a bookkeeper does from it: record a payment, add a note, log a
+call, pause or resume reminders (the client's or one invoice's), send the next step now, skip
+it, preview it exactly as it will be rendered. Every action goes through a service and lands
+in the timeline; a refused one says why and changes nothing."""
 
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from clients.models import Client, InteractionKind, PaymentMethod
+from clients.services import client_pause_reminders, interaction_record
 from config.roles import bookkeeper_required
+from desk import client as pages
+from receivables.models import Invoice
+from receivables.services import invoice_pause_reminders, payment_record
+from reminders import calls, manual
+from reminders.models import CallOutcome, TaskStatus
+
+
+def _errors(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    return " ".join(exc.messages)
+
+
+def _date(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({field: "Enter the date as YYYY-MM-DD."}) from None
 
 
 @bookkeeper_required
 def client_page(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse("Coming soon.")
+    client = get_object_or_404(Client.objects.select_related("owner", "default_terms")
+                               .prefetch_related("tags"), pk=pk)
+    now = timezone.now()
+    today = now.astimezone(ZoneInfo(client.timezone)).date()
+    rows = pages.open_invoice_rows(client, today, now)
+    preview = None
+    if (wanted := request.GET.get("preview", "")).isdigit():
+        invoice = next((r["invoice"] for r in rows if r["invoice"].pk == int(wanted)), None)
+        if invoice is not None:
+            try:
+                step, rendered = manual.preview(invoice, now)
+                preview = {"invoice": invoice, "step": step, "rendered": rendered}
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+    limit = min(int(request.GET.get("limit", pages.TIMELINE_PAGE) or 100), 2000) \
+        if str(request.GET.get("limit", "")).isdigit() else pages.TIMELINE_PAGE
+    entries = pages.timeline(client, limit)
+    return render(request, "desk/client.html", {
+        "client": client, "local_time": now.astimezone(ZoneInfo(client.timezone)),
+        "points": pages.contact_points(client), "rows": rows, "preview": preview,
+        "history": pages.payment_history(client), "timeline": entries,
+        "letters": pages.letters_with_pdf(entries), "limit": limit,
+        "more": len(entries) == limit, "balances": pages.balances(client),
+        "methods": PaymentMethod.choices, "outcomes": CallOutcome.choices,
+        "today": today, "numbers": [n for n in (client.phone, client.mobile_phone) if n]})
+
+
+def _back(client: Client) -> HttpResponse:
+    return redirect("desk:client", pk=client.pk)
+
+
+def _act(request: HttpRequest, client: Client, action: object, done: str) -> HttpResponse:
+    try:
+        action()  # type: ignore[operator]
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, done)
+    return _back(client)
+
+
+@bookkeeper_required
+@require_POST
+def record_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(Client, pk=pk)
+    ids = [int(v) for v in request.POST.getlist("invoice") if v.isdigit()]
+
+    def act() -> None:
+        invoices = list(Invoice.objects.filter(client=client, pk__in=ids)) if ids else None
+        if ids and len(invoices or []) != len(set(ids)):
+            raise ValidationError({"invoice": "Choose the client's own invoices."})
+        payment_record(client=client, amount=request.POST.get("amount", ""),
+                       received_on=_date(request.POST.get("received_on"), "received_on")
+                       or timezone.localdate(), currency=request.POST.get("currency") or None,
+                       method=request.POST.get("method") or PaymentMethod.BANK_TRANSFER,
+                       reference=request.POST.get("reference", ""), invoices=invoices,
+                       notes=request.POST.get("notes", ""), actor=request.user)
+    return _act(request, client, act, "Payment recorded.")
+
+
+@bookkeeper_required
+@require_POST
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(Client, pk=pk)
+    text = request.POST.get("note", "").strip()
+
+    def act() -> None:
+        if not text:
+            raise ValidationError({"note": "Write the note first."})
+        interaction_record(client=client, kind=InteractionKind.NOTE, summary=text[:300],
+                           content={"note": text}, actor=request.user)
+    return _act(request, client, act, "Note added.")
+
+
+@bookkeeper_required
+@require_POST
+def log_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """A call made outside a task: a call task is opened and the attempt recorded on it, so
+    its outcome drives the reminders exactly as a planned call's would."""
+    client = get_object_or_404(Client, pk=pk)
+    now = timezone.now()
+
+    def act() -> None:
+        invoices = list(Invoice.objects.filter(client=client, pk__in=[
+            int(v) for v in request.POST.getlist("invoice") if v.isdigit()]))
+        if not invoices:
+            invoices = [r["invoice"] for r in pages.open_invoice_rows(
+                client, timezone.localdate(), now) if r["active"]]
+        task = calls.task_call_create(client=client, invoices=invoices, step=None, now=now,
+                                      title=f"Call to {client.display_name} (logged)")
+        try:
+            calls.call_record(task=task, number=request.POST.get("number", ""),
+                              outcome=request.POST.get("outcome", ""), actor=request.user,
+                              note=request.POST.get("note", "").strip(),
+                              promised_on=_date(request.POST.get("promised_on"), "promised_on"),
+                              promised_amount=request.POST.get("promised_amount") or None,
+                              now=now)
+        except ValidationError:
+            calls.task_close(task=task, actor=request.user, now=now,
+                             status=TaskStatus.CANCELLED)
+            raise
+        task.refresh_from_db()
+        if task.status == TaskStatus.OPEN:  # no answer / voicemail: nothing more to do today
+            calls.task_close(task=task, actor=request.user, now=now)
+    return _act(request, client, act, "Call logged.")
+
+
+@bookkeeper_required
+@require_POST
+def pause_client(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(Client, pk=pk)
+    until = request.POST.get("until") if request.POST.get("action") != "resume" else None
+
+    def act() -> None:
+        day = _date(until, "until")
+        if until and day is not None and day < timezone.localdate():
+            raise ValidationError({"until": "Choose today or a later day."})
+        if request.POST.get("action") != "resume" and day is None:
+            raise ValidationError({"until": "Choose the day reminders may start again."})
+        client_pause_reminders(client=client, until=day, actor=request.user,
+                               reason=request.POST.get("reason", "").strip())
+    return _act(request, client, act, "Reminders resumed." if until is None
+                else "Reminders paused.")
+
+
+def _invoice(pk: int, invoice_pk: int) -> Invoice:
+    return get_object_or_404(Invoice.objects.select_related("client"), pk=invoice_pk,
+                             client_id=pk)
+
+
+@bookkeeper_required
+@require_POST
+def pause_invoice(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    invoice = _invoice(pk, invoice_pk)
+    resume = request.POST.get("action") == "resume"
+
+    def act() -> None:
+        day = None if resume else _date(request.POST.get("until"), "until")
+        if not resume and day is None:
+            raise ValidationError({"until": "Choose the day reminders may start again."})
+        invoice_pause_reminders(invoice=invoice, until=day, actor=request.user,
+                                reason=request.POST.get("reason", "").strip())
+    return _act(request, invoice.client, act,
+                f"Reminders for {invoice.number} " + ("resumed." if resume else "paused."))
+
+
+@bookkeeper_required
+@require_POST
+def send_now(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    invoice = _invoice(pk, invoice_pk)
+    client = invoice.client
+    try:
+        report = manual.send_now(invoices=[invoice], actor=request.user, now=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return _back(client)
+    if report.sent:
+        messages.success(request, f"The next reminder for {invoice.number} went out.")
+    elif report.deferred:
+        messages.info(request, f"The next reminder for {invoice.number} is queued: it goes "
+                               "out in the client's business hours (at most one message a "
+                               "day).")
+    else:
+        messages.warning(request, "; ".join(report.errors) or "Nothing was sent: see the "
+                                                                 "timeline.")
+    return _back(client)
+
+
+@bookkeeper_required
+@require_POST
+def skip_step(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    invoice = _invoice(pk, invoice_pk)
+
+    def act() -> None:
+        manual.skip(invoice=invoice, actor=request.user, now=timezone.now(),
+                    reason=request.POST.get("reason", "").strip())
+    return _act(request, invoice.client, act, f"Step skipped for {invoice.number}.")
