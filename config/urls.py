@@ -16,6 +16,7 @@ urlpatterns = [
     path("desk/", include("desk.urls")),
     path("analytics/", include("insights.urls")),
     path("configure/", include("configure.urls")),
+    path("escalation/", include("reminders.escalation_urls")),
     path("", include("reminders.urls")),
     path("hooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
     path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),

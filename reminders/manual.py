@@ -119,7 +119,7 @@ def send_now(*, invoices: list[Invoice], actor: AbstractBaseUser | None,
                                        f"{actor_label_for(actor)} instead of on "
                                        f"{found.send_at.astimezone(ZoneInfo(invoice.client.timezone)):%Y-%m-%d}")
     for row in rows:
-        claimed = services._claim([row.pk], now)
+        claimed = services.reminders_claim([row.pk], now)
         if claimed:
             services._dispatch_group(claimed, now, report)
     return report

@@ -197,7 +197,7 @@ def _recover(now: datetime) -> int:
     return back + review
 
 
-def _claim(ids: list[int], now: datetime) -> list[Reminder]:
+def reminders_claim(ids: list[int], now: datetime) -> list[Reminder]:
     """Take the rows still scheduled; rows another worker took are simply not ours."""
     token = uuid.uuid4().hex
     Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SCHEDULED).update(
@@ -276,7 +276,7 @@ def reminders_dispatch(*, now: datetime, limit: int = 500,
     for (client_id, _, _), ids in groups.items():
         if client_id in done_clients:
             continue  # one message per client per tick; the rest waits for tomorrow's window
-        rows = _claim(ids, now)
+        rows = reminders_claim(ids, now)
         if rows and _dispatch_group(rows, now, report):
             done_clients.add(client_id)
     return report
@@ -328,13 +328,7 @@ def _dispatch_group(rows: list[Reminder], now: datetime, report: TickReport) -> 
         _run_actions(live, step, now)
         _set(live, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
         return False
-    if StepAction.APPLY_LATE_FEE in step.actions:  # before rendering: the message shows it
-        for invoice in {r.invoice_id: r.invoice for r in live}.values():
-            _apply_late_fee(invoice, now)
-    sent = _send(live, step, now, report)
-    if sent:  # after the message is out, once: a retried send does not repeat them
-        _run_actions(live, step, now)
-    return sent
+    return step_send(live, step, now, report)
 
 
 def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None:
@@ -356,6 +350,20 @@ def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None
         for invoice in invoices:
             invoice_transition(invoice=invoice, to=InvoiceStatus.IN_COLLECTIONS,
                                reason=f"cadence step '{step.name}'")
+
+
+def step_send(rows: list[Reminder], step: CadenceStep, now: datetime,
+              report: TickReport) -> bool:
+    """Send a claimed group now, as the dispatcher does once its timing checks pass: the late
+    fee first (the message shows it), the message, then the step's other actions once (a
+    retried send does not repeat them)."""
+    if StepAction.APPLY_LATE_FEE in step.actions:
+        for invoice in {r.invoice_id: r.invoice for r in rows}.values():
+            _apply_late_fee(invoice, now)
+    sent = _send(rows, step, now, report)
+    if sent:
+        _run_actions(rows, step, now)
+    return sent
 
 
 def _apply_late_fee(invoice: Invoice, now: datetime) -> None:

@@ -55,6 +55,10 @@ MATRIX: dict[str, str] = {
     "reminders:print-batch-posted": BOOKKEEPER,
     "reminders:letter-pdf": BOOKKEEPER,
     "insights:analytics": BOOKKEEPER,
+    "escalation:collections": BOOKKEEPER,
+    "escalation:package-pdf": BOOKKEEPER,
+    "escalation:package-zip": BOOKKEEPER,
+    "escalation:demand": BOOKKEEPER,
     # Configuration
     "configure:home": ADMIN,
     # The client's pay-now pages (their token is the credential) and provider webhooks

@@ -124,7 +124,7 @@ def test_tasks_page_lists_my_and_unassigned_open_tasks(client, tasks):
     assert escape(tasks["nobodys"].title) in html  # unassigned: anyone may take it
     assert "Colleague AG" not in html
     assert "Done KG" not in html
-    assert 'href="?all=1"' in html
+    assert 'href="?all=1&kind="' in html
 
     mine = row_with(html, "Acme Inc")
     assert f'href="{reverse("reminders:task", args=[tasks["mine"].pk])}"' in mine
@@ -132,7 +132,7 @@ def test_tasks_page_lists_my_and_unassigned_open_tasks(client, tasks):
     assert "05:30 <small class=\"muted\">America/New_York</small>" in mine
     assert "<td>berta</td>" in mine
     nobodys = row_with(html, "Unowned GmbH")
-    assert "no channel" in nobodys
+    assert "No working channel" in nobodys
     assert "10:30 <small class=\"muted\">Europe/Berlin</small>" in nobodys
     assert "—" in nobodys  # assigned to nobody
 
@@ -143,7 +143,7 @@ def test_tasks_page_all_shows_everyones_open_tasks(client, tasks):
         assert name in html
     assert "Done KG" not in html
     assert "carl" in row_with(html, "Colleague AG")
-    assert 'href="?"' in html  # back to "only mine"
+    assert 'href="?kind="' in html  # back to "only mine"
 
 
 def test_tasks_page_with_nothing_to_do(client, me):
