@@ -1,8 +1,23 @@
 from django.urls import path
 
-from configure import views
+from configure.views import business, cadences, home, message_templates, terms
 
 app_name = "configure"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("cadences/", cadences.cadence_list, name="cadences"),
+    path("cadences/<int:pk>/", cadences.cadence_detail, name="cadence"),
+    path("cadences/<int:pk>/settings/", cadences.cadence_settings, name="cadence-settings"),
+    path("cadences/<int:pk>/steps/add/", cadences.step_add, name="step-add"),
+    path("cadences/<int:pk>/steps/<int:step_pk>/", cadences.step_edit, name="step-edit"),
+    path("cadences/<int:pk>/steps/<int:step_pk>/move/", cadences.step_move, name="step-move"),
+    path("cadences/<int:pk>/steps/<int:step_pk>/remove/", cadences.step_remove,
+         name="step-remove"),
+    path("templates/", message_templates.template_list, name="templates"),
+    path("templates/new/", message_templates.template_create, name="template-new"),
+    path("templates/<int:pk>/", message_templates.template_edit, name="template"),
+    path("terms/", terms.terms_list, name="terms"),
+    path("terms/new/", terms.terms_create, name="terms-new"),
+    path("terms/<int:pk>/", terms.terms_edit, name="terms-edit"),
+    path("business/", business.business, name="business"),
 ]

@@ -61,6 +61,20 @@ MATRIX: dict[str, str] = {
     "escalation:demand": BOOKKEEPER,
     # Configuration
     "configure:home": ADMIN,
+    "configure:cadences": ADMIN,
+    "configure:cadence": ADMIN,
+    "configure:cadence-settings": ADMIN,
+    "configure:step-add": ADMIN,
+    "configure:step-edit": ADMIN,
+    "configure:step-move": ADMIN,
+    "configure:step-remove": ADMIN,
+    "configure:templates": ADMIN,
+    "configure:template-new": ADMIN,
+    "configure:template": ADMIN,
+    "configure:terms": ADMIN,
+    "configure:terms-new": ADMIN,
+    "configure:terms-edit": ADMIN,
+    "configure:business": ADMIN,
     # The client's pay-now pages (their token is the credential) and provider webhooks
     # (signature-checked)
     "portal:page": PUBLIC,

@@ -1,0 +1,263 @@
+"""Forms of the configuration pages: field checks with messages an admin can act on. Model
+invariants (``clean()`` of templates, terms and pay-now settings) run through ``full_clean``,
+which a ``ModelForm`` calls; the writes themselves are in ``configure.services``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from clients.models import Client, ClientTag
+from core.contact import LANGUAGES
+from core.money import MoneyError, parse_amount
+from receivables.models import PaymentTerms
+from reminders.models import (
+    Cadence,
+    CadencePurpose,
+    CadenceStep,
+    MessageTemplate,
+    PortalSettings,
+    StepAction,
+    StepChannel,
+)
+
+OFFSET_LIMIT = 365
+_OFFSET_ERRORS = {
+    "min_value": f"Use at most {OFFSET_LIMIT} days before the due date (-{OFFSET_LIMIT}).",
+    "max_value": f"Use at most {OFFSET_LIMIT} days after the due date.",
+    "invalid": "Give a whole number of days: negative before the due date, 0 on it, "
+               "positive after.",
+}
+
+# Which English templates a sending step needs, by its channel: each inner tuple is one need
+# that any of its channels meets (a letter without its own template prints the email's HTML;
+# a call script falls back to the email text, then to a plain line, so it needs none).
+TEMPLATE_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    StepChannel.EMAIL: (("email",),),
+    StepChannel.SMS: (("sms",),),
+    StepChannel.LETTER: (("letter", "email"),),
+    StepChannel.PREFERRED: (("email",), ("sms",)),
+    StepChannel.CALL: (),
+}
+
+
+_STEP_PHRASE = {StepChannel.EMAIL: "an email step", StepChannel.SMS: "an SMS step",
+                StepChannel.LETTER: "a letter step",
+                StepChannel.PREFERRED: "a step on the client's preferred channel"}
+_CHANNEL_WORD = {"email": "email", "sms": "SMS", "letter": "letter"}
+
+
+def offset_field(**kwargs: Any) -> forms.IntegerField:
+    return forms.IntegerField(min_value=-OFFSET_LIMIT, max_value=OFFSET_LIMIT,
+                              error_messages=_OFFSET_ERRORS, **kwargs)
+
+
+def missing_templates(*, key: str, channel: str, available: set[tuple[str, str]]) -> list[str]:
+    """The English templates ``key`` lacks for a sending step on ``channel``, as words."""
+    return [" or ".join(_CHANNEL_WORD[c] for c in need) for need in TEMPLATE_NEEDS.get(
+        channel, ()) if not any((key, c) in available for c in need)]
+
+
+class StepForm(forms.ModelForm):
+    offset_days = offset_field(
+        label="Offset (days from the due date)",
+        help_text="-3 is three days before the due date, 0 the due date, 7 a week after.")
+    template_key = forms.ChoiceField(required=False, label="Message template")
+    actions = forms.MultipleChoiceField(
+        choices=StepAction.choices, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one action: a step that does nothing "
+                                    "only clutters the cadence."})
+    only_tags = forms.ModelMultipleChoiceField(
+        queryset=ClientTag.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Only for clients tagged",
+        help_text="None ticked: the step applies to every client on this cadence.")
+
+    class Meta:
+        model = CadenceStep
+        fields = ["name", "offset_days", "channel", "template_key", "tone", "actions",
+                  "only_tags"]
+
+    def __init__(self, *args: Any, templates: list[tuple[str, str, str]], **kwargs: Any
+                 ) -> None:
+        """``templates``: every (key, channel, language) there is, loaded once by the view."""
+        super().__init__(*args, **kwargs)
+        keys = sorted({key for key, _, _ in templates})
+        self.fields["template_key"].choices = [("", "— none —"), *((k, k) for k in keys)]
+        self.english = {(key, channel) for key, channel, lang in templates if lang == "en"}
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if CadenceStep.objects.filter(cadence=self.instance.cadence, name__iexact=name).exclude(
+                pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                f"This cadence already has a step called '{name}'. Step names must be unique "
+                "within a cadence: the outbox, the forecast and the timeline show them.")
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        key, channel = data.get("template_key") or "", data.get("channel")
+        sends = StepAction.SEND_MESSAGE in (data.get("actions") or [])
+        if sends and not key:
+            self.add_error("template_key", "A step that sends a message needs a message "
+                                           "template.")
+        elif sends and channel:
+            lacking = missing_templates(key=key, channel=channel, available=self.english)
+            if lacking:
+                self.add_error("template_key", (
+                    f"'{key}' has no English {' and no English '.join(lacking)} template, "
+                    f"which {_STEP_PHRASE[channel]} needs (clients without a template in their "
+                    "own language get the English one). Add it under Message templates "
+                    "first, or choose another template or channel."))
+        return data
+
+
+class MoveForm(forms.Form):
+    offset_days = offset_field(label="Move to (days from the due date)")
+
+
+class CadenceForm(forms.ModelForm):
+    class Meta:
+        model = Cadence
+        fields = ["name", "description", "priority"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {"name": {"unique": "Another cadence already has this name."}}
+
+
+class CadenceSettingsForm(CadenceForm):
+    """Name, priority, and who the cadence is for: tags and explicitly assigned clients."""
+
+    tags = forms.ModelMultipleChoiceField(
+        queryset=ClientTag.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Clients with any of these tags use this cadence (the lowest priority number "
+                  "wins when a client's tags match several).")
+    add_clients = forms.CharField(
+        required=False, label="Assign clients",
+        help_text="Client references, separated by commas or spaces, e.g. C-00012, C-00040.")
+    remove_clients = forms.ModelMultipleChoiceField(
+        queryset=Client.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Unassign")
+
+    class Meta(CadenceForm.Meta):
+        fields = [*CadenceForm.Meta.fields, "tags"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.purpose == CadencePurpose.INSTALMENTS:
+            for name in ("tags", "add_clients", "remove_clients"):
+                del self.fields[name]  # every accepted plan uses the instalment cadence
+        else:
+            self.fields["remove_clients"].queryset = self.assigned()
+
+    def assigned(self) -> QuerySet[Client]:
+        return self.instance.clients.order_by("reference")
+
+    def clean_add_clients(self) -> list[Client]:
+        refs = [r for r in re.split(r"[\s,;]+", self.cleaned_data["add_clients"]) if r]
+        found = {c.reference: c for c in Client.objects.filter(reference__in=refs)
+                 .prefetch_related("cadences")}
+        unknown = [r for r in refs if r not in found]
+        if unknown:
+            raise forms.ValidationError(f"No client with reference {', '.join(unknown)}.")
+        elsewhere = [f"{c.reference} ('{other.name}')" for c in found.values()
+                     for other in c.cadences.all() if other.pk != self.instance.pk]
+        if elsewhere:
+            raise forms.ValidationError(
+                f"Already assigned to another cadence: {', '.join(elsewhere)}. A client follows "
+                "one cadence: unassign it there first.")
+        already = set(self.instance.clients.values_list("pk", flat=True))
+        return [found[r] for r in dict.fromkeys(refs) if found[r].pk not in already]
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["key", "channel", "language", "subject", "text", "html"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 12, "class": "code"}),
+                   "html": forms.Textarea(attrs={"rows": 12, "class": "code"}),
+                   "subject": forms.TextInput(attrs={"class": "wide"})}
+        labels = {"html": "HTML"}
+        error_messages = {"key": {"invalid": "Use lower-case letters, digits, - and _ only."}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # steps refer to the key: a template keeps what it is for
+            for name in ("key", "channel", "language"):
+                self.fields[name].disabled = True
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # The unique (key, channel, language) check is clean()'s, with a message that says
+        # what to do; the form field has validated the key's characters already.
+        return {*super()._get_validation_exclusions(), "key"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        key, channel, language = (data.get(f) for f in ("key", "channel", "language"))
+        if key and channel and language and MessageTemplate.objects.filter(
+                key=key, channel=channel, language=language).exclude(
+                pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                f"'{key}' already has a {channel} template in {LANGUAGES.get(language)}: "
+                "edit that one.")
+        return data
+
+
+class TermsForm(forms.ModelForm):
+    class Meta:
+        model = PaymentTerms
+        fields = ["name", "net_days", "discount_percent", "discount_days", "late_fee_flat",
+                  "late_fee_currency", "late_fee_percent", "late_fee_after_days",
+                  "interest_percent", "interest_period", "interest_after_days", "grace_days",
+                  "is_default"]
+        error_messages = {"name": {"unique": "Other payment terms already have this name."}}
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # "One default" is kept by the save (the new default takes over), not refused here.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        fee, currency = data.get("late_fee_flat"), (data.get("late_fee_currency") or "").upper()
+        if fee and currency:
+            try:
+                parse_amount(fee, currency, what="The flat late fee")
+            except MoneyError as exc:
+                self.add_error("late_fee_flat", str(exc))
+        for name in ("discount_percent", "late_fee_percent", "interest_percent"):
+            value = data.get(name)
+            if value is not None and not 0 <= value <= 100:
+                self.add_error(name, "Give a percentage between 0 and 100.")
+        return data
+
+
+class PresetForm(forms.Form):
+    """A statutory preset's inputs (prefixed by the preset's key on the terms page)."""
+
+    reference_rate = forms.DecimalField(
+        max_digits=6, decimal_places=3, min_value=-5, max_value=25,
+        error_messages={"invalid": "Give the reference rate as a number, e.g. 4.00."})
+    typical_invoice = forms.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, label="Typical invoice amount",
+        help_text="The fixed compensation depends on the debt's size; terms hold one flat fee, "
+                  "so the preset uses the band this amount falls in.")
+
+
+class PortalSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PortalSettings
+        fields = ["link_valid_days", "promise_max_days", "callback_days", "dispute_attachment_mb",
+                  "plan_max_instalments", "plan_max_months", "plan_first_within_days",
+                  "plan_min_instalment", "account_holder", "bank_name", "iban", "bic",
+                  "account_number", "routing_number", "accepts_cheques", "cheque_payee"]
+        widgets = {"plan_min_instalment": forms.Textarea(attrs={"rows": 2, "class": "code"})}
+        labels = {"link_valid_days": "Pay-now link works (days)",
+                  "promise_max_days": "Promise at most (days ahead)",
+                  "callback_days": "Call back within (business days)",
+                  "dispute_attachment_mb": "Largest dispute attachment (MB)",
+                  "plan_max_instalments": "Most instalments",
+                  "plan_max_months": "Plan ends within (months)",
+                  "plan_first_within_days": "First instalment within (days)",
+                  "plan_min_instalment": "Smallest instalment per currency"}

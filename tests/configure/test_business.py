@@ -1,0 +1,61 @@
+"""Business settings: environment facts, the holidays ahead per client country, and the
+pay-now settings form (validated by the model, audited)."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.urls import reverse
+
+from reminders.models import PortalSettings
+from tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _settings_form(**overrides: str) -> dict[str, str]:
+    data = {"link_valid_days": "60", "promise_max_days": "45", "callback_days": "10",
+            "dispute_attachment_mb": "5", "plan_max_instalments": "6", "plan_max_months": "6",
+            "plan_first_within_days": "30", "plan_min_instalment": '{"EUR": "50"}',
+            "account_holder": "", "bank_name": "", "iban": "", "bic": "",
+            "account_number": "", "routing_number": "", "cheque_payee": ""}
+    return {**data, **overrides}
+
+
+def test_shows_sender_hours_and_holidays_of_client_countries(admin, at_now, settings):
+    settings.SETTLE_BUSINESS_NAME = "Müller & Partner GmbH"
+    settings.SETTLE_BUSINESS_HOURS = ("08:30", "16:00")
+    ClientFactory(country="DE")
+    ClientFactory(country="GB", timezone="Europe/London", language="en")
+    ClientFactory(country="FR", is_active=False)  # not an active client's country
+    response = admin.get(reverse("configure:business"))
+    page = response.content.decode()
+    assert "Müller &amp; Partner GmbH" in page and "08:30–16:00" in page
+    countries = {c["country"]: c for c in response.context["countries"]}
+    assert set(countries) == {"DE", "GB"}
+    # 17 March 2026 + 60 days: Easter (3 and 6 April), 1 May (DE), 4 May (GB early May).
+    de = dict((d.isoformat(), n) for d, n in countries["DE"]["days"])
+    gb = dict((d.isoformat(), n) for d, n in countries["GB"]["days"])
+    assert {"2026-04-03", "2026-04-06", "2026-05-01"} <= set(de)
+    assert "2026-05-04" in gb and "2026-05-01" not in gb
+    assert "Good Friday" in page and "Germany" in page and "United Kingdom" in page
+
+
+def test_save_pay_now_settings(admin, admin_user):
+    response = admin.post(reverse("configure:business"), _settings_form(
+        link_valid_days="30", account_holder="Settle Demo Ltd",
+        iban="DE89 3704 0044 0532 0130 00", bic="COBADEFFXXX"))
+    assert response.status_code == 302
+    row = PortalSettings.load()
+    assert (row.link_valid_days, row.iban) == (30, "DE89370400440532013000")
+    log = LogEntry.objects.get()
+    assert log.user == admin_user and "link valid days" in log.change_message
+
+
+def test_invalid_bank_details_are_refused(admin):
+    response = admin.post(reverse("configure:business"), _settings_form(
+        account_holder="X", iban="DE00 1234"))
+    assert response.status_code == 200
+    assert "This IBAN is not valid" in response.context["form"].errors["iban"][0]
+    response = admin.post(reverse("configure:business"), _settings_form(
+        iban="DE89370400440532013000"))
+    assert "account holder" in response.context["form"].errors["account_holder"][0]
+    assert PortalSettings.load().iban == "" and not LogEntry.objects.exists()
