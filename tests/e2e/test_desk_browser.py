@@ -37,6 +37,14 @@ def test_partial_payment_updates_balance_and_timeline_then_pause_and_resume(page
     assert page.locator("h1").inner_text() == "Dashboard"
     shot(page, "dashboard")
 
+    page.goto("/desk/worklist/")
+    assert invoice.number in page.inner_text("main")
+    shot(page, "worklist")
+    page.goto("/analytics/")
+    shot(page, "analytics")
+    page.goto("/tasks/")
+    shot(page, "tasks")
+
     page.goto(f"/desk/clients/{acme.pk}/")
     row = page.locator("table.invoices tbody tr", has_text=invoice.number)
     assert "2.380,00" in row.inner_text()
