@@ -133,6 +133,9 @@ def timeline(steps: list[CadenceStep]) -> dict[str, Any]:
             "high": high}
 
 
+FORECAST_LIMIT = 2000  # invoices replayed for the page, the soonest next actions first
+
+
 def cadence_forecast(cadence: Cadence, steps: list[CadenceStep], *, now: datetime,
                      days: int = 14) -> list[dict[str, Any]]:
     """The engine's forecast entries that come from this cadence's steps. Entries name their
@@ -141,7 +144,8 @@ def cadence_forecast(cadence: Cadence, steps: list[CadenceStep], *, now: datetim
     names = {s.name for s in steps}
     if not names:
         return []
-    entries = [e for e in forecast(now=now, days=days) if e["step"] in names]
+    entries = [e for e in forecast(now=now, days=days, limit=FORECAST_LIMIT)
+               if e["step"] in names]
     client_zones = dict(Client.objects.filter(
         reference__in={e["client_reference"] for e in entries}).values_list(
         "reference", "timezone"))

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import F, Q
+
 from core import calendar as cal
 from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import planner, selectors
@@ -20,14 +22,22 @@ from reminders.models import Reminder, ReminderStatus, StepAction
 Entries = dict[tuple[int, int, str], dict[str, Any]]
 
 
-def forecast(*, now: datetime, days: int, batch_size: int = 1000) -> list[dict[str, Any]]:
-    """One entry per message or task, in send order."""
+def forecast(*, now: datetime, days: int, batch_size: int = 1000,
+             limit: int | None = None) -> list[dict[str, Any]]:
+    """One entry per message or task, in send order.
+
+    Only invoices whose next action falls inside the window (or is not known yet) can produce
+    an entry, so only those are replayed. ``limit`` replays at most that many, the soonest
+    first (a page that must answer quickly on a large book; the CLI replays them all)."""
     book = selectors.CadenceBook()
     end = now + timedelta(days=days)
     entries: Entries = {}
     _waiting(entries, now, end)
-    ids = list(Invoice.objects.filter(status__in=ACTIVE_STATUSES, balance__gt=0)
-               .order_by("pk").values_list("pk", flat=True))
+    due = (Invoice.objects.filter(status__in=ACTIVE_STATUSES, balance__gt=0)
+           .filter(Q(next_action_at__isnull=True) | Q(next_action_at__lte=end)))
+    if limit is not None:
+        due = due.order_by(F("next_action_at").asc(nulls_first=True), "pk")[:limit]
+    ids = sorted(due.values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
         batch = selectors.load_planning_batch(ids[start:start + batch_size])
         for invoice in batch["invoices"]:

@@ -98,7 +98,7 @@ def open_flags_prefetch() -> Prefetch:
 def load_planning_batch(invoice_ids: list[int]) -> dict[str, Any]:
     """Everything the planner needs for these invoices, in five queries."""
     invoices = list(Invoice.objects.filter(pk__in=invoice_ids).only(
-        "id", "number", "client_id", "status", "issue_date", "due_date", "balance",
+        "id", "number", "client_id", "currency", "status", "issue_date", "due_date", "balance",
         "promised_until", "reminders_paused_until"))
     clients = {c.pk: c for c in Client.objects.filter(
         pk__in={i.client_id for i in invoices}).prefetch_related("tags", open_flags_prefetch())}
