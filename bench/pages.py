@@ -1,25 +1,37 @@
-"""Time the bookkeeper's and the admin's main pages on a seeded book (run with
-``SETTLE_VAR_DIR=<dir with the 100k demo book> .venv/bin/python manage.py shell < bench/pages.py``):
-the second request of each page, with its query count."""
+"""Time the bookkeeper's and the admin's main pages on a seeded book: the second request of
+each page through Django's test client, with its query count.
 
-from django.test import Client as C
+    SETTLE_VAR_DIR=<dir with the 100k demo book> .venv/bin/python manage.py shell < bench/pages.py
+"""
+
+import time
+
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from clients.models import Client
 from django.db.models import Count
+from django.test import Client as Browser
+from django.test.utils import CaptureQueriesContext
+
+from clients.models import Client
 from config.roles import ensure_groups
-import time
-a_g, b_g = ensure_groups()
-U = get_user_model()
-for u in U.objects.filter(is_staff=True): u.groups.add(a_g if u.is_superuser else b_g)
-c = C(); c.force_login(U.objects.get(username="bookkeeper"))
-ca = C(); ca.force_login(U.objects.get(username="admin"))
+
+admin_group, bookkeeper_group = ensure_groups()
+users = get_user_model().objects
+for user in users.filter(is_staff=True):
+    user.groups.add(admin_group if user.is_superuser else bookkeeper_group)
+bookkeeper, admin = Browser(), Browser()
+bookkeeper.force_login(users.get(username="bookkeeper"))
+admin.force_login(users.get(username="admin"))
 big = Client.objects.annotate(n=Count("invoices")).order_by("-n").first()
-urls = [(c, "/desk/"), (c, "/desk/worklist/"), (c, f"/desk/clients/{big.pk}/"), (c, "/analytics/"),
-        (c, "/tasks/?all=1"), (ca, "/configure/"), (ca, "/configure/cadences/1/"), (ca, "/configure/templates/")]
-for cl, url in urls:
-    cl.get(url, HTTP_HOST="127.0.0.1")
-    with CaptureQueriesContext(connection) as q:
-        t = time.monotonic(); r = cl.get(url, HTTP_HOST="127.0.0.1")
-    print(r.status_code, url, f"{time.monotonic()-t:.2f}s", len(q), "queries", f"(client has {big.n} invoices)" if "clients" in url else "")
+PAGES = [(bookkeeper, "/desk/"), (bookkeeper, "/desk/worklist/"),
+         (bookkeeper, f"/desk/clients/{big.pk}/"), (bookkeeper, "/analytics/"),
+         (bookkeeper, "/tasks/?all=1"), (admin, "/configure/"),
+         (admin, "/configure/cadences/1/"), (admin, "/configure/templates/")]
+for browser, url in PAGES:
+    browser.get(url, HTTP_HOST="127.0.0.1")
+    with CaptureQueriesContext(connection) as queries:
+        started = time.monotonic()
+        response = browser.get(url, HTTP_HOST="127.0.0.1")
+    note = f"(client has {big.n} invoices)" if "clients" in url else ""
+    print(response.status_code, url, f"{time.monotonic() - started:.2f}s",
+          len(queries), "queries", note)
