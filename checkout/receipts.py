@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from django.conf import settings
 from django.template.loader import select_template
 from django.utils import timezone
 
 from checkout.models import CheckoutSession
+from clients.business import business
 from clients.models import InteractionChannel, InteractionKind
 from clients.selectors import working_contact
 from clients.services import interaction_record
@@ -44,7 +44,7 @@ def receipt_context(payment: Payment, *, language: str) -> dict[str, Any]:
     discount = sum((a.amount for a in payment.adjustments.filter(
         kind=AdjustmentKind.EARLY_DISCOUNT)), Decimal(0))
     return {
-        "business_name": settings.SETTLE_BUSINESS_NAME,
+        "business_name": business().name,
         "contact_name": client.contact_name or client.display_name,
         "client_name": client.display_name,
         "amount": money(payment.amount),

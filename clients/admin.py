@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from clients.models import Client, ClientTag, ContactFlag, Interaction
+from clients.models import BusinessProfile, Client, ClientTag, ContactFlag, Interaction
 from core import calendar as paycal
 
 
@@ -119,3 +119,14 @@ class ContactFlagAdmin(ReadOnlyAdmin):
     list_filter = ["channel", "reason", ("cleared_at", admin.EmptyFieldListFilter)]
     search_fields = ["value", "client__display_name"]
     list_select_related = ["client"]
+
+
+@admin.register(BusinessProfile)
+class BusinessProfileAdmin(admin.ModelAdmin):
+    """Also editable under Configure → Business."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not BusinessProfile.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

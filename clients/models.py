@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core import calendar as paycal
@@ -384,3 +384,52 @@ class InteractionInvoice(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.interaction_id} → {self.invoice_id}"
+
+
+class BusinessProfile(models.Model):
+    """One row: who the business is to its clients and when it works. Empty fields fall back
+    to the server's settings (SETTLE_BUSINESS_NAME, SETTLE_BUSINESS_ADDRESS,
+    SETTLE_SUPPORT_PHONE, DEFAULT_FROM_EMAIL, SETTLE_BUSINESS_START/END); an admin edits it
+    under Configure → Business."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    name = models.CharField("business name", max_length=200, blank=True)
+    address = models.TextField(blank=True, help_text="Sender block of letters, one line each.")
+    support_phone = models.CharField(max_length=40, blank=True)
+    from_email = models.CharField("sender of emails", max_length=254, blank=True,
+                                  help_text='e.g. "Acme Billing <billing@acme.example>"')
+    business_start = models.TimeField(null=True, blank=True,
+                                      help_text="Clients' local time reminders start.")
+    business_end = models.TimeField(null=True, blank=True,
+                                    help_text="Clients' local time reminders stop.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "business profile"
+        constraints = [
+            models.CheckConstraint(condition=Q(singleton=True), name="business_profile_one_row"),
+            models.CheckConstraint(
+                condition=Q(business_start__isnull=True) | Q(business_end__isnull=True)
+                | Q(business_start__gte="08:00", business_end__lte="21:00",
+                    business_start__lt=F("business_end")),
+                name="business_hours_inside_08_21"),
+        ]
+
+    def __str__(self) -> str:
+        return "Business profile"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        from clients.business import forget
+
+        forget()
+
+    def clean(self) -> None:
+        start, end = self.business_start, self.business_end
+        if (start is None) != (end is None):
+            raise ValidationError("Give both the start and the end of business hours, or "
+                                  "neither.")
+        if start and end and not (start.isoformat() >= "08:00" and end.isoformat() <= "21:00"
+                                  and start < end):
+            raise ValidationError("Business hours must lie between 08:00 and 21:00 and start "
+                                  "before they end.")

@@ -204,9 +204,13 @@ def address_lines(to: PostalAddressee, language: str) -> list[str]:
 
 
 def sender_block() -> dict[str, Any]:
-    """The business as sender: name, address lines (SETTLE_BUSINESS_ADDRESS, lines separated
-    by "|" or newlines) and the one-line return address of a window envelope."""
-    name = settings.SETTLE_BUSINESS_NAME
-    raw = str(getattr(settings, "SETTLE_BUSINESS_ADDRESS", "") or "")
+    """The business as sender: name, address lines (the Business profile, else
+    SETTLE_BUSINESS_ADDRESS with lines separated by "|" or newlines) and the one-line return
+    address of a window envelope."""
+    from clients.business import business
+
+    profile = business()
+    name = profile.name
+    raw = profile.address
     address = [line.strip() for line in re.split(r"[|\n]", raw) if line.strip()]
     return {"name": name, "address": address, "return_line": " · ".join([name, *address])}

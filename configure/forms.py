@@ -261,3 +261,18 @@ class PortalSettingsForm(forms.ModelForm):
                   "plan_max_months": "Plan ends within (months)",
                   "plan_first_within_days": "First instalment within (days)",
                   "plan_min_instalment": "Smallest instalment per currency"}
+
+
+class BusinessProfileForm(forms.ModelForm):
+    """Who the business is to its clients and its hours; empty fields keep the server's
+    settings."""
+
+    class Meta:
+        from clients.models import BusinessProfile
+
+        model = BusinessProfile
+        fields = ["name", "address", "support_phone", "from_email", "business_start",
+                  "business_end"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3}),
+                   "business_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                   "business_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 
+from clients.business import business
 from reminders.rendering import Rendered
 
 TEST_PREFIX = "[Test] "
@@ -14,7 +15,7 @@ TEST_PREFIX = "[Test] "
 def test_email_send(*, rendered: Rendered, to: str) -> str:
     """Send ``rendered`` to ``to``; returns where it went, in words."""
     send_mail(subject=TEST_PREFIX + rendered.subject, message=rendered.text,
-              from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[to],
+              from_email=business().from_email, recipient_list=[to],
               html_message=rendered.html or None)
     if settings.ESP:
         return f"Test email sent to {to} through {settings.ESP}."

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from clients.business import business
 from clients.models import Client, InteractionChannel, InteractionKind
 from clients.services import interaction_record
 from core.contact import LANGUAGES, babel_locale
@@ -75,7 +76,7 @@ def not_found(request: HttpRequest) -> HttpResponse:
     texts = Texts(getattr(request, "LANGUAGE_CODE", "en"))
     return _harden(render(request, "portal/not_found.html",
                           {"t": texts, "language": texts.language,
-                           "business": settings.SETTLE_BUSINESS_NAME}, status=404))
+                           "business": business().name}, status=404))
 
 
 def missing(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -188,10 +189,9 @@ def page_context(link: PayLink, token: str, now: datetime) -> dict[str, Any]:
             "instructions": settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference)})
     return {
         "t": t, "client": client, "token": token, "groups": groups,
-        "business": settings.SETTLE_BUSINESS_NAME, "card": stripe_enabled(),
+        "business": business().name, "card": stripe_enabled(),
         "portal": portal, "language": t.language, "plans": _plan_rows(client, t, money, day),
-        "contact": " · ".join(c for c in (settings.SETTLE_SUPPORT_PHONE,
-                                           settings.DEFAULT_FROM_EMAIL) if c),
+        "contact": business().contact,
         "has_payable": any(g["payable"] for g in groups), "several": len(groups) > 1,
     }
 
@@ -269,7 +269,7 @@ def _form(request: HttpRequest, link: PayLink, token: str, template: str,
     client = link.client
     t = Texts(client.language)
     context: dict[str, Any] = {"t": t, "client": client, "token": token,
-                               "business": settings.SETTLE_BUSINESS_NAME, "errors": {},
+                               "business": business().name, "errors": {},
                                "data": request.POST if request.method == "POST" else {},
                                "language": t.language, **extra}
     if request.method == "POST":

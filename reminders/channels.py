@@ -22,6 +22,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from clients.business import business
 from clients.models import FlagReason
 from config.integrations import twilio_configured
 from core.sms import count_segments
@@ -63,7 +64,7 @@ class EmailChannel:
 
     def send(self, message: OutboundMessage, *, reply_to: str = "") -> Handover:
         email = EmailMultiAlternatives(
-            subject=message.subject, body=message.text, from_email=settings.DEFAULT_FROM_EMAIL,
+            subject=message.subject, body=message.text, from_email=business().from_email,
             to=[message.to], reply_to=[reply_to] if reply_to else None,
             headers={"X-Settle-Message": str(message.pk)})
         if message.html:

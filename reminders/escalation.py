@@ -40,6 +40,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.template.loader import render_to_string
 
+from clients.business import business
 from clients.models import (
     Client,
     Interaction,
@@ -394,7 +395,7 @@ def _message_text(message: OutboundMessage, evidence: _Evidence) -> bytes:
     ended, then the text as sent."""
     when = message.sent_at or message.created_at
     headers = [("Date", rfc5322_date(when.astimezone(ZoneInfo(evidence.client.timezone)))),
-               ("From", settings.SETTLE_BUSINESS_NAME), ("To", message.to),
+               ("From", business().name), ("To", message.to),
                ("Subject", message.subject), ("X-Settle-Channel", message.channel),
                ("X-Settle-Status", message.get_status_display()
                 + (f" ({message.status_detail})" if message.status_detail else "")),

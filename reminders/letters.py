@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from clients.business import business
 from clients.models import Client
 from config import pdf
 from config.pdf import Document, paper_for
@@ -208,7 +209,7 @@ def _cover(labels: list[str], documents: list[Document], *, title: str,
             "generated_at": when.strftime("%Y-%m-%d %H:%M"),
             "entries": entries, "letter_count": len(entries), "total_pages": first - 1,
             "paper": paper_for(settings.SETTLE_DEFAULT_COUNTRY).lower(),
-            "business_name": settings.SETTLE_BUSINESS_NAME}))
+            "business_name": business().name}))
         if len(cover.pages) == cover_pages:
             return cover
         cover_pages = len(cover.pages)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from babel.dates import format_date
 from django.conf import settings
 from django.db.models import Max, Prefetch
 
+from clients.business import business
 from clients.models import Client, ContactFlag, InteractionKind
 from clients.selectors import working_contact
 from core import terms as termsmath
@@ -87,8 +88,7 @@ def client_spec(client: Client, tags: frozenset[str]) -> planner.ClientSpec:
     return planner.ClientSpec(
         timezone=client.timezone, country=client.country, channels=usable_channels(client),
         pay_run_days=tuple(client.pay_run_days or ()), paused_until=client.reminders_paused_until,
-        tags=tags, business_start=time.fromisoformat(settings.SETTLE_BUSINESS_HOURS[0]),
-        business_end=time.fromisoformat(settings.SETTLE_BUSINESS_HOURS[1]))
+        tags=tags, business_start=business().start, business_end=business().end)
 
 
 def open_flags_prefetch() -> Prefetch:
@@ -249,7 +249,7 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date, pay
     interest = sum((q.interest for q in quotes), Decimal(0))
     discount_until = termsmath.discount_deadline(first.terms.as_rule(), first.issue_date)
     return {
-        "business_name": settings.SETTLE_BUSINESS_NAME,
+        "business_name": business().name,
         "contact_name": client.contact_name or client.display_name,
         "client_name": client.display_name,
         "invoice_numbers": ", ".join(i.number for i in invoices),

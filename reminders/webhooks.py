@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from clients.business import business
 from clients.models import Client, FlagReason, InteractionChannel, InteractionKind
 from clients.services import interaction_record
 from reminders import delivery
@@ -96,9 +97,9 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
         occurred_at=now, recipient=number, detail={"Body": body[:1600]})
     keyword = body.strip().upper()
     if keyword in HELP_WORDS:
-        contact = " ".join(x for x in (settings.SETTLE_SUPPORT_PHONE,
-                                       settings.DEFAULT_FROM_EMAIL) if x)
-        return _twiml(f"{settings.SETTLE_BUSINESS_NAME}: payment reminders. Questions? "
+        profile = business()
+        contact = " ".join(x for x in (profile.support_phone, profile.from_email) if x)
+        return _twiml(f"{profile.name}: payment reminders. Questions? "
                       f"{contact}. Reply STOP to stop SMS.")
     if first_time is None:
         return _twiml()  # a replay: already acted on

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from checkout import gateway
 from checkout.models import CheckoutSession, CheckoutStatus
+from clients.business import business
 from clients.models import Client
 from core.contact import babel_locale
 from core.money import format_money, quantize
@@ -273,7 +274,7 @@ def _stripe_params(quote: Quote, row: CheckoutSession, success_url: str,
         "metadata": ids,
         "payment_intent_data": {
             "metadata": ids,
-            "description": f"{settings.SETTLE_BUSINESS_NAME}: {numbers}"[:1000]},
+            "description": f"{business().name}: {numbers}"[:1000]},
         "expires_at": int(row.expires_at.timestamp()),
         "locale": client.language if client.language in STRIPE_LOCALES else "auto",
     }

@@ -9,19 +9,47 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from clients.business import business as business_identity
+from clients.models import BusinessProfile
 from config.roles import admin_required
 from configure import selectors, services
-from configure.forms import PortalSettingsForm
+from configure.forms import BusinessProfileForm, PortalSettingsForm
 from reminders.models import PortalSettings
 
 HOLIDAY_DAYS = 60
 
 
+def _profile_post(request: HttpRequest) -> HttpResponse | None:
+    """The business profile form, when that is what was posted."""
+    from django.contrib.admin.models import CHANGE
+
+    from configure.audit import audit_record
+
+    profile, _ = BusinessProfile.objects.get_or_create(singleton=True)
+    form = BusinessProfileForm(request.POST, instance=profile)
+    if form.is_valid():
+        form.save()
+        audit_record(actor=request.user, obj=profile, action=CHANGE,
+                     message="Business profile: changed "
+                             + (", ".join(form.changed_data) or "nothing"))
+        messages.success(request, "Business profile saved: the next messages use it.")
+        return redirect("configure:business")
+    messages.error(request, "Business profile not saved: " + " ".join(
+        m for msgs in form.errors.values() for m in msgs))
+    return None
+
+
 @admin_required
 def business(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("form") == "profile":
+        done = _profile_post(request)
+        if done is not None:
+            return done
     row = PortalSettings.load()
-    form = PortalSettingsForm(request.POST or None, instance=row)
-    if request.method == "POST":
+    profile, _ = BusinessProfile.objects.get_or_create(singleton=True)
+    form = PortalSettingsForm(request.POST if request.POST.get("form") != "profile" else None,
+                              instance=row)
+    if request.method == "POST" and request.POST.get("form") != "profile":
         if form.is_valid():
             services.portal_settings_save(row=form.instance, changed=form.changed_data,
                                           actor=request.user)
@@ -30,11 +58,8 @@ def business(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Not saved: fix the errors below.")
     today = timezone.localdate()
     return render(request, "configure/business.html", {
-        "form": form,
-        "hours": settings.SETTLE_BUSINESS_HOURS,
-        "business_name": settings.SETTLE_BUSINESS_NAME,
-        "business_address": settings.SETTLE_BUSINESS_ADDRESS,
-        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "form": form, "profile_form": BusinessProfileForm(instance=profile),
+        "current": business_identity(),
         "payment_instructions": settings.SETTLE_PAYMENT_INSTRUCTIONS.format(
             reference="INV-1001"),
         "holiday_days": HOLIDAY_DAYS, "today": today,

@@ -6,7 +6,7 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from reminders.models import PortalSettings
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +59,32 @@ def test_invalid_bank_details_are_refused(admin):
         iban="DE89370400440532013000"))
     assert "account holder" in response.context["form"].errors["account_holder"][0]
     assert PortalSettings.load().iban == "" and not LogEntry.objects.exists()
+
+
+def test_the_business_profile_changes_what_clients_see_and_when(client, overdue):
+    from datetime import datetime
+
+    from django.core import mail
+
+    from clients.business import business
+    from tests.reminders.support import BERLIN, tick
+
+    admin = UserFactory(role="Admin", username="ada-profile")
+    client.force_login(admin)
+    response = client.post(reverse("configure:business"), {
+        "form": "profile", "name": "Harbour Accounts Ltd", "address": "1 Quay\nBristol",
+        "support_phone": "+44 117 000 0000", "from_email": "Harbour <ar@harbour.example>",
+        "business_start": "10:00", "business_end": "16:00"})
+    assert response.status_code == 302
+    assert business().name == "Harbour Accounts Ltd"
+    customer = ClientFactory(channel_preferences=["email"])
+    overdue(customer, 8)
+    assert tick(datetime(2026, 3, 17, 9, 30, tzinfo=BERLIN)).sent == 0  # before 10:00 now
+    assert tick(datetime(2026, 3, 17, 10, 5, tzinfo=BERLIN)).sent == 1
+    [email] = mail.outbox
+    assert email.from_email == "Harbour <ar@harbour.example>"
+    assert "Harbour Accounts Ltd" in email.body
+    bad = client.post(reverse("configure:business"), {
+        "form": "profile", "business_start": "07:00", "business_end": "16:00"}, follow=True)
+    assert "between 08:00 and 21:00" in bad.content.decode()
+    assert business().start.isoformat() == "10:00:00"
