@@ -86,9 +86,15 @@ def payment_history(client: Client) -> dict[str, Any]:
         "issue_date", "due_date", "settled"))
     to_pay = [(settled - issued).days for issued, _, settled in paid if settled]
     late = [(settled - due).days for _, due, settled in paid if settled]
+    locale = babel_locale(client.language, client.country)
+    for payment in payments:
+        payment.shown = format_money(payment.amount, payment.currency, locale)
+        payment.credit_shown = (format_money(payment.unapplied, payment.currency, locale)
+                                if payment.unapplied > 0 else "")
     return {"payments": payments,
             "avg_days_to_pay": round(mean(to_pay)) if to_pay else None,
             "avg_days_late": round(mean(late)) if late else None,
+            "avg_days_early": -round(mean(late)) if late and mean(late) < 0 else None,
             "on_time_share": round(100 * sum(1 for d in late if d <= 0) / len(late))
             if late else None, "paid_count": len(to_pay)}
 

@@ -71,3 +71,17 @@ def test_partial_payment_updates_balance_and_timeline_then_pause_and_resume(page
     assert "Reminders resumed." in page.inner_text(".messages")
     acme.refresh_from_db()
     assert acme.reminders_paused_until is None
+
+
+def test_main_pages_fit_a_tablet(page, make_invoice):
+    today = timezone.localdate()
+    acme = ClientFactory(display_name="Acme Rohr GmbH", phone="+493012345678")
+    make_invoice(acme, "2380.00", issue_date=today - timedelta(days=50),
+                 reference="A rather long project reference for the hall 3 refit")
+    login(page)
+    page.set_viewport_size({"width": 820, "height": 1100})
+    for name, url in (("dashboard", "/desk/"), ("worklist", "/desk/worklist/"),
+                      ("client", f"/desk/clients/{acme.pk}/"), ("analytics", "/analytics/")):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 820, name
+        shot(page, f"tablet-{name}")
