@@ -21,7 +21,7 @@ run: $(STAMP)
 	@$(PY) manage.py collectstatic --noinput -v0
 	@echo ""
 	@echo "  Settle is starting on http://$(HOST):$(PORT)/"
-	@echo "  Log in as: bookkeeper / settle-demo   (admin: admin / settle-demo, at /admin/)"
+	@echo "  Log in as: bookkeeper / settle-demo   (admin: admin / settle-demo: Configure in the top bar)"
 	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all."
 	@echo "  A client's pay-now page (every reminder carries such a link):"
 	@SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py pay_link --demo | sed 's/^/    /'
