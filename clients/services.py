@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -104,6 +105,8 @@ def client_set_tags(*, client: Client, tags: Iterable[str]) -> None:
 def client_pause_reminders(*, client: Client, until: date | None,
                            actor: AbstractBaseUser | None, reason: str = "") -> Client:
     """Pause reminders up to and including ``until`` (None resumes them); the timeline says so."""
+    if until is not None and until < timezone.localdate():
+        raise ValidationError({"until": "Choose today or a later day."})
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         client.reminders_paused_until = until

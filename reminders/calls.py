@@ -252,3 +252,21 @@ def _apply_outcome(task: Task, attempt: CallAttempt, invoices: list[Invoice],
                         why=f"{attempt.number} is a wrong number and there is no other.")
         return
     Task.objects.filter(pk=task.pk).update(due_at=business_time(client, now, next_day=True))
+
+
+def call_log(*, client: Client, invoices: Sequence[Invoice], number: str,
+             outcome: CallOutcome | str, actor: AbstractBaseUser, note: str = "",
+             promised_on: date | None = None, promised_amount: Decimal | str | None = None,
+             now: datetime | None = None) -> CallAttempt:
+    """A call made outside a task (the bookkeeper phoned, or the client rang): a call task is
+    opened and the attempt recorded on it, so its outcome drives the reminders exactly as a
+    planned call's would; nothing is left open for a call that already happened."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        task = task_call_create(client=client, invoices=invoices, step=None, now=now,
+                                title=f"Call to {client.display_name} (logged)")
+        attempt = call_record(task=task, number=number, outcome=outcome, actor=actor,
+                              note=note, promised_on=promised_on,
+                              promised_amount=promised_amount, now=now)
+        task_close(task=task, actor=actor, now=now)
+    return attempt

@@ -22,7 +22,7 @@ from desk import client as pages
 from receivables.models import Invoice
 from receivables.services import invoice_pause_reminders, payment_record
 from reminders import calls, manual
-from reminders.models import CallOutcome, TaskStatus
+from reminders.models import CallOutcome
 
 
 def _errors(exc: ValidationError) -> str:
@@ -119,8 +119,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 @bookkeeper_required
 @require_POST
 def log_call(request: HttpRequest, pk: int) -> HttpResponse:
-    """A call made outside a task: a call task is opened and the attempt recorded on it, so
-    its outcome drives the reminders exactly as a planned call's would."""
+    """A call made outside a task (see ``calls.call_log``)."""
     client = get_object_or_404(Client, pk=pk)
     now = timezone.now()
 
@@ -130,22 +129,11 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
         if not invoices:
             invoices = [r["invoice"] for r in pages.open_invoice_rows(
                 client, timezone.localdate(), now) if r["active"]]
-        task = calls.task_call_create(client=client, invoices=invoices, step=None, now=now,
-                                      title=f"Call to {client.display_name} (logged)")
-        try:
-            calls.call_record(task=task, number=request.POST.get("number", ""),
-                              outcome=request.POST.get("outcome", ""), actor=request.user,
-                              note=request.POST.get("note", "").strip(),
-                              promised_on=_date(request.POST.get("promised_on"), "promised_on"),
-                              promised_amount=request.POST.get("promised_amount") or None,
-                              now=now)
-        except ValidationError:
-            calls.task_close(task=task, actor=request.user, now=now,
-                             status=TaskStatus.CANCELLED)
-            raise
-        task.refresh_from_db()
-        if task.status == TaskStatus.OPEN:  # no answer / voicemail: nothing more to do today
-            calls.task_close(task=task, actor=request.user, now=now)
+        calls.call_log(client=client, invoices=invoices, number=request.POST.get("number", ""),
+                       outcome=request.POST.get("outcome", ""), actor=request.user,
+                       note=request.POST.get("note", "").strip(),
+                       promised_on=_date(request.POST.get("promised_on"), "promised_on"),
+                       promised_amount=request.POST.get("promised_amount") or None, now=now)
     return _act(request, client, act, "Call logged.")
 
 
@@ -157,8 +145,6 @@ def pause_client(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act() -> None:
         day = _date(until, "until")
-        if until and day is not None and day < timezone.localdate():
-            raise ValidationError({"until": "Choose today or a later day."})
         if request.POST.get("action") != "resume" and day is None:
             raise ValidationError({"until": "Choose the day reminders may start again."})
         client_pause_reminders(client=client, until=day, actor=request.user,
