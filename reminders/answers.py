@@ -34,6 +34,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from clients.business import business
 from clients.models import (
     Channel,
     Client,
@@ -125,7 +126,7 @@ def tell_owner(*, client: Client, title: str, text: str, now: datetime,
     if email:
         def send() -> None:
             try:
-                send_mail(f"[Settle] {title}"[:200], text, None, [email])
+                send_mail(f"[Settle] {title}"[:200], text, business().from_email, [email])
             except Exception:  # the task is the record; the email is a courtesy
                 log.exception("Could not email %s about %s", email, title)
         transaction.on_commit(send)
