@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config.health import healthz
 from reminders import webhooks
 
 admin.site.site_header = "Settle administration"
@@ -10,6 +11,7 @@ admin.site.site_title = "Settle"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="desk:dashboard"), name="home"),
+    path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("invoices/", include("receivables.urls")),

@@ -24,6 +24,7 @@ PUBLIC, BOOKKEEPER, ADMIN, DJANGO_ADMIN = "public", "bookkeeper", "admin", "djan
 MATRIX: dict[str, str] = {
     "home": PUBLIC,  # a redirect to the dashboard, which then asks to log in
     "login": PUBLIC,
+    "healthz": PUBLIC,  # for load balancers: says what holds, nothing secret
     "logout": PUBLIC,
     # The bookkeeper's pages
     "desk:dashboard": BOOKKEEPER,

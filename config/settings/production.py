@@ -20,3 +20,4 @@ X_FRAME_OPTIONS = "DENY"
 STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="WARNING")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
