@@ -381,7 +381,7 @@ def preferences(request: HttpRequest, link: PayLink, token: str) -> HttpResponse
                     if c in answers.channel_choices(client)), "")
     extra = {"channels": [(c, t.get(f"ch_{c}")) for c in answers.channel_choices(client)],
              "current": current, "languages": list(LANGUAGES.items()),
-             "no_sms": client.mobile_phone and answers._sms_opted_out(client),
+             "no_sms": client.mobile_phone and answers.sms_opted_out(client),
              "has_mobile": bool(client.mobile_phone)}
     return _form(request, link, token, "portal/preferences.html", extra, lambda: (
         answers.preferences_update(client=client,

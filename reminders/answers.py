@@ -345,7 +345,7 @@ def channel_choices(client: Client) -> list[str]:
             if client.contact_for(c)]
 
 
-def _sms_opted_out(client: Client) -> bool:
+def sms_opted_out(client: Client) -> bool:
     return ContactFlag.objects.filter(client=client, channel=Channel.SMS,
                                       value=client.mobile_phone, reason=FlagReason.OPTED_OUT,
                                       cleared_at__isnull=True).exists()
@@ -373,7 +373,7 @@ def preferences_update(*, client: Client, first_channel: str, language: str, no_
             client.language = language
             changes.append(f"language: {LANGUAGES[language]}")
         client.save(update_fields=["channel_preferences", "language", "updated_at"])
-        if client.mobile_phone and no_sms != _sms_opted_out(client):
+        if client.mobile_phone and no_sms != sms_opted_out(client):
             if no_sms:
                 contact_flag(client=client, channel=Channel.SMS, reason=FlagReason.OPTED_OUT,
                              detail="opted out on the pay-now page", when=now)

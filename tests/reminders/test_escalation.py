@@ -43,7 +43,6 @@ from tests.factories import ClientFactory, UserFactory
 from tests.reminders.support import NOW, TUESDAY, step, tick
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
-URLS = "tests.reminders.escalation_test_urls"
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -325,7 +324,6 @@ def test_letter_of_demand_refusals(customer, owner, overdue, setup, why):
 
 # --- Pages -------------------------------------------------------------------------------------
 
-@pytest.mark.urls(URLS)
 def test_bookkeeper_hands_over_and_downloads_the_package(client, customer, overdue):
     invoice = overdue(customer, 20)
     client.force_login(UserFactory())
@@ -354,7 +352,6 @@ def test_bookkeeper_hands_over_and_downloads_the_package(client, customer, overd
     assert "cover.pdf" in zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
 
 
-@pytest.mark.urls(URLS)
 def test_refusal_shows_the_form_again(client, customer, overdue):
     invoice = overdue(customer, 20)
     invoice_transition(invoice=invoice, to="in_collections")
@@ -370,7 +367,6 @@ def test_refusal_shows_the_form_again(client, customer, overdue):
     assert client.get(f"/escalation/clients/{ClientFactory().pk}/package.pdf").status_code == 404
 
 
-@pytest.mark.urls(URLS)
 @pytest.mark.parametrize(("referer", "target"), [
     ("http://testserver/desk/clients/{pk}/?tab=letters", "http://testserver/desk/clients/{pk}/?tab=letters"),
     ("https://evil.example/phish", "/desk/clients/{pk}/"),
@@ -392,7 +388,6 @@ def test_demand_page_issues_and_goes_back(client, customer, overdue, referer, ta
     assert said.level_tag == "error" and "already went out" in said.message
 
 
-@pytest.mark.urls(URLS)
 def test_client_page_snippet_offers_both_actions(customer, overdue):
     invoice = overdue(customer, 12)
     html = render_to_string("escalation/_client_actions.html", {
@@ -402,7 +397,6 @@ def test_client_page_snippet_offers_both_actions(customer, overdue):
     assert f'href="/escalation/clients/{customer.pk}/collections/"' in html
 
 
-@pytest.mark.urls(URLS)
 @pytest.mark.parametrize(("method", "path"), [
     ("get", "collections/"), ("post", "collections/"), ("get", "package.pdf"),
     ("get", "package.zip"), ("post", "demand/"),
