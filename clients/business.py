@@ -20,6 +20,7 @@ class Business:
     from_email: str
     start: time
     end: time
+    payment_sync_max_hours: int = 30
 
     @property
     def address_lines(self) -> list[str]:
@@ -65,4 +66,5 @@ def _load() -> Business:
         support_phone=(row.support_phone if row and row.support_phone
                        else settings.SETTLE_SUPPORT_PHONE),
         from_email=(row.from_email if row and row.from_email else settings.DEFAULT_FROM_EMAIL),
-        start=start, end=end)
+        start=start, end=end,
+        payment_sync_max_hours=row.payment_sync_max_hours if row else 30)

@@ -402,6 +402,10 @@ class BusinessProfile(models.Model):
                                       help_text="Clients' local time reminders start.")
     business_end = models.TimeField(null=True, blank=True,
                                     help_text="Clients' local time reminders stop.")
+    payment_sync_max_hours = models.PositiveSmallIntegerField(
+        "payment data may be this old (hours)", default=30,
+        help_text="Clients whose invoices or payments come from an import or the API get no "
+                  "reminders while the last payment sync is older than this (0 = no check).")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -18,6 +18,8 @@ urlpatterns = [
     path("desk/", include("desk.urls")),
     path("analytics/", include("insights.urls")),
     path("configure/", include("configure.urls")),
+    path("transfer/", include("transfer.urls")),
+    path("api/", include("api.urls")),
     path("escalation/", include("reminders.escalation_urls")),
     path("", include("reminders.urls")),
     path("hooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),

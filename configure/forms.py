@@ -272,7 +272,7 @@ class BusinessProfileForm(forms.ModelForm):
 
         model = BusinessProfile
         fields = ["name", "address", "support_phone", "from_email", "business_start",
-                  "business_end"]
+                  "business_end", "payment_sync_max_hours"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3}),
                    "business_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                    "business_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}

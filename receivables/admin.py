@@ -20,6 +20,7 @@ from receivables.models import (
     Payment,
     PaymentAllocation,
     PaymentSource,
+    PaymentSync,
     PaymentTerms,
 )
 
@@ -300,3 +301,10 @@ class InvoiceAdjustmentAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "effective_on"]
     search_fields = ["invoice__number", "memo"]
     list_select_related = ["invoice", "created_by"]
+
+
+@admin.register(PaymentSync)
+class PaymentSyncAdmin(ReadOnlyAdmin):
+    """When an import or the API last brought payments up to date (read only: written by them)."""
+
+    list_display = ["source", "synced_at", "payments"]

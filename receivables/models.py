@@ -173,6 +173,10 @@ class Invoice(models.Model):
     reminders_paused_until = models.DateField(
         null=True, blank=True, help_text="No reminders for this invoice up to and including "
                                          "this day (a bookkeeper paused them).")
+    source = models.CharField(max_length=8, default="manual", editable=False,
+                              choices=[("manual", "Entered in Settle"), ("import", "Import"),
+                                       ("api", "API")],
+                              help_text="Where the invoice came from.")
     next_action_at = models.DateTimeField(
         null=True, blank=True, editable=False,
         help_text="When the reminder planner next needs to look at this invoice.")
@@ -293,6 +297,20 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{format_money(self.amount, self.currency)} on {self.received_on}"
+
+
+class PaymentSync(models.Model):
+    """The last time an outside system (a file import or the API) brought Settle's payments up
+    to date. Clients whose books come from that system are not reminded while it is stale."""
+
+    source = models.CharField(max_length=8, unique=True,
+                              choices=[(PaymentSource.IMPORT, PaymentSource.IMPORT.label),
+                                       (PaymentSource.API, PaymentSource.API.label)])
+    synced_at = models.DateTimeField()
+    payments = models.PositiveIntegerField(default=0, help_text="Payments that sync recorded.")
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} sync at {self.synced_at:%Y-%m-%d %H:%M}"
 
 
 class PaymentAllocation(models.Model):

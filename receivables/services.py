@@ -43,6 +43,7 @@ from receivables.models import (
     Payment,
     PaymentAllocation,
     PaymentSource,
+    PaymentSync,
     PaymentTerms,
 )
 
@@ -134,6 +135,7 @@ def invoice_create(
     reference: str = "",
     notes: str = "",
     issue: bool = True,
+    source: str = "manual",
     actor: AbstractBaseUser | None = None,
 ) -> Invoice:
     """Create an invoice with its lines; ``issue=True`` makes it open (owed) at once.
@@ -152,7 +154,7 @@ def invoice_create(
     built = _build_lines(lines, code)
     invoice = Invoice(client=client, number=number, issue_date=issue_date, due_date=due_date,
                       currency=code, terms=terms, reference=reference.strip(), notes=notes,
-                      status=InvoiceStatus.DRAFT)
+                      status=InvoiceStatus.DRAFT, source=source)
     _set_totals(invoice, built)
     with transaction.atomic():
         if Invoice.objects.filter(number=number).exists():
@@ -520,3 +522,14 @@ def credit_apply(*, client: Client, invoice: Invoice,
 def invoices_set_next_action(times: dict[int, datetime | None]) -> None:
     """Write ``Invoice.next_action_at`` for many invoices in one statement per chunk."""
     bulk.update_column(Invoice, "next_action_at", times)
+
+
+def payment_sync_record(*, source: PaymentSource | str, payments: int = 0,
+                        at: datetime | None = None) -> PaymentSync:
+    """An import or the API has brought payments up to date (``payments`` of them new): the
+    stale-data guard measures the age of the books from this moment."""
+    if source not in (PaymentSource.IMPORT, PaymentSource.API):
+        raise ValueError(f"Only imports and the API sync payments, not {source!r}.")
+    sync, _ = PaymentSync.objects.update_or_create(
+        source=source, defaults={"synced_at": at or timezone.now(), "payments": payments})
+    return sync

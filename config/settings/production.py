@@ -19,5 +19,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
-LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="WARNING")
+LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="INFO")
+LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP

@@ -74,7 +74,7 @@ def test_the_business_profile_changes_what_clients_see_and_when(client, overdue)
     response = client.post(reverse("configure:business"), {
         "form": "profile", "name": "Harbour Accounts Ltd", "address": "1 Quay\nBristol",
         "support_phone": "+44 117 000 0000", "from_email": "Harbour <ar@harbour.example>",
-        "business_start": "10:00", "business_end": "16:00"})
+        "business_start": "10:00", "business_end": "16:00", "payment_sync_max_hours": "30"})
     assert response.status_code == 302
     assert business().name == "Harbour Accounts Ltd"
     customer = ClientFactory(channel_preferences=["email"])
@@ -85,6 +85,7 @@ def test_the_business_profile_changes_what_clients_see_and_when(client, overdue)
     assert email.from_email == "Harbour <ar@harbour.example>"
     assert "Harbour Accounts Ltd" in email.body
     bad = client.post(reverse("configure:business"), {
-        "form": "profile", "business_start": "07:00", "business_end": "16:00"}, follow=True)
+        "form": "profile", "business_start": "07:00", "business_end": "16:00",
+        "payment_sync_max_hours": "30"}, follow=True)
     assert "between 08:00 and 21:00" in bad.content.decode()
     assert business().start.isoformat() == "10:00:00"
