@@ -104,9 +104,18 @@ _CHANNEL_SHORT = {"preferred": "preferred channel", "email": "email", "sms": "SM
                   "letter": "letter", "call": "call task"}
 
 
+_MAX_LANES = 20  # static/css/geometry.css has lane-0 … lane-19
+
+
 def _pct(value: float) -> str:
     """A CSS percentage, never localized ("12,5%" would not be CSS)."""
     return f"{value:.2f}%"
+
+
+def half_percent(value: float) -> int:
+    """A position in half percents, for geometry.css's ``x-N``/``w-N`` classes (the CSP allows
+    no ``style`` attributes)."""
+    return max(0, min(200, round(value * 2)))
 
 
 def timeline(steps: list[CadenceStep]) -> dict[str, Any]:
@@ -120,16 +129,18 @@ def timeline(steps: list[CadenceStep]) -> dict[str, Any]:
     markers = []
     for step in steps:
         left = position(step.offset_days)
-        lane = next((i for i, end in enumerate(lanes) if left - end >= _LABEL_GAP), len(lanes))
+        lane = next((i for i, end in enumerate(lanes) if left - end >= _LABEL_GAP),
+                    min(len(lanes), _MAX_LANES - 1))
         lanes[lane:lane + 1] = [left]
-        markers.append({"step": step, "left": _pct(left), "lane": lane,
+        markers.append({"step": step, "left": _pct(left), "x": half_percent(left), "lane": lane,
                         "top": f"{lane * _LANE_HEIGHT:.1f}em", "start": left < 9,
                         "end": left > 91, "channel": _CHANNEL_SHORT.get(step.channel, "")})
     every = next(n for n in (1, 2, 7, 14, 30, 60, 90) if (high - low) / n <= 12)
-    ticks = [{"day": d, "left": _pct(position(d)), "label": "due" if d == 0 else f"{d:+d}"}
+    ticks = [{"day": d, "left": _pct(position(d)), "x": half_percent(position(d)),
+              "label": "due" if d == 0 else f"{d:+d}"}
              for d in range(low - low % every, high + 1, every) if low <= d <= high]
     return {"markers": markers, "ticks": ticks, "due_left": _pct(position(0)),
-            "height": f"{max(1, len(lanes)) * _LANE_HEIGHT + 1:.1f}em", "low": low,
+            "due_x": half_percent(position(0)), "lanes": max(1, len(lanes)), "low": low,
             "high": high}
 
 

@@ -149,4 +149,5 @@ def aging(*, today: date) -> list[dict[str, Any]]:
         for bucket in row["buckets"]:
             bucket["share"] = (float(bucket["amount"] / row["total"] * 100)
                                if row["total"] else 0.0)
+            bucket["width"] = max(1, round(bucket["share"] * 2)) if bucket["share"] else 0
     return rows

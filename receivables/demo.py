@@ -825,6 +825,7 @@ class InvoiceRow(_Row):
     notes: str = ""
     promised_until: date | None = None
     reminders_paused_until: date | None = None
+    source: str = "manual"
     next_action_at: datetime | None = None  # None: the reminder planner looks at it first
     id: int | None = None
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
+from config.csp import allow_styles_of
 from config.roles import admin_required
 from configure import mail, selectors, services
 from configure.forms import TemplateForm
@@ -94,11 +95,14 @@ def _preview(template: MessageTemplate, target: Target) -> Preview:
 def _page(request: HttpRequest, form: TemplateForm, target: Target, preview: Preview | None,
           *, draft: bool = False, sent: str = "") -> HttpResponse:
     template = form.instance
-    return render(request, "configure/template_form.html", {
+    response = render(request, "configure/template_form.html", {
         "form": form, "template": template, "target": target, "preview": preview,
         "draft": draft, "sent": sent, "variables": selectors.available_variables(),
         "is_sms": template.channel == TemplateChannel.SMS,
         "is_email": template.channel == TemplateChannel.EMAIL})
+    # The preview frame keeps the email's own inline styles (config/csp.py).
+    rendered = preview.rendered if preview else None
+    return allow_styles_of(response, [rendered.html if rendered and rendered.html else ""])
 
 
 def _test_send(request: HttpRequest, template: MessageTemplate, preview: Preview) -> str:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client, InteractionKind, PaymentMethod
 from clients.services import client_pause_reminders, interaction_record
+from config.csp import allow_styles_of
 from config.roles import bookkeeper_required
 from desk import client as pages
 from receivables.models import Invoice
@@ -59,7 +60,7 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
     limit = min(int(request.GET.get("limit", pages.TIMELINE_PAGE) or 100), 2000) \
         if str(request.GET.get("limit", "")).isdigit() else pages.TIMELINE_PAGE
     entries = pages.timeline(client, limit)
-    return render(request, "desk/client.html", {
+    response = render(request, "desk/client.html", {
         "client": client, "local_time": now.astimezone(ZoneInfo(client.timezone)),
         "points": pages.contact_points(client), "rows": rows, "preview": preview,
         "history": pages.payment_history(client), "timeline": entries,
@@ -67,6 +68,10 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
         "more": len(entries) == limit, "balances": pages.balances(client),
         "methods": PaymentMethod.choices, "outcomes": CallOutcome.choices,
         "today": today, "numbers": [n for n in (client.phone, client.mobile_phone) if n]})
+    # The emails shown in sandboxed frames keep their own inline styles (config/csp.py).
+    return allow_styles_of(response, [
+        *(str(e.content.get("html") or "") for e in entries if e.kind != "letter_reminder"),
+        preview["rendered"].html if preview and preview["rendered"].html else ""])
 
 
 def _back(client: Client) -> HttpResponse:

@@ -30,5 +30,11 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, live_server: Any, socket_enabled: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
+    # Every browser test is also a Content-Security-Policy test: chromium reports each
+    # inline script or style the policy refused on the console.
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert refused == [], "the page broke its Content-Security-Policy"
