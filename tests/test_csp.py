@@ -41,9 +41,8 @@ class Inline(HTMLParser):
         names = dict(attrs)
         if tag == "style":
             self.found.append("<style> element")
-        if tag == "script":
-            if "src" not in names and names.get("type") not in ("application/json",):
-                self._script = True
+        if tag == "script" and "src" not in names and names.get("type") != "application/json":
+            self._script = True
         for name, value in attrs:
             if name == "style":
                 self.found.append(f'<{tag} style="{value}">')
