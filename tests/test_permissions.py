@@ -20,6 +20,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 PUBLIC, BOOKKEEPER, ADMIN, DJANGO_ADMIN = "public", "bookkeeper", "admin", "django-admin"
+API = "api"  # the REST API: bookkeepers only, refused with 401/403 (never a login redirect)
 
 MATRIX: dict[str, str] = {
     "home": PUBLIC,  # a redirect to the dashboard, which then asks to log in
@@ -90,6 +91,24 @@ MATRIX: dict[str, str] = {
     "checkout:stripe-webhook": PUBLIC,
     "twilio-status": PUBLIC,
     "twilio-inbound": PUBLIC,
+    # The REST API (tokens or a session) and its pages for people
+    "api:client-list": API,
+    "api:client-detail": API,
+    "api:client-pause": API,
+    "api:client-resume": API,
+    "api:invoice-list": API,
+    "api:invoice-detail": API,
+    "api:invoice-pause": API,
+    "api:invoice-resume": API,
+    "api:payment-list": API,
+    "api:payment-detail": API,
+    "api:payment-sync": API,
+    "api:interaction-list": API,
+    "api:interaction-detail": API,
+    "api:reminder-forecast": API,
+    "api:schema": API,
+    "api:docs": BOOKKEEPER,
+    "api:token": BOOKKEEPER,
 }
 # Patterns without a name, or from Django's admin and anymail, decided wholesale.
 NAMESPACE_DECISIONS = {"admin": DJANGO_ADMIN, "anymail": PUBLIC}
@@ -174,6 +193,16 @@ def test_roles_are_enforced(client, name):
     else:
         assert as_bookkeeper.status_code not in (403,) and not _refused_to_anonymous(
             as_bookkeeper), f"{url} refused to a bookkeeper"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in MATRIX.items() if r == API))
+def test_api_needs_a_bookkeeper(client, name):
+    url = _sample(name)
+    assert _fetch(client, url).status_code in (401, 403), f"{url} open to anonymous"
+    client.force_login(UserFactory(role="", username="nobody"))
+    assert _fetch(client, url).status_code == 403, f"{url} open without a role"
+    client.force_login(UserFactory(username="bea"))
+    assert _fetch(client, url).status_code not in (401, 403), f"{url} refused to a bookkeeper"
 
 
 @pytest.mark.parametrize("name", sorted(n for n, r in MATRIX.items() if r == PUBLIC

@@ -274,3 +274,39 @@ LOGGING = {
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress",
                                                          "fontTools", "django_guid")},
 }
+
+# --- REST API (/api/v1/): token per user, Bookkeeper role, JSON, pages of 50 ----------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the browsable API
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsBookkeeper"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                 "rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env.str("SETTLE_API_RATE_ANON", default="60/hour"),
+                               "user": env.str("SETTLE_API_RATE_USER", default="1000/hour")},
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+# A POST's Idempotency-Key (and the response it replays) is kept this long.
+SETTLE_API_IDEMPOTENCY_HOURS = env.int("SETTLE_API_IDEMPOTENCY_HOURS", default=24)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Settle API",
+    "DESCRIPTION": "Clients, invoices, payments, reminders and the timeline of Settle, for an "
+                   "accounting system that pushes invoices and payments as they happen. "
+                   "Authenticate with `Authorization: Token <token>`; amounts are decimal "
+                   "strings; every POST accepts an Idempotency-Key header. See docs/API.md.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["api.permissions.IsBookkeeper"],
+    "SERVE_AUTHENTICATION": ["rest_framework.authentication.TokenAuthentication",
+                             "rest_framework.authentication.SessionAuthentication"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}

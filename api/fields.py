@@ -1,0 +1,87 @@
+"""Money and decimals on the wire: always strings, never JSON numbers.
+
+A JSON number is a binary float to most parsers (Python's included): 0.1 + 0.2 arrives as
+0.30000000000000004, and the cents are gone before Settle sees them. Amounts therefore travel
+as decimal strings both ways; quantities and tax rates may also be whole JSON numbers (exact),
+never fractional ones."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.money import MoneyError, quantize, to_decimal
+
+_DECIMAL_SCHEMA = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
+
+
+@extend_schema_field({**_DECIMAL_SCHEMA, "example": "1190.00"})
+class MoneyField(serializers.Field):
+    """Read only: an amount as a decimal string at its currency's minor unit ("1190.00",
+    "5000" for JPY). ``currency_from`` names the attribute holding the currency code."""
+
+    def __init__(self, currency_from: str = "currency", **kwargs: Any) -> None:
+        self.currency_of = attrgetter(currency_from)
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        return super().get_attribute(instance), self.currency_of(instance)
+
+    def to_representation(self, value: tuple[Decimal, str]) -> str:
+        amount, currency = value
+        return str(quantize(amount, currency))
+
+
+@extend_schema_field({**_DECIMAL_SCHEMA, "example": "120.50"})
+class AmountField(serializers.Field):
+    """Write: an amount as a decimal string. JSON numbers are refused, whole or not, so an
+    integration that sends floats learns it at once instead of losing a cent one day."""
+
+    default_error_messages = {
+        "number": 'Send the amount as a decimal string such as "120.50", not as a JSON number '
+                  "(numbers can lose cents on the way).",
+        "type": 'Send the amount as a decimal string such as "120.50".',
+    }
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("type")
+        if not isinstance(data, str):
+            self.fail("number")
+        try:
+            return to_decimal(data, what=self.label or "Value")
+        except MoneyError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
+
+
+@extend_schema_field({**_DECIMAL_SCHEMA, "example": "19"})
+class DecimalInputField(serializers.Field):
+    """Write: a quantity or a rate, as a decimal string or a whole JSON number; a fractional
+    JSON number is refused (it is a float by the time it arrives)."""
+
+    default_error_messages = {
+        "float": 'Send fractional numbers as decimal strings such as "0.5", not as JSON '
+                 "numbers.",
+        "type": 'Send a decimal string such as "1.5" or a whole number.',
+    }
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, float):
+            self.fail("float")
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("type")
+        try:
+            return to_decimal(data, what=self.label or "Value")
+        except MoneyError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
