@@ -184,3 +184,26 @@ def client_assign_owner(*, client: Client, owner: AbstractBaseUser | None,
                            summary=f"Owner: {actor_label_for(owner, 'nobody')}",
                            metadata={"owner": getattr(owner, "pk", None)})
     return client
+
+
+def client_update(*, client: Client, actor: AbstractBaseUser | None = None,
+                  source: str = "", **fields: Any) -> tuple[Client, list[str]]:
+    """Change a client's details (contact points, address, language, ...); returns the client
+    and the names of the fields that changed (none: nothing is written). The timeline says
+    which fields changed; the reminder planner looks at the client's invoices again."""
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        before = {name: getattr(client, name) for name in fields}
+        for name, value in fields.items():
+            setattr(client, name, value)
+        client.full_clean()  # also normalizes (phones to E.164, codes upper-case)
+        changed = [name for name in fields if getattr(client, name) != before[name]]
+        if not changed:
+            return client, []
+        client.save(update_fields=[*changed, "updated_at"])
+        client.invoices.update(next_action_at=None)  # a new address may be a new channel
+        labels = ", ".join(str(Client._meta.get_field(n).verbose_name) for n in changed)
+        interaction_record(client=client, kind=InteractionKind.STATUS_CHANGE, actor=actor,
+                           summary=f"Details changed{' by ' + source if source else ''}: "
+                                   f"{labels}", metadata={"changed": changed})
+    return client, changed

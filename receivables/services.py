@@ -533,3 +533,68 @@ def payment_sync_record(*, source: PaymentSource | str, payments: int = 0,
     sync, _ = PaymentSync.objects.update_or_create(
         source=source, defaults={"synced_at": at or timezone.now(), "payments": payments})
     return sync
+
+
+def invoice_update(*, invoice: Invoice, due_date: date | None = None,
+                   reference: str | None = None, notes: str | None = None,
+                   issue_date: date | None = None, currency: str | None = None,
+                   lines: Sequence[LineInput] | None = None,
+                   actor: AbstractBaseUser | None = None) -> tuple[Invoice, list[str]]:
+    """Bring an invoice in line with what another system says about it (an import, the API).
+    The due date, reference and notes may change, and a draft's lines; an issued invoice's
+    amounts, issue date and currency may not (a credit note or a new invoice changes what is
+    owed). Arguments left at None are not compared. Returns the invoice and the fields that
+    changed (none: nothing is written)."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        issued = invoice.status != InvoiceStatus.DRAFT
+        if currency is not None and currency.strip().upper() != invoice.currency:
+            raise ValidationError({"currency": f"Invoice {invoice.number} is in "
+                                               f"{invoice.currency} in Settle; its currency "
+                                               "cannot change."})
+        if issue_date is not None and issue_date != invoice.issue_date and issued:
+            raise ValidationError({"issue_date": f"Invoice {invoice.number} was issued on "
+                                                 f"{invoice.issue_date}; the issue date of an "
+                                                 "issued invoice cannot change."})
+        changed: list[str] = []
+        if lines is not None:
+            built = _build_lines(lines, invoice.currency)
+            probe = Invoice(currency=invoice.currency)
+            _set_totals(probe, built)
+            if issued and (probe.total, probe.tax_total) != (invoice.total, invoice.tax_total):
+                raise ValidationError({"total": (
+                    f"Invoice {invoice.number} is issued with a total of "
+                    f"{format_money(invoice.total, invoice.currency)} (tax "
+                    f"{format_money(invoice.tax_total, invoice.currency)}); the amounts of an "
+                    "issued invoice cannot change in Settle. Record a credit note, or void it "
+                    "and issue a new invoice.")})
+            current = [(ln.description, ln.quantity, ln.unit_price, ln.tax_rate)
+                       for ln in invoice.lines.all()]
+            if not issued and current != [(ln.description, ln.quantity, ln.unit_price,
+                                           ln.tax_rate) for ln in built]:
+                invoice = invoice_replace_lines(invoice=invoice, lines=lines)
+                changed.append("lines")
+        if issue_date is not None and issue_date != invoice.issue_date:
+            invoice.issue_date = issue_date
+            changed.append("issue_date")
+        for name, value in (("due_date", due_date), ("reference", reference),
+                            ("notes", notes)):
+            if value is not None and value != getattr(invoice, name):
+                setattr(invoice, name, value.strip() if isinstance(value, str) else value)
+                changed.append(name)
+        if invoice.due_date < invoice.issue_date:
+            raise ValidationError({"due_date": f"The due date {invoice.due_date} is before the "
+                                               f"issue date {invoice.issue_date}."})
+        if not changed:
+            return invoice, []
+        invoice.next_action_at = None  # a new due date moves the reminders
+        invoice.full_clean(exclude=["client", "terms"])
+        invoice.save()
+        interaction_record(
+            client=invoice.client, kind=InteractionKind.STATUS_CHANGE, actor=actor,
+            summary=f"Invoice {invoice.number} changed: "
+                    + ", ".join(Invoice._meta.get_field(n).verbose_name if n != "lines"
+                                else "lines" for n in changed),
+            metadata={"changed": changed, "due_date": invoice.due_date.isoformat()},
+            invoices=[invoice])
+    return invoice, changed

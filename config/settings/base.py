@@ -203,6 +203,12 @@ CELERY_BEAT_SCHEDULE = {
         # A tick that waited longer than a tick is stale: the next one does its work.
         "options": {"expires": float(SETTLE_TICK_SECONDS)},
     },
+    # Imports whose wake-up message or worker was lost are woken again (transfer app).
+    "transfer-recover-imports": {
+        "task": "transfer.tasks.recover_import_jobs",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
 }
 
 # --- Email: an ESP through django-anymail when configured, else a local file store ----------
