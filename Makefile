@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint test-deps test-sqlite test-postgres install clean bench
+.PHONY: run test lint test-deps test-sqlite test-postgres install clean bench bench-scale
 
 $(STAMP): pyproject.toml
 	@scripts/ensure-venv $(VENV)
@@ -50,6 +50,12 @@ test: lint test-deps test-sqlite test-postgres
 
 bench: $(STAMP)
 	bench/run
+
+# The scale benchmark (bench/scale.py): 10,000 clients, 1,000,000 invoices on a throwaway
+# PostgreSQL; SCALE_ARGS="--clients 500 --invoices 50000 ..." runs it smaller.
+SCALE_ARGS ?=
+bench-scale: $(STAMP)
+	nice -n 10 scripts/with-postgres $(PY) bench/scale.py $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
