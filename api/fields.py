@@ -14,7 +14,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.money import MoneyError, quantize, to_decimal
+from core.money import MoneyError, is_quantized, quantize, to_decimal
 
 _DECIMAL_SCHEMA = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
 
@@ -22,10 +22,13 @@ _DECIMAL_SCHEMA = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.
 @extend_schema_field({**_DECIMAL_SCHEMA, "example": "1190.00"})
 class MoneyField(serializers.Field):
     """Read only: an amount as a decimal string at its currency's minor unit ("1190.00",
-    "5000" for JPY). ``currency_from`` names the attribute holding the currency code."""
+    "5000" for JPY). ``currency_from`` names the attribute holding the currency code.
+    ``exact`` keeps digits below the minor unit (a unit price of "0.0125")."""
 
-    def __init__(self, currency_from: str = "currency", **kwargs: Any) -> None:
+    def __init__(self, currency_from: str = "currency", exact: bool = False,
+                 **kwargs: Any) -> None:
         self.currency_of = attrgetter(currency_from)
+        self.exact = exact
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
@@ -34,7 +37,24 @@ class MoneyField(serializers.Field):
 
     def to_representation(self, value: tuple[Decimal, str]) -> str:
         amount, currency = value
+        if self.exact and not is_quantized(amount, currency):
+            return str(amount.normalize())
         return str(quantize(amount, currency))
+
+
+@extend_schema_field({**_DECIMAL_SCHEMA, "example": "2.5"})
+class DecimalStringField(serializers.Field):
+    """Read only: a quantity or a rate as a decimal string without trailing zeros ("2.5",
+    "19")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Decimal) -> str:
+        normalized = value.normalize()
+        return str(normalized.quantize(Decimal(1)) if normalized.as_tuple().exponent > 0
+                   else normalized)
 
 
 @extend_schema_field({**_DECIMAL_SCHEMA, "example": "120.50"})

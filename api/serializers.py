@@ -9,7 +9,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from api.fields import AmountField, DecimalInputField, MoneyField
+from api.fields import AmountField, DecimalInputField, DecimalStringField, MoneyField
 from clients.models import Client, Interaction, PaymentMethod
 from receivables.models import (
     Invoice,
@@ -69,7 +69,7 @@ class ClientCreateSerializer(serializers.Serializer):
     country = serializers.CharField(max_length=2, required=False)
     language = serializers.CharField(max_length=5, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
-    default_currency = serializers.CharField(max_length=3, required=False)
+    default_currency = serializers.CharField(max_length=10, required=False)
     default_terms = serializers.SlugRelatedField(
         slug_field="name", queryset=PaymentTerms.objects.all(), required=False,
         error_messages={"does_not_exist": "No payment terms named '{value}'; an admin "
@@ -88,9 +88,9 @@ class ClientCreateSerializer(serializers.Serializer):
 # --- Invoices ---------------------------------------------------------------------------------
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
-    quantity = serializers.CharField(read_only=True)
-    unit_price = MoneyField(currency_from="invoice.currency")
-    tax_rate = serializers.CharField(read_only=True)
+    quantity = DecimalStringField()
+    unit_price = MoneyField(currency_from="invoice.currency", exact=True)
+    tax_rate = DecimalStringField()
     net_amount = MoneyField(currency_from="invoice.currency")
     tax_amount = MoneyField(currency_from="invoice.currency")
 
@@ -134,7 +134,7 @@ class InvoiceCreateSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=64)
     issue_date = serializers.DateField()
     due_date = serializers.DateField(required=False, help_text="From the terms when omitted.")
-    currency = serializers.CharField(max_length=3, required=False,
+    currency = serializers.CharField(max_length=10, required=False,
                                      help_text="The client's default currency when omitted.")
     terms = serializers.SlugRelatedField(
         slug_field="name", queryset=PaymentTerms.objects.all(), required=False,
@@ -210,7 +210,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 class PaymentCreateSerializer(serializers.Serializer):
     client = serializers.CharField(max_length=40, help_text="The client's reference.")
     amount = AmountField()
-    currency = serializers.CharField(max_length=3, required=False,
+    currency = serializers.CharField(max_length=10, required=False,
                                      help_text="The client's default currency when omitted.")
     received_on = serializers.DateField()
     method = serializers.ChoiceField(choices=PaymentMethod.choices,

@@ -1,0 +1,116 @@
+"""Who may use the API: a token (or a session) of a user with the Bookkeeper role."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from rest_framework.throttling import UserRateThrottle
+
+from tests.api.conftest import client_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CLIENTS = "/api/v1/clients/"
+
+
+def test_without_a_token_the_api_answers_401_and_says_how_to_authenticate():
+    response = APIClient().get(CLIENTS)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert "credentials were not provided" in response.json()["detail"]
+
+
+def test_a_wrong_token_is_refused():
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = api.get(CLIENTS)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+def test_a_user_without_a_role_is_refused_with_a_message_that_says_what_to_do():
+    response = client_for(UserFactory(role="", username="nobody")).get(CLIENTS)
+    assert response.status_code == 403
+    assert "no Bookkeeper role" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("role", ["Bookkeeper", "Admin"])
+def test_bookkeepers_and_admins_may_use_it(role):
+    response = client_for(UserFactory(role=role, username=f"u-{role}")).get(CLIENTS)
+    assert response.status_code == 200
+
+
+def test_an_inactive_users_token_stops_working():
+    user = UserFactory(username="gone")
+    api = client_for(user)
+    user.is_active = False
+    user.save()
+    assert api.get(CLIENTS).status_code == 401
+
+
+def test_api_token_command_prints_creates_and_rotates():
+    UserFactory(username="sync")
+    out = StringIO()
+    call_command("api_token", "sync", stdout=out, stderr=StringIO())
+    first = out.getvalue().strip()
+    assert Token.objects.get(user__username="sync").key == first
+
+    again = StringIO()
+    call_command("api_token", "sync", stdout=again, stderr=StringIO())
+    assert again.getvalue().strip() == first  # printing does not change it
+
+    rotated = StringIO()
+    call_command("api_token", "sync", "--rotate", stdout=rotated, stderr=StringIO())
+    new = rotated.getvalue().strip()
+    assert new != first and Token.objects.get(user__username="sync").key == new
+    old = APIClient()
+    old.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert old.get(CLIENTS).status_code == 401
+
+
+def test_api_token_command_refuses_users_the_api_would_refuse():
+    UserFactory(username="norole", role="")
+    with pytest.raises(CommandError, match="no Bookkeeper role"):
+        call_command("api_token", "norole")
+    with pytest.raises(CommandError, match="No user named 'ghost'"):
+        call_command("api_token", "ghost")
+    assert not Token.objects.exists()
+
+
+def test_token_page_shows_and_regenerates_the_users_own_token(client):
+    user = UserFactory(username="bea")
+    client.force_login(user)
+    page = client.get(reverse("api:token"))
+    assert page.status_code == 200
+    assert b"You have no API token yet" in page.content
+
+    client.post(reverse("api:token"))
+    first = Token.objects.get(user=user).key
+    page = client.get(reverse("api:token"))
+    assert first.encode() in page.content
+
+    client.post(reverse("api:token"))
+    second = Token.objects.get(user=user).key
+    assert second != first
+    assert second.encode() in client.get(reverse("api:token")).content
+
+
+def test_token_page_keeps_to_the_content_security_policy(client):
+    client.force_login(UserFactory(username="bea"))
+    page = client.get(reverse("api:token"))
+    html = page.content.decode()
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    assert "<style" not in html and " style=" not in html and " onclick=" not in html
+    assert all("src=" in tag for tag in html.split("<script")[1:])  # no inline code
+
+
+def test_requests_are_throttled_per_user(api, monkeypatch):
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/hour"})
+    assert [api.get(CLIENTS).status_code for _ in range(4)] == [200, 200, 200, 429]
+    other = client_for(UserFactory(username="other"))
+    assert other.get(CLIENTS).status_code == 200  # the limit is per user
