@@ -6,7 +6,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint test-deps test-sqlite test-postgres install clean bench bench-scale
+.PHONY: run test lint test-deps test-sqlite test-postgres install clean bench \
+        prod prod-migrate prod-web prod-worker prod-beat bench-scale
 
 $(STAMP): pyproject.toml
 	@scripts/ensure-venv $(VENV)
@@ -47,6 +48,31 @@ test-deps:
 
 test: lint test-deps test-sqlite test-postgres
 	@echo "All checks passed: lint, SQLite run, PostgreSQL run."
+
+# Production without Docker: the services docker-compose.yml runs, from this checkout. Settings
+# come from .env (see .env.example): DATABASE_URL (PostgreSQL), CELERY_BROKER_URL and
+# CACHE_URL (Redis), SECRET_KEY, ALLOWED_HOSTS, SITE_URL. Run web, worker and exactly one beat.
+PROD := DJANGO_SETTINGS_MODULE=config.settings.production
+WEB_WORKERS ?= 3
+
+prod-migrate: $(STAMP)
+	$(PROD) $(PY) manage.py migrate --noinput
+	$(PROD) $(PY) manage.py collectstatic --noinput -v0
+	$(PROD) $(PY) manage.py check --deploy
+
+prod-web: $(STAMP)
+	$(PROD) $(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
+	  --workers $(WEB_WORKERS) --access-logfile -
+
+prod-worker: $(STAMP)
+	$(PROD) $(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+
+prod-beat: $(STAMP)
+	$(PROD) $(VENV)/bin/celery -A config beat --loglevel=INFO \
+	  --schedule=$${SETTLE_VAR_DIR:-var}/celerybeat-schedule
+
+prod: prod-migrate
+	$(PROD) VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) WEB_WORKERS=$(WEB_WORKERS) scripts/serve-production
 
 bench: $(STAMP)
 	bench/run
