@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from transfer.models import ImportJob, JobStatus
@@ -58,8 +58,8 @@ class ProgressReporter:
     def _write_row(self, done: int) -> None:
         if self._side is None:
             # A fresh connection with the same settings, in autocommit mode.
-            self._side = type(connection)({**connection.settings_dict},
-                                          alias="transfer-progress")
+            main = connections[DEFAULT_DB_ALIAS]
+            self._side = type(main)({**main.settings_dict}, alias="transfer-progress")
         with self._side.cursor() as cursor:
             cursor.execute("UPDATE transfer_importjob SET rows_done = %s, heartbeat_at = %s "
                            "WHERE id = %s AND status = %s",

@@ -63,9 +63,14 @@ class Options:
 
 
 def text(value: Any) -> str:
+    """A cell as text. A quote before = + - @ is how spreadsheets (and Settle's exports) keep
+    a cell from running as a formula: it is not part of the value."""
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value if value is not None else "").strip()
+    result = str(value if value is not None else "").strip()
+    if result[:1] == "'" and result[1:2] in ("=", "+", "-", "@"):
+        return result[1:]
+    return result
 
 
 def parse_date(value: Any, options: Options) -> date:
@@ -94,6 +99,9 @@ def parse_decimal_text(value: Any, options: Options, *, what: str = "amount") ->
     cleaned = cleaned.strip("()")
     if not cleaned:
         raise ValueError(f"The {what} is empty.")
+    group = Locale.parse(options.locale).number_symbols["latn"]["group"]
+    if group in "\u2019\u02bc":  # CLDR's Swiss apostrophe; files have the typewriter one
+        cleaned = cleaned.replace("'", group)
     try:
         number = parse_decimal(cleaned, locale=options.locale, strict=True)
     except NumberFormatError:
