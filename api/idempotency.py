@@ -67,10 +67,14 @@ class _Failed(Exception):
         self.response = response
 
 
-def purge_expired() -> int:
-    """Forget keys older than their lifetime; returns how many went."""
-    deleted, _ = IdempotencyKey.objects.filter(
-        created_at__lt=timezone.now() - lifetime()).delete()
+def purge_expired(*, batch: int = 200) -> int:
+    """Forget up to ``batch`` keys older than their lifetime; returns how many went. Rows
+    another transaction holds are skipped (PostgreSQL), so two requests purging at once never
+    wait for each other; SQLite runs one writer at a time anyway."""
+    expired = (IdempotencyKey.objects.filter(created_at__lt=timezone.now() - lifetime())
+               .order_by("pk").select_for_update(skip_locked=True))
+    ids = list(expired.values_list("pk", flat=True)[:batch])
+    deleted, _ = IdempotencyKey.objects.filter(pk__in=ids).delete()
     return deleted
 
 
@@ -95,6 +99,9 @@ def idempotent(handler: Handler) -> Handler:
         fp = fingerprint(request)
         try:
             with transaction.atomic():
+                IdempotencyKey.objects.filter(  # this key, when expired: free to use again
+                    user=request.user, key=key, created_at__lt=timezone.now() - lifetime()
+                ).delete()
                 purge_expired()
                 try:
                     with transaction.atomic():

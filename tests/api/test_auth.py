@@ -114,3 +114,10 @@ def test_requests_are_throttled_per_user(api, monkeypatch):
     assert [api.get(CLIENTS).status_code for _ in range(4)] == [200, 200, 200, 429]
     other = client_for(UserFactory(username="other"))
     assert other.get(CLIENTS).status_code == 200  # the limit is per user
+
+
+def test_a_logged_in_bookkeeper_can_browse_the_api(client, acme):
+    client.force_login(UserFactory(username="bea"))
+    page = client.get(CLIENTS, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert "ACME" in page.content.decode()

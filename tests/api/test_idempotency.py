@@ -133,3 +133,13 @@ def test_concurrent_duplicates_do_not_both_run():
         t.join()
     assert sorted(answers) == [201, 201]  # one ran, the other replayed its response
     assert Payment.objects.count() == 1
+
+
+def test_expired_keys_of_anyone_are_purged_in_batches(api, db):
+    other = client_for(UserFactory(username="second-system"))
+    for n in range(3):
+        post(other, CLIENTS, {"reference": f"P{n}", "display_name": "P"}, f"key-{n}")
+    assert IdempotencyKey.objects.count() == 3
+    with time_machine.travel(NOW + timedelta(hours=25), tick=False):
+        post(api, CLIENTS, {"reference": "P9", "display_name": "P"}, "mine")
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["mine"]
