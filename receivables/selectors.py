@@ -3,16 +3,69 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
+from clients.business import business
 from clients.models import Client
 from core import terms as termsmath
 from core.money import quantize as q
-from receivables.models import RECEIVABLE_STATUSES, AdjustmentKind, Invoice, Payment
+from receivables.models import (
+    RECEIVABLE_STATUSES,
+    AdjustmentKind,
+    Invoice,
+    Payment,
+    PaymentSource,
+    PaymentSync,
+)
+
+FEED_SOURCES = (PaymentSource.IMPORT, PaymentSource.API)
+
+
+@dataclass(frozen=True)
+class PaymentFeed:
+    """How old Settle's payment data is, when payments come from an import or the API."""
+
+    last_synced_at: datetime
+    limit: timedelta
+    now: datetime
+
+    @property
+    def age(self) -> timedelta:
+        return self.now - self.last_synced_at
+
+    @property
+    def stale(self) -> bool:
+        return self.age > self.limit
+
+    @property
+    def age_text(self) -> str:
+        hours = int(self.age.total_seconds() // 3600)
+        return f"{hours // 24} days {hours % 24} h" if hours >= 48 else f"{hours} h"
+
+
+def payment_feed(*, now: datetime) -> PaymentFeed | None:
+    """The payment feed's age; None when payments have never come from an import or the API
+    (they are recorded in Settle, so Settle's data is current) or the admin turned the
+    check off (Configure → Business: 0 hours)."""
+    hours = business().payment_sync_max_hours
+    if not hours:
+        return None
+    last = PaymentSync.objects.aggregate(last=Max("synced_at"))["last"]
+    if last is None:
+        return None
+    return PaymentFeed(last_synced_at=last, limit=timedelta(hours=hours), now=now)
+
+
+def fed_client(client_ref: Any = None) -> Q:
+    """A condition on a query: the client's invoices or payments come from an import or the
+    API (``client_ref`` is the client's id column, OuterRef("client_id") by default)."""
+    ref = client_ref if client_ref is not None else OuterRef("client_id")
+    return (Q(Exists(Invoice.objects.filter(client_id=ref, source__in=FEED_SOURCES)))
+            | Q(Exists(Payment.objects.filter(client_id=ref, source__in=FEED_SOURCES))))
 
 
 def credit_available(*, client: Client, currency: str) -> Decimal:

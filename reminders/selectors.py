@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from clients.selectors import working_contact
 from core import terms as termsmath
 from core.contact import babel_locale
 from core.money import format_money
+from receivables import selectors as receivables_selectors
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import invoice_quote
 from reminders import planner, plans
@@ -33,6 +34,7 @@ from reminders.models import (
     PaymentPlan,
     PlanStatus,
     Reminder,
+    ReminderStatus,
     SchedulerState,
 )
 
@@ -300,3 +302,16 @@ def _instalment_context(instalment: Instalment | None, money: Any, day: Any) -> 
             "instalment_amount": money(state.remaining or state.amount),
             "instalment_due_date": day(instalment.due_date),
             "plan_remaining": money(sum((s.remaining for s in states), Decimal(0)))}
+
+
+def payment_feed_hold(*, now: datetime) -> dict[str, Any] | None:
+    """What the bookkeeper is told while the payment feed is stale (see reminders_dispatch):
+    its age, the limit and how many clients' reminders wait; None while nothing is held."""
+    feed = receivables_selectors.payment_feed(now=now)
+    if feed is None or not feed.stale:
+        return None
+    clients = (Reminder.objects.filter(status=ReminderStatus.SCHEDULED)
+               .filter(receivables_selectors.fed_client())
+               .values("client_id").distinct().count())
+    return {"feed": feed, "clients": clients,
+            "limit_hours": int(feed.limit.total_seconds() // 3600)}

@@ -32,6 +32,7 @@ from config import bulk
 from core import calendar as cal
 from core import terms as termsmath
 from core.sms import gsm_friendly
+from receivables import selectors as receivables_selectors
 from receivables.models import ACTIVE_STATUSES as _ACTIVE
 from receivables.models import AdjustmentKind, Invoice, InvoiceStatus
 from receivables.services import adjustment_add, invoice_transition, invoices_set_next_action
@@ -80,6 +81,7 @@ class TickReport:
     failed: int = 0
     recovered: int = 0
     fallbacks: int = 0
+    held: int = 0  # clients whose due reminders wait for fresh payment data
     errors: list[str] = field(default_factory=list)
 
 
@@ -265,8 +267,19 @@ def reminders_dispatch(*, now: datetime, limit: int = 500,
     """Send what is due: one consolidated message per client and step, at most one a day."""
     report = report or TickReport()
     report.recovered += _recover(now)
-    due = list(Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=now)
-               .order_by("client_id", "scheduled_for", "pk")
+    due_rows = Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=now)
+    feed = receivables_selectors.payment_feed(now=now)
+    if feed is not None and feed.stale:
+        # Never chase an invoice the client may have paid yesterday: while the accounting
+        # system's payments are older than the admin's limit, clients whose books come from
+        # it wait (their reminders stay due and go out on the first tick after a sync).
+        held = due_rows.filter(receivables_selectors.fed_client())
+        report.held = held.values("client_id").distinct().count()
+        if report.held:
+            log.warning("Payment data is %s old (limit %s): reminders to %d clients held.",
+                           feed.age_text, feed.limit, report.held)
+        due_rows = due_rows.exclude(receivables_selectors.fed_client())
+    due = list(due_rows.order_by("client_id", "scheduled_for", "pk")
                .values_list("pk", "client_id", "step_id", "invoice__currency")[:limit])
     # One message per client, step and currency: amounts in different currencies never add up.
     groups: dict[tuple[int, int, str], list[int]] = defaultdict(list)

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.integrations",
                 "config.context_processors.roles",
+                "config.context_processors.payment_feed",
             ],
         },
     },
