@@ -18,6 +18,11 @@ from typing import Any
 
 import pytest
 
+# The process-level tests share the integration suite's servers: a Redis on loopback (started
+# once per session, skipped with a message when redis-server is missing) and the fake ESP.
+from tests.integration.conftest import redis_url, socket_enabled_session  # noqa: F401
+from tests.integration.test_reminder_delivery import fake_esp  # noqa: F401
+
 TITLE = "Reliability and security battery"
 
 

@@ -1,0 +1,241 @@
+"""The outbox under fire, beyond tests/integration/test_reminder_delivery.py (which SIGKILLs the
+whole worker mid-batch with two beats running): a pool child killed, a countdown longer than
+Redis' visibility timeout, Redis flushed with ticks queued, four dispatchers at the same moment.
+
+Each runs real processes (Celery prefork workers, Redis, the fake Postmark counting arrivals per
+outbox message) against the PostgreSQL test database, so they run in the PostgreSQL pass only.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from django.db import connection
+from django.utils import timezone
+
+from reminders.models import Reminder, ReminderStatus
+from reminders.services import TickReport, reminders_dispatch
+from tests.battery.fire import (
+    ONLY_POSTGRES,
+    WHY_POSTGRES,
+    FakePostmark,
+    _start,
+    _wait_for,
+    _worker_env,
+    book,
+    children,
+    delivered,
+    esp_counts,
+    log_tail,
+    send_tick,
+    statuses,
+    stop,
+    ticks,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True),
+              pytest.mark.enable_socket, pytest.mark.skipif(ONLY_POSTGRES, reason=WHY_POSTGRES)]
+
+
+@pytest.fixture
+def broker(redis_url: str) -> Iterator[redis.Redis]:
+    """The session's Redis, emptied before and after (tests must not see each other's
+    messages)."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    yield client
+    client.flushall()
+    client.close()
+
+
+@pytest.fixture
+def slow_esp(fake_esp: Any) -> Iterator[Any]:
+    """The fake Postmark taking ``delay`` per message (set by the test)."""
+    before = FakePostmark.delay
+    yield fake_esp
+    FakePostmark.delay = before
+
+
+def _var() -> tuple[str, Path]:
+    var = tempfile.mkdtemp(prefix="settle-battery-")
+    return var, Path(var) / "celery.log"
+
+
+def test_a_pool_child_killed_mid_task_is_redelivered_and_nothing_doubles(
+        redis_url, broker, slow_esp, battery):
+    count = 150
+    FakePostmark.delay = 0.03  # ~4.5 s for the whole batch in one tick
+    book(count)
+    var, log = _var()
+    env = _worker_env(redis_url, slow_esp, var)
+    battery.tried(f"{count} due reminders, ONE tick message queued (no beat), a prefork worker "
+                  "(concurrency 2); both pool children SIGKILLed mid-batch, the main process "
+                  "left running")
+    worker = _start(env, "worker", "--concurrency=2", "--pool=prefork", "--loglevel=INFO",
+                    log=log)
+    try:
+        send_tick(redis_url)
+        assert _wait_for(lambda: esp_counts()[1] >= 30, 60), log_tail(log)
+        pool = children(worker.pid)
+        assert len(pool) == 2, pool
+        for pid in pool:
+            os.kill(pid, signal.SIGKILL)
+        killed_at = esp_counts()[1]
+        assert killed_at < count, "the kill came too late to test anything"
+        # No beat, no other message: only a redelivered tick can send the rest.
+        assert _wait_for(lambda: esp_counts()[1] >= count - 2, 60), (
+            esp_counts(), statuses(), log_tail(log))
+        assert worker.poll() is None, "the main process died"
+        replaced = children(worker.pid)
+        assert replaced and not set(replaced) & set(pool)
+        redelivered_ticks = ticks()
+        battery.held(f"killed after {killed_at} deliveries; the main process replaced its "
+                     f"pool ({pool} → {replaced}) and the tick message came back "
+                     f"(acks_late + reject_on_worker_lost): {redelivered_ticks} tick runs "
+                     "from one message, the rest sent")
+        # The row the dead child held is 'claimed' or 'sending': the next tick, once the claim
+        # is stale (SETTLE_STALE_CLAIM_SECONDS=3), puts it back or into review.
+        time.sleep(3.5)
+        send_tick(redis_url)
+        assert _wait_for(lambda: delivered() == count, 30), (statuses(), log_tail(log))
+        time.sleep(1)
+    finally:
+        stop(worker)
+    distinct, total, most = esp_counts()
+    final = statuses()
+    assert most == 1, [k for k, n in FakePostmark.received.items() if n > 1]
+    review = final.get(ReminderStatus.REVIEW, 0)
+    assert review <= 1 and final[ReminderStatus.SENT] + review == count, final
+    assert distinct in range(count - review, count + 1)
+    log_text = log.read_text(errors="replace")
+    assert "WorkerLostError" in log_text or "signal 9" in log_text
+    battery.held(f"final {dict(final)}; the ESP got {distinct} distinct messages, {total} in "
+                 f"all, none twice; the one in flight when the child died is "
+                 f"{'in review' if review else 'sent once'} (never re-sent blindly)")
+
+
+def test_a_countdown_longer_than_the_visibility_timeout_does_the_work_once(
+        redis_url, broker, slow_esp, battery):
+    count, visibility, countdown = 40, 2, 6
+    FakePostmark.delay = 0.005
+    book(count)
+    var, log = _var()
+    env = {**_worker_env(redis_url, slow_esp, var),
+           "DJANGO_SETTINGS_MODULE": "tests.battery.worker_settings",
+           "SETTLE_TEST_VISIBILITY_TIMEOUT": str(visibility)}
+    battery.tried(f"a tick with countdown={countdown}s on Redis with visibility_timeout="
+                  f"{visibility}s (kombu sweeping every second), {count} reminders due, a "
+                  "prefork worker of 2")
+    worker = _start(env, "worker", "--concurrency=2", "--pool=prefork", log=log)
+    try:
+        queued_at = time.monotonic()
+        send_tick(redis_url, countdown=countdown)
+        time.sleep(countdown - 1.5)
+        assert ticks() == 0 and esp_counts()[1] == 0, "the countdown was not honoured"
+        assert _wait_for(lambda: delivered() == count, 40), (statuses(), log_tail(log))
+        sent_by = esp_counts()[1]
+        # Copies redelivered while a run was in progress still run (each finds nothing to do)
+        # until none is left: a loop would keep the count rising for ever.
+        quiet_for, runs, deadline = 3 * visibility + 1, ticks(), time.monotonic() + 30
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < quiet_for:
+            assert time.monotonic() < deadline, f"still redelivering: {ticks()} runs"
+            time.sleep(0.5)
+            if ticks() != runs:
+                runs, quiet_since = ticks(), time.monotonic()
+        waited = time.monotonic() - queued_at
+        assert broker.llen("celery") == 0 and broker.hlen("unacked") == 0
+    finally:
+        stop(worker)
+    distinct, total, most = esp_counts()
+    assert (distinct, total, most) == (count, count, 1) and sent_by == count
+    assert statuses() == {ReminderStatus.SENT: count}
+    assert runs >= 2, "no redelivery happened: the scenario was not exercised"
+    battery.held(f"nothing ran before the countdown; the message was redelivered while "
+                 f"waiting and ran {runs} times in all, then stopped (no new run for "
+                 f"{quiet_for} s, queue and unacked empty {waited:.0f} s after queueing); "
+                 f"each of the {count} reminders reached the ESP exactly once (the database "
+                 "claim makes the extra runs harmless)")
+
+
+def test_redis_flushed_with_ticks_queued_the_next_tick_recovers_everything(
+        redis_url, broker, slow_esp, battery):
+    count = 100
+    FakePostmark.delay = 0.005
+    book(count)
+    var, log = _var()
+    env = _worker_env(redis_url, slow_esp, var)
+    battery.tried(f"{count} due reminders; 3 tick messages queued while no worker runs; "
+                  "Redis FLUSHALL; then a worker with its beat (1 s ticks, concurrency 1) "
+                  "starts")
+    for _ in range(3):
+        send_tick(redis_url)
+    assert broker.llen("celery") == 3
+    broker.flushall()
+    assert broker.dbsize() == 0 and broker.llen("celery") == 0
+    assert statuses() == {ReminderStatus.SCHEDULED: count}
+    battery.held("after the flush Redis is empty: the queued work exists only in the "
+                 f"database ({count} rows 'scheduled')")
+    worker = _start(env, "worker", "--beat", f"--schedule={var}/beat", "--concurrency=1",
+                    log=log)
+    try:
+        assert _wait_for(lambda: delivered() == count, 60), (statuses(), log_tail(log))
+        time.sleep(2)  # more ticks: nothing more may go out
+    finally:
+        stop(worker)
+    distinct, total, most = esp_counts()
+    assert (distinct, total, most) == (count, count, 1)
+    sent_at = set(Reminder.objects.values_list("sent_at", flat=True))
+    assert len(sent_at) == 1, f"took {len(sent_at)} ticks"
+    battery.held(f"the first tick after the restart sent all {count} (one tick's 'now' on "
+                 f"every row: {next(iter(sent_at)):%H:%M:%S}); the ESP got each exactly once")
+
+
+def test_four_dispatchers_at_the_same_moment_send_each_reminder_once(
+        slow_esp, settings, battery):
+    count, dispatchers = 200, 4
+    FakePostmark.delay = 0.002
+    settings.ESP = "postmark"
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "test-token",
+                        "POSTMARK_API_URL": f"http://127.0.0.1:{slow_esp.server_address[1]}/"}
+    book(count)
+    battery.tried(f"{dispatchers} threads, each with its own PostgreSQL connection, calling "
+                  f"reminders.services.reminders_dispatch at the same instant over the same "
+                  f"{count} due reminders")
+    barrier = threading.Barrier(dispatchers)
+    reports: list[TickReport] = []
+    errors: list[BaseException] = []
+
+    def dispatcher() -> None:
+        try:
+            barrier.wait(10)
+            reports.append(reminders_dispatch(now=timezone.now()))
+        except BaseException as exc:  # reported below, with the thread's traceback
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(dispatchers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    sent = [r.sent for r in reports]
+    distinct, total, most = esp_counts()
+    assert sum(sent) == count and (distinct, total, most) == (count, count, 1)
+    assert statuses() == {ReminderStatus.SENT: count}
+    assert sum(1 for n in sent if n) >= 2, f"one dispatcher did everything: {sent}"
+    battery.held(f"the dispatchers sent {sent} (sum {sum(sent)}); the ESP got each of the "
+                 f"{count} exactly once; every row 'sent' (two beats ticking together: see "
+                 "tests/integration/test_reminder_delivery.py)")
