@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_one_beat_schedule_with_the_tick():
-    assert list(app.conf.beat_schedule) == ["scheduler-tick"]
+    # The tick, and the import jobs' recovery (a lost wake-up message must not strand a job).
+    assert list(app.conf.beat_schedule) == ["scheduler-tick", "transfer-recover-imports"]
     entry = app.conf.beat_schedule["scheduler-tick"]
     assert entry["task"] == scheduler_tick.name
     assert entry["schedule"] == settings.SETTLE_TICK_SECONDS
