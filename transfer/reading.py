@@ -4,7 +4,7 @@ CSV: the encoding is UTF-8 (with or without a byte-order mark), UTF-16 with a by
 (Excel's "Unicode text"), else Windows-1252 (what Excel writes on Western-European Windows);
 the delimiter is found by ``csv.Sniffer`` among , ; tab and |, checked against the header.
 XLSX: the first worksheet, read with openpyxl; its cells keep their types (a date cell is a
-date), numbers become decimal text without passing through float arithmetic.
+date), numbers become Decimals (from the float's shortest repr, no float arithmetic).
 """
 
 from __future__ import annotations
