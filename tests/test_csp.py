@@ -100,7 +100,7 @@ def _pages(user: Any) -> list[str]:
         "desk:dashboard", "desk:worklist", "reminders:tasks", "reminders:print-queue",
         "insights:analytics", "receivables:open-invoices",
         "configure:home", "configure:cadences", "configure:templates", "configure:terms",
-        "configure:business", "admin:index")]
+        "configure:business", "admin:index", "transfer:index", "api:docs", "api:token")]
     urls.append(reverse("desk:client", args=[client.pk]))
     urls.append(reverse("escalation:collections", args=[client.pk]))
     if invoice is not None:
