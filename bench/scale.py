@@ -78,6 +78,12 @@ class Run:
     facts: list[str] = field(default_factory=list)
     steps: dict[str, float] = field(default_factory=dict)
 
+    def add(self, row: Row) -> None:
+        """Keep a result, and show it at once: a long run that stops later keeps it."""
+        self.rows.append(row)
+        say(f"RESULT | {row.measurement} | {_fmt_s(row.settle)} | {_fmt_s(row.floor)} | "
+            f"{row.ratio} | {row.notes} |")
+
     @contextmanager
     def timer(self, name: str) -> Iterator[None]:
         started = time.perf_counter()
@@ -180,7 +186,7 @@ def build_book(run: Run) -> Any:
     steps = ", ".join(f"{name} {run.steps[name]:.1f} s" for name in (
         "clients", "invoice skeleton + lines (staging)", "invoices", "invoice lines",
         "payments + allocations", "vacuum analyze"))
-    run.rows.append(Row(
+    run.add(Row(
         "data generation (set-based SQL)", took, None,
         f"{c['clients']:,} clients, {c['invoices']:,} invoices ({c['receivable']:,} "
         f"receivable, {c['overdue']:,} overdue, {c['currencies']} currencies), "
@@ -232,7 +238,7 @@ def planning_pass(run: Run) -> None:
         started = time.perf_counter()
         report = reminders_plan(now=run.now)
         took = time.perf_counter() - started
-    run.rows.append(Row(
+    run.add(Row(
         "planning pass: `reminders_plan` over the whole book", took, floor,
         f"{report.examined:,} invoices examined, {report.planned:,} reminders planned, "
         f"{sum(kinds.values()):,} statements; floor: the due-set SELECT by hand "
@@ -304,7 +310,7 @@ def dispatch(run: Run, esp: FakeEsp) -> None:
     floor = time.perf_counter() - started
     bare = esp.count()
     exact = arrived["received"] == arrived["messages"] == report.sent == due
-    run.rows.append(Row(
+    run.add(Row(
         f"dispatch of {due:,} due email reminders to a local fake Postmark", took, floor,
         f"{ticks} dispatch ticks (500 rows each), {report.sent:,} sent, "
         f"{report.deferred + report.cancelled + report.failed + report.fallbacks:,} not sent; "
@@ -411,7 +417,7 @@ def letters_batch(run: Run, bookkeeper: Any) -> None:
     took = time.perf_counter() - started
     htmls = [letter.html for letter in printing.batch_letters(batch)]
     bare, pages, floor = _bare_weasyprint(htmls)
-    run.rows.append(Row(
+    run.add(Row(
         f"{len(htmls):,} letters as one print-batch PDF", took, floor,
         f"`printing.batch_create` (limit raised from 100 to {count:,} for the run) + "
         f"`batch_pdf` (cover sheet + letters): {len(data) / 1e6:.1f} MB; "
@@ -502,7 +508,7 @@ def pages(run: Run, bookkeeper: Any) -> None:
              "its own address")):
         page, floor = measured[name], measured[floor_name]
         for p in (50, 95):
-            run.rows.append(Row(
+            run.add(Row(
                 f"{name} p{p}", page.pct(p), floor.pct(p),
                 f"{what}; {len(page.times):,} requests, {page.statements} statements; floor: "
                 f"{floor_name} ({len(floor.times):,} requests, {floor.statements} statements)"
