@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from clients.business import business
@@ -23,6 +24,7 @@ from receivables.models import (
 )
 
 FEED_SOURCES = (PaymentSource.IMPORT, PaymentSource.API)
+SYNC_CACHE_KEY = "settle:payment-sync:last"  # cleared by services.payment_sync_record
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,10 @@ def payment_feed(*, now: datetime) -> PaymentFeed | None:
     hours = business().payment_sync_max_hours
     if not hours:
         return None
-    last = PaymentSync.objects.aggregate(last=Max("synced_at"))["last"]
+    last = cache.get(SYNC_CACHE_KEY, "unknown")  # every page's banner asks: a minute's cache
+    if last == "unknown":
+        last = PaymentSync.objects.aggregate(last=Max("synced_at"))["last"]
+        cache.set(SYNC_CACHE_KEY, last, 60)
     if last is None:
         return None
     return PaymentFeed(last_synced_at=last, limit=timedelta(hours=hours), now=now)

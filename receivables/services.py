@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -532,6 +533,10 @@ def payment_sync_record(*, source: PaymentSource | str, payments: int = 0,
         raise ValueError(f"Only imports and the API sync payments, not {source!r}.")
     sync, _ = PaymentSync.objects.update_or_create(
         source=source, defaults={"synced_at": at or timezone.now(), "payments": payments})
+    from receivables.selectors import SYNC_CACHE_KEY
+
+    transaction.on_commit(lambda: cache.delete(SYNC_CACHE_KEY))
+    cache.delete(SYNC_CACHE_KEY)
     return sync
 
 
