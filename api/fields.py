@@ -73,10 +73,7 @@ class AmountField(serializers.Field):
             self.fail("type")
         if not isinstance(data, str):
             self.fail("number")
-        try:
-            return to_decimal(data, what=self.label or "Value")
-        except MoneyError as exc:
-            raise serializers.ValidationError(str(exc)) from None
+        return _decimal(data, self.label)
 
     def to_representation(self, value: Any) -> str:
         return str(value)
@@ -98,10 +95,14 @@ class DecimalInputField(serializers.Field):
             self.fail("float")
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("type")
-        try:
-            return to_decimal(data, what=self.label or "Value")
-        except MoneyError as exc:
-            raise serializers.ValidationError(str(exc)) from None
+        return _decimal(data, self.label)
 
     def to_representation(self, value: Any) -> str:
         return str(value)
+
+
+def _decimal(data: str | int, label: str | None) -> Decimal:
+    try:
+        return to_decimal(data, what=label or "Value")
+    except MoneyError as exc:
+        raise serializers.ValidationError(str(exc)) from None

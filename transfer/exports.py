@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
@@ -44,15 +45,21 @@ INVOICE_HEADER = ["Invoice number", "Client reference", "Client", "Issue date", 
                   "Source"]
 
 
+def _between(qs: QuerySet[Any], field: str, start: date | None, end: date | None
+             ) -> QuerySet[Any]:
+    if start:
+        qs = qs.filter(**{f"{field}__gte": start})
+    if end:
+        qs = qs.filter(**{f"{field}__lte": end})
+    return qs
+
+
 def invoice_records(*, status: str = "", start: date | None = None, end: date | None = None
                     ) -> Iterator[list[str]]:
-    qs = Invoice.objects.select_related("client").order_by("issue_date", "number")
+    qs = _between(Invoice.objects.select_related("client").order_by("issue_date", "number"),
+                  "issue_date", start, end)
     if status:
         qs = qs.filter(status=status)
-    if start:
-        qs = qs.filter(issue_date__gte=start)
-    if end:
-        qs = qs.filter(issue_date__lte=end)
     yield INVOICE_HEADER
     for inv in qs.iterator(chunk_size=CHUNK):
         c = inv.currency
@@ -71,13 +78,10 @@ PAYMENT_HEADER = ["Client reference", "Client", "Payment reference", "Payment da
 
 def payment_records(*, start: date | None = None, end: date | None = None
                     ) -> Iterator[list[str]]:
-    qs = (Payment.objects.select_related("client").order_by("received_on", "pk")
-          .prefetch_related(Prefetch("allocations", queryset=PaymentAllocation.objects
-                                     .select_related("invoice").order_by("pk"))))
-    if start:
-        qs = qs.filter(received_on__gte=start)
-    if end:
-        qs = qs.filter(received_on__lte=end)
+    qs = _between(Payment.objects.select_related("client").order_by("received_on", "pk")
+                  .prefetch_related(Prefetch("allocations", queryset=PaymentAllocation.objects
+                                             .select_related("invoice").order_by("pk"))),
+                  "received_on", start, end)
     yield PAYMENT_HEADER
     for p in qs.iterator(chunk_size=CHUNK):
         c = p.currency

@@ -1,7 +1,7 @@
 """Helpers for the battery's process-level tests (real Celery workers, Redis, PostgreSQL).
 
 Built on tests/integration/test_reminder_delivery.py: its fake Postmark (``FakePostmark``,
-counting what arrives per outbox message), ``_open_for_business``, ``_worker_env`` and
+counting what arrives per outbox message), ``book`` (of any size), ``_worker_env`` and
 ``_start`` are reused as they are; only the size of the book differs (these tests use
 100-200 reminders to stay within the suite's time budget).
 """
@@ -12,25 +12,18 @@ import os
 import signal
 import subprocess
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.db import connection
-from django.utils import timezone
 
-from clients.models import Client
-from receivables import services as receivables
-from reminders.defaults import install_defaults
 from reminders.models import Reminder, ReminderStatus, SchedulerState
-from reminders.services import reminders_plan
 from tests.integration.test_reminder_delivery import (
     FakePostmark,
-    _open_for_business,
     _start,
     _wait_for,
     _worker_env,
+    book,
 )
 
 __all__ = ["FakePostmark", "_start", "_wait_for", "_worker_env", "book", "children",
@@ -38,26 +31,6 @@ __all__ = ["FakePostmark", "_start", "_wait_for", "_worker_env", "book", "childr
 
 ONLY_POSTGRES = connection.vendor != "postgresql"
 WHY_POSTGRES = "runs in the PostgreSQL pass of `make test` (needs a database shared by processes)"
-
-
-def book(count: int, prefix: str = "BT") -> None:
-    """``count`` clients with one invoice each, 10 days overdue, every reminder due now (the
-    worker's dispatch runs on the real clock)."""
-    install_defaults(apps)  # an earlier transactional test may have flushed the seed
-    country, zone = _open_for_business()
-    today = timezone.localdate()
-    clients = Client.objects.bulk_create(
-        Client(reference=f"{prefix}-{i:05d}", display_name=f"Client {i}",
-               email=f"{prefix.lower()}{i}@example.com", country=country, timezone=zone,
-               language="en", default_currency="EUR") for i in range(count))
-    for client in clients:
-        receivables.invoice_create(client=client, number=f"{prefix}-INV-{client.reference}",
-                                   issue_date=today - timedelta(days=40),
-                                   lines=[receivables.LineInput("Work", "100.00")])
-    report = reminders_plan(now=timezone.now())
-    Reminder.objects.filter(status=ReminderStatus.SCHEDULED).update(
-        scheduled_for=timezone.now() - timedelta(minutes=1))
-    assert report.planned == count
 
 
 def statuses() -> Counter[str]:

@@ -92,25 +92,26 @@ def _open_for_business() -> tuple[str, str]:
     pytest.fail(f"no country and time zone open for business at {now:%Y-%m-%d %H:%M} UTC")
 
 
-def _book() -> None:
-    """1,000 clients with one invoice each, 10 days overdue, planned so every reminder is due
-    now (the worker's dispatch then sends on the real clock)."""
+def book(count: int = COUNT, prefix: str = "IT") -> None:
+    """``count`` clients with one invoice each, 10 days overdue, planned so every reminder is
+    due now (the worker's dispatch then sends on the real clock). The battery's process-level
+    tests (tests/battery/fire.py) use it with smaller books."""
     # An earlier transactional test may have flushed the tables, seeded cadence included.
     install_defaults(apps)
     country, zone = _open_for_business()
     today = timezone.localdate()
     clients = Client.objects.bulk_create(
-        Client(reference=f"IT-{i:05d}", display_name=f"Client {i}", email=f"ap{i}@example.com",
-               country=country, timezone=zone, language="en", default_currency="EUR")
-        for i in range(COUNT))
+        Client(reference=f"{prefix}-{i:05d}", display_name=f"Client {i}",
+               email=f"{prefix.lower()}{i}@example.com", country=country, timezone=zone,
+               language="en", default_currency="EUR") for i in range(count))
     for client in clients:
-        receivables.invoice_create(client=client, number=f"IT-INV-{client.reference}",
+        receivables.invoice_create(client=client, number=f"{prefix}-INV-{client.reference}",
                                    issue_date=today - timedelta(days=40),
                                    lines=[receivables.LineInput("Work", "100.00")])
     report = reminders_plan(now=timezone.now())
     Reminder.objects.filter(status=ReminderStatus.SCHEDULED).update(
         scheduled_for=timezone.now() - timedelta(minutes=1))
-    assert report.planned == COUNT
+    assert report.planned == count
 
 
 def _worker_env(redis_url: str, esp: Any, var: str) -> dict[str, str]:
@@ -146,7 +147,7 @@ def _statuses() -> Counter[str]:
 @pytest.mark.skipif(connection.vendor != "postgresql",
                     reason="runs in the PostgreSQL pass of `make test` (needs a shared database)")
 def test_every_reminder_reaches_the_esp_at_most_once(redis_url, fake_esp):
-    _book()
+    book()
     var = tempfile.mkdtemp(prefix="settle-it-")
     env, log = _worker_env(redis_url, fake_esp, var), Path(var) / "celery.log"
     beats = [_start(env, "beat", f"--schedule={var}/beat{i}", log=log)
