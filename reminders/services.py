@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
-from clients.models import Client, InteractionChannel, InteractionKind
+from clients.models import Client, ContactFlag, InteractionChannel, InteractionKind
 from clients.selectors import working_contact
 from clients.services import interaction_record, interactions_record_many
 from config import bulk
@@ -204,9 +204,13 @@ def reminders_claim(ids: list[int], now: datetime) -> list[Reminder]:
     token = uuid.uuid4().hex
     Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SCHEDULED).update(
         status=ReminderStatus.CLAIMED, claimed_at=now, claim_token=token)
+    # The client's open contact flags come along: every channel check of the send reads
+    # them (one query here instead of one per check; a fallback re-reads them fresh).
     return list(Reminder.objects.filter(pk__in=ids, status=ReminderStatus.CLAIMED,
                                         claim_token=token)
-                .select_related("invoice__terms", "client", "step", "instalment__plan"))
+                .select_related("invoice__terms", "client", "step", "instalment__plan")
+                .prefetch_related(Prefetch("client__contact_flags",
+                                           ContactFlag.objects.filter(cleared_at__isnull=True))))
 
 
 def _plan_statuses(rows: list[Reminder]) -> dict[int, set[str]]:
