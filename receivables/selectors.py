@@ -53,14 +53,14 @@ def payment_feed(*, now: datetime) -> PaymentFeed | None:
     """The payment feed's age; None when payments have never come from an import or the API
     (they are recorded in Settle, so Settle's data is current) or the admin turned the
     check off (Configure → Business: 0 hours)."""
-    hours = business().payment_sync_max_hours
-    if not hours:
-        return None
     last = cache.get(SYNC_CACHE_KEY, "unknown")  # every page's banner asks: a minute's cache
     if last == "unknown":
         last = PaymentSync.objects.aggregate(last=Max("synced_at"))["last"]
         cache.set(SYNC_CACHE_KEY, last, 60)
     if last is None:
+        return None
+    hours = business().payment_sync_max_hours
+    if not hours:
         return None
     return PaymentFeed(last_synced_at=last, limit=timedelta(hours=hours), now=now)
 

@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _production(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DATABASE_URL"))}
+    # (The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for this process; a deployment never.)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.production",
                SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="settle.example",
                SITE_URL="https://settle.example", SETTLE_VAR_DIR=str(tmp_path),
