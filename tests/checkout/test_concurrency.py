@@ -15,9 +15,20 @@ from checkout.testing import FakeStripeCheckout, stripe_checkout_fake
 from receivables.models import Payment
 from tests.checkout.conftest import CANCEL_URL, PAY_URL, SUCCESS_URL
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
+# Transactional like the suite's other process-level tests (pytest-django runs them last, each
+# flushing the tables): what a test needs it seeds itself (install_defaults below).
+pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.skipif("connection.vendor != 'postgresql'",
                                  reason="row locks and unique-index waits need PostgreSQL")]
+
+
+@pytest.fixture(autouse=True)
+def _seeded() -> None:
+    from django.apps import apps
+
+    from reminders.defaults import install_defaults
+
+    install_defaults(apps)  # an earlier transactional test may have flushed the seed
 
 
 def at_once(work: Callable[[], Any], times: int = 2) -> list[Any]:
