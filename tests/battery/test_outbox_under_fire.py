@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import Any
 
 import pytest
 import redis
-from django.db import connection
 from django.utils import timezone
 
 from reminders.models import Reminder, ReminderStatus
@@ -41,6 +39,7 @@ from tests.battery.fire import (
     stop,
     ticks,
 )
+from tests.concurrency import at_once
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True),
               pytest.mark.enable_socket, pytest.mark.skipif(ONLY_POSTGRES, reason=WHY_POSTGRES)]
@@ -212,25 +211,11 @@ def test_four_dispatchers_at_the_same_moment_send_each_reminder_once(
     battery.tried(f"{dispatchers} threads, each with its own PostgreSQL connection, calling "
                   f"reminders.services.reminders_dispatch at the same instant over the same "
                   f"{count} due reminders")
-    barrier = threading.Barrier(dispatchers)
-    reports: list[TickReport] = []
-    errors: list[BaseException] = []
-
-    def dispatcher() -> None:
-        try:
-            barrier.wait(10)
-            reports.append(reminders_dispatch(now=timezone.now()))
-        except BaseException as exc:  # reported below, with the thread's traceback
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=dispatcher) for _ in range(dispatchers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    results = at_once(lambda: reminders_dispatch(now=timezone.now()), times=dispatchers,
+                      timeout=120)
+    errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors
+    reports: list[TickReport] = results
     sent = [r.sent for r in reports]
     distinct, total, most = esp_counts()
     assert sum(sent) == count and (distinct, total, most) == (count, count, 1)

@@ -1,19 +1,18 @@
 """Two requests at once, on PostgreSQL (the SQLite run skips these): a double click opens one
 Stripe session, and Stripe delivering the same event twice records one payment."""
 
-import threading
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection  # noqa: F401 (the skipif condition below names it)
 
 from checkout.models import CheckoutSession
 from checkout.services import checkout_start, stripe_event_record
 from checkout.testing import FakeStripeCheckout, stripe_checkout_fake
 from receivables.models import Payment
 from tests.checkout.conftest import CANCEL_URL, PAY_URL, SUCCESS_URL
+from tests.concurrency import at_once
 
 # Transactional like the suite's other process-level tests (pytest-django runs them last, each
 # flushing the tables): what a test needs it seeds itself (install_defaults below).
@@ -29,28 +28,6 @@ def _seeded() -> None:
     from reminders.defaults import install_defaults
 
     install_defaults(apps)  # an earlier transactional test may have flushed the seed
-
-
-def at_once(work: Callable[[], Any], times: int = 2) -> list[Any]:
-    """Run ``work`` in ``times`` threads released together; their results or exceptions."""
-    barrier = threading.Barrier(times)
-    results: list[Any] = []
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            results.append(work())
-        except Exception as exc:  # reported to the test
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def test_a_double_click_calls_stripe_once(client_de: Any, make_invoice: Any,
