@@ -6,28 +6,49 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint test-deps test-sqlite test-postgres install clean bench \
+.PHONY: run test lint lock test-deps test-sqlite test-postgres install clean bench \
         prod prod-migrate prod-web prod-worker prod-beat bench-scale
 
-$(STAMP): pyproject.toml
+LOCK     := requirements-dev.lock
+LOCK_RUN := requirements.lock
+
+# Installs exactly the locked versions (every file checked against its hash); reinstalls when
+# the lock changes. The app runs from the checkout: the project itself is not installed.
+$(STAMP): $(LOCK)
 	@scripts/ensure-venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
 	@touch $(STAMP)
 
 install: $(STAMP)
 
+# Re-resolve both locks from pyproject.toml (newest versions its ranges allow). To upgrade one
+# package only: make lock LOCK_ARGS="--upgrade-package babel". The dev lock is resolved first;
+# the runtime lock is constrained to it, so both name the same versions.
+LOCK_ARGS ?=
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet --custom-compile-command "make lock"
+lock: $(STAMP)
+	$(UV_COMPILE) --extra dev $(LOCK_ARGS) -o $(LOCK)
+	$(UV_COMPILE) -c $(LOCK) -o $(LOCK_RUN)
+	@echo "Locks written: $(LOCK) (runtime + dev) and $(LOCK_RUN) (runtime, for the image)."
+
+# The URL printed is the one served: HOST and PORT reach every step through SITE_URL.
+run: export SITE_URL := $(or $(SITE_URL),http://$(HOST):$(PORT))
 run: $(STAMP)
 	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py collectstatic --noinput -v0
+	@echo "One scheduler tick before serving (plans next reminders, fills Today's work):"
+	@$(PY) manage.py reminders_tick | sed 's/^/    /'
 	@echo ""
-	@echo "  Settle is starting on http://$(HOST):$(PORT)/"
+	@echo "  Settle is starting on $$SITE_URL/"
 	@echo "  Log in as: bookkeeper / settle-demo   (admin: admin / settle-demo: Configure in the top bar)"
-	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all."
+	@echo "  Web, Celery worker and beat run together (a stopped worker or beat is restarted);"
+	@echo "  Ctrl-C stops all."
 	@echo "  A client's pay-now page (every reminder carries such a link):"
-	@SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py pay_link --demo | sed 's/^/    /'
+	@$(PY) manage.py pay_link --demo | sed 's/^/    /'
 	@echo ""
-	@SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) scripts/serve
+	@VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) $(PY) scripts/serve
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -229,6 +231,10 @@ class Client(models.Model):
 
     def reminders_paused_on(self, day: Any) -> bool:
         return bool(self.reminders_paused_until and day <= self.reminders_paused_until)
+
+    def local_today(self, now: datetime | None = None) -> date:
+        """The date on the client's own calendar (their time zone) at ``now``."""
+        return (now or timezone.now()).astimezone(ZoneInfo(self.timezone)).date()
 
 
 class FlagReason(models.TextChoices):

@@ -425,7 +425,9 @@ def payment_validate(*, client: Client, amount: Decimal | str | int, received_on
         value = parse_amount(amount, code, what="Payment amount", allow_zero=False)
     except MoneyError as exc:
         raise _money_error("amount", exc) from None
-    if received_on > timezone.localdate():
+    # "Today" is the later of the business's and the client's: a payment made in Berlin just
+    # after midnight is not in the future while the business's clock still says yesterday.
+    if received_on > max(timezone.localdate(), client.local_today()):
         raise ValidationError({"received_on": "A payment cannot be received in the future."})
     reference = reference.strip()
     if reference and Payment.objects.filter(client=client, reference=reference).exists():

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything a deployment changes comes from the
 environment (or a ``.env`` file next to manage.py), with defaults that are safe for a laptop:
-SQLite and Celery's filesystem broker under ``var/``, no external provider switched on."""
+SQLite and an embedded Celery broker (a SQLite file) under ``var/``, no external provider
+switched on."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -172,19 +173,16 @@ SETTLE_BUSINESS_HOURS = (env.str("SETTLE_BUSINESS_START", default="09:00"),
                          env.str("SETTLE_BUSINESS_END", default="17:00"))
 
 # --- Celery: the broker only wakes workers up; the database holds every reminder -----------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_processed": str(CELERY_BROKER_DIR / "processed"),
-        "control_folder": str(CELERY_BROKER_DIR / "control"),
-        "store_processed": False,
-        "polling_interval": 0.5,
-    }
+# Without CELERY_BROKER_URL, the embedded broker: kombu's SQLAlchemy transport on a SQLite file
+# of its own under var/. Every message is written and taken in a transaction, so a crash or a
+# race can never leave half a message (the filesystem transport could, and killed the worker).
+# Production sets CELERY_BROKER_URL to Redis.
+CELERY_BROKER_FILE = VAR_DIR / "broker.sqlite3"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"sqla+sqlite:///{CELERY_BROKER_FILE}")
+if CELERY_BROKER_URL.startswith("sqla+sqlite"):
+    # The transport passes these to SQLAlchemy's create_engine(): wait up to 30 s for another
+    # process's write instead of failing with "database is locked".
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ACKS_LATE = True
