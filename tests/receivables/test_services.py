@@ -295,3 +295,16 @@ def test_aging_buckets_split_by_days_overdue(client_de, make_invoice):
     assert [(b["bucket"].key, b["count"]) for b in eur["buckets"]] == [
         ("current", 2), ("1-30", 2), ("31-60", 2), ("61-90", 2), ("90+", 2)]
     assert eur["total"] == Decimal("1000.00")
+
+
+def test_a_payment_on_the_clients_today_is_not_in_the_future(make_invoice):
+    # 23:30 in UTC on 1 June is 08:30 on 2 June in Tokyo: the client paid "today", in Tokyo.
+    tokyo = ClientFactory(default_currency="EUR", country="JP", timezone="Asia/Tokyo")
+    invoice = make_invoice(tokyo)
+    with time_machine.travel("2026-06-01T23:30:00+00:00", tick=False):
+        payment = services.payment_record(client=tokyo, amount="10.00",
+                                          received_on=date(2026, 6, 2), invoices=[invoice])
+        assert payment.received_on == date(2026, 6, 2)
+        with pytest.raises(ValidationError, match="in the future"):
+            services.payment_record(client=tokyo, amount="10.00", received_on=date(2026, 6, 3),
+                                    invoices=[invoice])
