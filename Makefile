@@ -53,6 +53,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run -v0 || \
 	  (echo "Models and migrations disagree: run manage.py makemigrations" && false)
 

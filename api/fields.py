@@ -11,10 +11,13 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
+from django.utils.functional import Promise
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.money import MoneyError, is_quantized, quantize, to_decimal
+
+StrOrPromise = str | Promise  # a field's label: a string, or a lazily translated one
 
 _DECIMAL_SCHEMA = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
 
@@ -53,8 +56,9 @@ class DecimalStringField(serializers.Field):
 
     def to_representation(self, value: Decimal) -> str:
         normalized = value.normalize()
-        return str(normalized.quantize(Decimal(1)) if normalized.as_tuple().exponent > 0
-                   else normalized)
+        exponent = normalized.as_tuple().exponent
+        assert isinstance(exponent, int)  # a letter only for NaN and infinity, never stored
+        return str(normalized.quantize(Decimal(1)) if exponent > 0 else normalized)
 
 
 @extend_schema_field({**_DECIMAL_SCHEMA, "example": "120.50"})
@@ -101,8 +105,8 @@ class DecimalInputField(serializers.Field):
         return str(value)
 
 
-def _decimal(data: str | int, label: str | None) -> Decimal:
+def _decimal(data: str | int, label: StrOrPromise | None) -> Decimal:
     try:
-        return to_decimal(data, what=label or "Value")
+        return to_decimal(data, what=str(label) if label else "Value")
     except MoneyError as exc:
         raise serializers.ValidationError(str(exc)) from None

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from api.errors import KeyReused
 from api.models import IdempotencyKey
+from api.permissions import AuthenticatedRequest
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -92,11 +93,12 @@ def idempotent(handler: Handler) -> Handler:
     """Decorate a view method that answers POST; requests without the header run as usual."""
 
     @functools.wraps(handler)
-    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def wrapper(view: Any, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
         key = _key(request)
         if key is None:
             return handler(view, request, *args, **kwargs)
         fp = fingerprint(request)
+        assert request.method is not None  # None only for an HttpRequest built by hand
         try:
             with transaction.atomic():
                 IdempotencyKey.objects.filter(  # this key, when expired: free to use again

@@ -15,12 +15,12 @@ from django.views.decorators.http import require_http_methods
 from drf_spectacular.generators import SchemaGenerator
 
 from api.tokens import token_get, token_issue
-from config.roles import bookkeeper_required
+from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 
 
 @bookkeeper_required
 @require_http_methods(["GET", "POST"])
-def token_page(request: HttpRequest) -> HttpResponse:
+def token_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         _, new = token_issue(user=request.user, rotate=True)
         messages.success(request, "New API token created: the previous one no longer works."

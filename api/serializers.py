@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from api.fields import AmountField, DecimalInputField, DecimalStringField, MoneyField
-from clients.models import Client, Interaction, PaymentMethod
+from clients.models import Client, ClientTag, Interaction, PaymentMethod
 from receivables.models import (
     Invoice,
     InvoiceLine,
@@ -33,8 +33,10 @@ def client_by_reference(reference: str) -> Client:
 # --- Clients ----------------------------------------------------------------------------------
 
 class ClientSerializer(serializers.ModelSerializer):
-    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-    default_terms = serializers.SlugRelatedField(read_only=True, slug_field="name")
+    tags: serializers.SlugRelatedField[ClientTag] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name")
+    default_terms: serializers.SlugRelatedField[PaymentTerms] = serializers.SlugRelatedField(
+        read_only=True, slug_field="name")
     channel_preferences = serializers.ListField(child=serializers.CharField(), read_only=True)
     payment_methods = serializers.ListField(child=serializers.CharField(), read_only=True)
     pay_run_days = serializers.ListField(child=serializers.JSONField(), read_only=True)
@@ -102,8 +104,10 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
-    client = serializers.SlugRelatedField(read_only=True, slug_field="reference")
-    terms = serializers.SlugRelatedField(read_only=True, slug_field="name")
+    client: serializers.SlugRelatedField[Client] = serializers.SlugRelatedField(
+        read_only=True, slug_field="reference")
+    terms: serializers.SlugRelatedField[PaymentTerms] = serializers.SlugRelatedField(
+        read_only=True, slug_field="name")
     subtotal = MoneyField()
     tax_total = MoneyField()
     total = MoneyField()
@@ -183,7 +187,8 @@ class InvoiceFilterSerializer(serializers.Serializer):
 # --- Payments ---------------------------------------------------------------------------------
 
 class AllocationSerializer(serializers.ModelSerializer):
-    invoice = serializers.SlugRelatedField(read_only=True, slug_field="number")
+    invoice: serializers.SlugRelatedField[Invoice] = serializers.SlugRelatedField(
+        read_only=True, slug_field="number")
     amount = MoneyField(currency_from="payment.currency")
 
     class Meta:
@@ -193,7 +198,8 @@ class AllocationSerializer(serializers.ModelSerializer):
 
 
 class PaymentSerializer(serializers.ModelSerializer):
-    client = serializers.SlugRelatedField(read_only=True, slug_field="reference")
+    client: serializers.SlugRelatedField[Client] = serializers.SlugRelatedField(
+        read_only=True, slug_field="reference")
     amount = MoneyField()
     amount_allocated = MoneyField()
     unapplied = MoneyField(help_text="Not applied to any invoice: the client's credit.")
@@ -291,8 +297,10 @@ class ForecastEntrySerializer(serializers.Serializer):
 # --- Timeline ---------------------------------------------------------------------------------
 
 class InteractionSerializer(serializers.ModelSerializer):
-    client = serializers.SlugRelatedField(read_only=True, slug_field="reference")
-    invoices = serializers.SlugRelatedField(many=True, read_only=True, slug_field="number")
+    client: serializers.SlugRelatedField[Client] = serializers.SlugRelatedField(
+        read_only=True, slug_field="reference")
+    invoices: serializers.SlugRelatedField[Invoice] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="number")
     content = serializers.DictField(read_only=True)
     metadata = serializers.DictField(read_only=True)
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 
-def token_get(*, user: AbstractBaseUser) -> Token | None:
+def token_get(*, user: User) -> Token | None:
     return Token.objects.filter(user=user).first()
 
 
-def token_issue(*, user: AbstractBaseUser, rotate: bool = False) -> tuple[Token, bool]:
+def token_issue(*, user: User, rotate: bool = False) -> tuple[Token, bool]:
     """The user's token, created when missing; ``rotate`` replaces an existing one (the old
     key stops working at once). Returns (token, whether it is new)."""
     with transaction.atomic():

@@ -3,16 +3,23 @@ did; a payment is corrected in receivables, never by editing these rows."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from checkout.models import CheckoutSession, StripeEvent
 from clients.admin import ReadOnlyAdmin
 
+if TYPE_CHECKING:  # the admin classes are generic only in django-stubs, not at run time
+    _EventInline = admin.TabularInline[StripeEvent, CheckoutSession]
+else:
+    _EventInline = admin.TabularInline
 
-class StripeEventInline(admin.TabularInline):
+
+class StripeEventInline(_EventInline):
     model = StripeEvent
-    fields = ["occurred_at", "type", "event_id", "outcome"]
-    readonly_fields = fields
+    readonly_fields = ["occurred_at", "type", "event_id", "outcome"]
+    fields = [*readonly_fields]
     extra = 0
     can_delete = False
     show_change_link = True

@@ -67,7 +67,9 @@ def _render(context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """Subject, text and HTML in ``language``, or English where a template is missing."""
     def render(part: str) -> str:
         pattern = TEMPLATES[part]
-        return select_template([pattern.format(language), pattern.format("en")]).render(context)
+        template = select_template([pattern.format(language), pattern.format("en")])
+        rendered: str = template.render(context)
+        return rendered
 
     # One line; not str.split(), which would also turn the no-break space in "1.190,00 €"
     # into a plain one.

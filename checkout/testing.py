@@ -57,7 +57,8 @@ def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
-    return _with_lists(root)
+    unflattened: dict[str, Any] = _with_lists(root)  # a dict at the root: its keys are names
+    return unflattened
 
 
 def _with_lists(node: Any) -> Any:

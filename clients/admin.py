@@ -32,13 +32,13 @@ class ClientAdminForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         self.instance.pay_run_days = self.cleaned_data.get("pay_run_text", [])
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # private ModelForm hook, not in the stubs
 
 
 class InteractionInline(admin.TabularInline):
     model = Interaction
-    fields = ["occurred_at", "kind", "channel", "summary", "actor_label"]
-    readonly_fields = fields
+    readonly_fields = ["occurred_at", "kind", "channel", "summary", "actor_label"]
+    fields = [*readonly_fields]
     extra = 0
     max_num = 0
     can_delete = False

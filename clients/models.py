@@ -363,8 +363,10 @@ class Interaction(AppendOnlyModel):
     content = models.JSONField(default=dict, blank=True,
                                help_text="Snapshot of the exact content (subject, text, html).")
     metadata = models.JSONField(default=dict, blank=True)
-    invoices = models.ManyToManyField("receivables.Invoice", through="InteractionInvoice",
-                                      related_name="interactions", blank=True)
+    # Invoice is receivables' (a layer above): named by string, so typed Any here.
+    invoices: models.ManyToManyField[Any, InteractionInvoice] = models.ManyToManyField(
+        "receivables.Invoice", through="InteractionInvoice", related_name="interactions",
+        blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from clients.models import (
@@ -24,7 +24,13 @@ from clients.models import (
 )
 
 
-def actor_label_for(actor: AbstractBaseUser | None, default: str = "system") -> str:
+def field_label(model: type[models.Model], name: str) -> str:
+    """The verbose name of one of the model's own columns, for a message a person reads."""
+    field = cast("models.Field[Any, Any]", model._meta.get_field(name))  # never a relation
+    return str(field.verbose_name)
+
+
+def actor_label_for(actor: User | None, default: str = "system") -> str:
     if actor is None:
         return default
     full_name = getattr(actor, "get_full_name", lambda: "")()
@@ -37,7 +43,7 @@ def interaction_record(
     kind: InteractionKind | str,
     summary: str,
     channel: InteractionChannel | str = InteractionChannel.SYSTEM,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str | None = None,
     content: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
@@ -79,7 +85,7 @@ def interactions_record_many(entries: list[tuple[Client, str, str, dict[str, Any
     return created
 
 
-def client_create(*, tags: Iterable[str] = (), actor: AbstractBaseUser | None = None,
+def client_create(*, tags: Iterable[str] = (), actor: User | None = None,
                   **fields: Any) -> Client:
     """Create a client from validated fields; nothing is written when any field is invalid."""
     with transaction.atomic():
@@ -103,7 +109,7 @@ def client_set_tags(*, client: Client, tags: Iterable[str]) -> None:
 
 
 def client_pause_reminders(*, client: Client, until: date | None,
-                           actor: AbstractBaseUser | None, reason: str = "") -> Client:
+                           actor: User | None, reason: str = "") -> Client:
     """Pause reminders up to and including ``until`` (None resumes them); the timeline says so."""
     if until is not None and until < timezone.localdate():
         raise ValidationError({"until": "Choose today or a later day."})
@@ -122,7 +128,7 @@ def client_pause_reminders(*, client: Client, until: date | None,
 
 
 def contact_flag(*, client: Client, channel: str, reason: FlagReason | str, detail: str = "",
-                 value: str | None = None, actor: AbstractBaseUser | None = None,
+                 value: str | None = None, actor: User | None = None,
                  when: datetime | None = None) -> ContactFlag | None:
     """Flag a contact point that does not work; the timeline says why. Flagging one that is
     already flagged changes nothing. Returns the new flag, or None when nothing was flagged."""
@@ -151,7 +157,7 @@ def contact_flag(*, client: Client, channel: str, reason: FlagReason | str, deta
     return flag
 
 
-def contact_flag_clear(*, flag: ContactFlag, actor: AbstractBaseUser | None,
+def contact_flag_clear(*, flag: ContactFlag, actor: User | None,
                        note: str = "") -> ContactFlag:
     """A bookkeeper confirms the contact point works again (or the client opted back in)."""
     with transaction.atomic():
@@ -171,8 +177,8 @@ def contact_flag_clear(*, flag: ContactFlag, actor: AbstractBaseUser | None,
 
 
 
-def client_assign_owner(*, client: Client, owner: AbstractBaseUser | None,
-                        actor: AbstractBaseUser | None) -> Client:
+def client_assign_owner(*, client: Client, owner: User | None,
+                        actor: User | None) -> Client:
     """Make ``owner`` the bookkeeper responsible for ``client`` (tasks follow from now on)."""
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
@@ -186,7 +192,7 @@ def client_assign_owner(*, client: Client, owner: AbstractBaseUser | None,
     return client
 
 
-def client_update(*, client: Client, actor: AbstractBaseUser | None = None,
+def client_update(*, client: Client, actor: User | None = None,
                   source: str = "", **fields: Any) -> tuple[Client, list[str]]:
     """Change a client's details (contact points, address, language, ...); returns the client
     and the names of the fields that changed (none: nothing is written). The timeline says
@@ -202,7 +208,7 @@ def client_update(*, client: Client, actor: AbstractBaseUser | None = None,
             return client, []
         client.save(update_fields=[*changed, "updated_at"])
         client.invoices.update(next_action_at=None)  # a new address may be a new channel
-        labels = ", ".join(str(Client._meta.get_field(n).verbose_name) for n in changed)
+        labels = ", ".join(field_label(Client, n) for n in changed)
         interaction_record(client=client, kind=InteractionKind.STATUS_CHANGE, actor=actor,
                            summary=f"Details changed{' by ' + source if source else ''}: "
                                    f"{labels}", metadata={"changed": changed})

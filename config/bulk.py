@@ -75,8 +75,11 @@ def insert_rows(model: type[models.Model], names: Sequence[str],
     if not rows:
         return 0
     connection = connections[router.db_for_write(model)]
-    fields = [model._meta.get_field(n) for n in names]
-    assert all(isinstance(f, models.Field) for f in fields)
+    fields: list[models.Field[Any, Any]] = []
+    for n in names:
+        field = model._meta.get_field(n)
+        assert isinstance(field, models.Field)
+        fields.append(field)
     if not _set_based(connection):
         created = model._default_manager.bulk_create(
             [model(**dict(zip(names, row, strict=True))) for row in rows],
@@ -85,8 +88,8 @@ def insert_rows(model: type[models.Model], names: Sequence[str],
     quote = connection.ops.quote_name
     prepared = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
                 for row in rows]
-    cell = _cell(connection, fields)  # type: ignore[arg-type]
-    columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
+    cell = _cell(connection, fields)
+    columns = ", ".join(quote(f.column) for f in fields)
     inserted = 0
     with transaction.atomic(using=connection.alias, savepoint=False), \
             connection.cursor() as cursor:

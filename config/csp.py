@@ -11,6 +11,7 @@ import base64
 import hashlib
 from collections.abc import Iterable
 from html.parser import HTMLParser
+from typing import TypeVar
 
 from django.http import HttpResponseBase
 
@@ -56,7 +57,10 @@ def style_sources(htmls: Iterable[str]) -> list[str]:
     return (["'unsafe-hashes'"] if attributes else []) + sorted(sources)
 
 
-def allow_styles_of(response: HttpResponseBase, htmls: Iterable[str]) -> HttpResponseBase:
+_Response = TypeVar("_Response", bound=HttpResponseBase)
+
+
+def allow_styles_of(response: _Response, htmls: Iterable[str]) -> _Response:
     """Add the hashes of these email documents' inline styles to the response's policy."""
     sources = style_sources(htmls)
     if sources:

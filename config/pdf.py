@@ -168,16 +168,25 @@ def render_pdf(html: str, *, url_fetcher: URLFetcher) -> bytes:
 # --- Address blocks ----------------------------------------------------------------------------
 
 class PostalAddressee(Protocol):
-    """What an address block needs (a ``clients.Client`` has it)."""
+    """What an address block needs (a ``clients.Client`` has it). Read only: the name is a
+    property of the client."""
 
-    name_on_letters: str
-    contact_name: str
-    address_line1: str
-    address_line2: str
-    postcode: str
-    city: str
-    region: str
-    country: str
+    @property
+    def name_on_letters(self) -> str: ...
+    @property
+    def contact_name(self) -> str: ...
+    @property
+    def address_line1(self) -> str: ...
+    @property
+    def address_line2(self) -> str: ...
+    @property
+    def postcode(self) -> str: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def country(self) -> str: ...
 
 
 def _locality_lines(to: PostalAddressee) -> list[str]:

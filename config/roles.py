@@ -10,12 +10,20 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 ADMIN = "Admin"
 BOOKKEEPER = "Bookkeeper"
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a view behind ``bookkeeper_required`` or ``admin_required`` receives:
+    ``login_required`` lets only a signed-in user through, so ``user`` is never anonymous.
+    For annotations only; Django still passes a plain ``HttpRequest``."""
+
+    user: User
 
 
 def _groups(user: Any) -> set[str]:
@@ -36,12 +44,15 @@ def is_bookkeeper(user: Any) -> bool:
     return is_admin(user) or BOOKKEEPER in _groups(user)
 
 
-def _requires(check: Callable[[Any], bool]) -> Callable[[Callable[..., HttpResponse]],
-                                                         Callable[..., HttpResponse]]:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+# Any response: pages render HttpResponse, exports stream (StreamingHttpResponse, FileResponse).
+View = Callable[..., HttpResponseBase]
+
+
+def _requires(check: Callable[[Any], bool]) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
         @functools.wraps(view)
         @login_required
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not check(request.user):
                 raise PermissionDenied("Your role does not allow this page.")
             return view(request, *args, **kwargs)

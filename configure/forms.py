@@ -5,7 +5,7 @@ which a ``ModelForm`` calls; the writes themselves are in ``configure.services``
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -85,7 +85,8 @@ class StepForm(forms.ModelForm):
         """``templates``: every (key, channel, language) there is, loaded once by the view."""
         super().__init__(*args, **kwargs)
         keys = sorted({key for key, _, _ in templates})
-        self.fields["template_key"].choices = [("", "— none —"), *((k, k) for k in keys)]
+        template_key = cast(forms.ChoiceField, self.fields["template_key"])
+        template_key.choices = [("", "— none —"), *((k, k) for k in keys)]
         self.english = {(key, channel) for key, channel, lang in templates if lang == "en"}
 
     def clean_name(self) -> str:
@@ -98,7 +99,8 @@ class StepForm(forms.ModelForm):
         return name
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         key, channel = data.get("template_key") or "", data.get("channel")
         sends = StepAction.SEND_MESSAGE in (data.get("actions") or [])
         if sends and not key:
@@ -150,7 +152,8 @@ class CadenceSettingsForm(CadenceForm):
             for name in ("tags", "add_clients", "remove_clients"):
                 del self.fields[name]  # every accepted plan uses the instalment cadence
         else:
-            self.fields["remove_clients"].queryset = self.assigned()
+            remove_clients = cast(forms.ModelMultipleChoiceField, self.fields["remove_clients"])
+            remove_clients.queryset = self.assigned()
 
     def assigned(self) -> QuerySet[Client]:
         return self.instance.clients.order_by("reference")
@@ -191,10 +194,12 @@ class TemplateForm(forms.ModelForm):
     def _get_validation_exclusions(self) -> set[str]:
         # The unique (key, channel, language) check is clean()'s, with a message that says
         # what to do; the form field has validated the key's characters already.
-        return {*super()._get_validation_exclusions(), "key"}
+        # A private ModelForm hook that django-stubs does not declare.
+        return {*super()._get_validation_exclusions(), "key"}  # type: ignore[misc]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         key, channel, language = (data.get(f) for f in ("key", "channel", "language"))
         if key and channel and language and MessageTemplate.objects.filter(
                 key=key, channel=channel, language=language).exclude(
@@ -216,10 +221,12 @@ class TermsForm(forms.ModelForm):
 
     def _get_validation_exclusions(self) -> set[str]:
         # "One default" is kept by the save (the new default takes over), not refused here.
-        return {*super()._get_validation_exclusions(), "is_default"}
+        # A private ModelForm hook that django-stubs does not declare.
+        return {*super()._get_validation_exclusions(), "is_default"}  # type: ignore[misc]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         fee, currency = data.get("late_fee_flat"), (data.get("late_fee_currency") or "").upper()
         if fee and currency:
             try:

@@ -55,9 +55,9 @@ def provider_status(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"integration": integration, "last_event": None,
                                "last_event_label": "", "last_error": None, "error_label": ""}
         if integration.key in ("email", "sms"):
-            events = email_events if integration.key == "email" else sms_events
-            if events:
-                provider, at = max(events.items(), key=lambda item: item[1])
+            provider_events = email_events if integration.key == "email" else sms_events
+            if provider_events:
+                provider, at = max(provider_events.items(), key=lambda item: item[1])
                 row.update(last_event=at, last_event_label=provider)
             failure = _last_failure(integration.key)
             if failure is not None:

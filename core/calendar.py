@@ -97,7 +97,7 @@ def _ordinal(n: int) -> str:
 
 def parse_pay_run(text: str) -> list[PayRunToken]:
     """Parse "15, last business day" (or "1st; 15th") into canonical tokens; raise on nonsense."""
-    tokens: list[PayRunToken] = []
+    tokens: list[object] = []  # what normalize_pay_run validates (it also takes stored JSON)
     for raw in re.split(r"\s*(?:,|;|\band\b|\+)\s*", text.strip().lower()):
         if not raw:
             continue

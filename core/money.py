@@ -48,7 +48,8 @@ def supported_currencies() -> frozenset[str]:
     """ISO 4217 codes that are legal tender somewhere today (from CLDR via Babel)."""
     codes: set[str] = set(_ISO_FUNDS_CODES)
     for territory in Locale("en").territories:
-        if territory.isalpha():
+        # Babel types the keys loosely (str | int | None); territory codes are strings.
+        if isinstance(territory, str) and territory.isalpha():
             codes.update(get_territory_currencies(territory, tender=True))
     return frozenset(codes)
 

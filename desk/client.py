@@ -88,9 +88,12 @@ def payment_history(client: Client) -> dict[str, Any]:
     late = [(settled - due).days for _, due, settled in paid if settled]
     locale = babel_locale(client.language, client.country)
     for payment in payments:
-        payment.shown = format_money(payment.amount, payment.currency, locale)
-        payment.credit_shown = (format_money(payment.unapplied, payment.currency, locale)
-                                if payment.unapplied > 0 else "")
+        # Display-only attributes for the template, set on the instances it loops over.
+        payment.shown = format_money(  # type: ignore[attr-defined]
+            payment.amount, payment.currency, locale)
+        payment.credit_shown = (  # type: ignore[attr-defined]
+            format_money(payment.unapplied, payment.currency, locale)
+            if payment.unapplied > 0 else "")
     return {"payments": payments,
             "avg_days_to_pay": round(mean(to_pay)) if to_pay else None,
             "avg_days_late": round(mean(late)) if late else None,

@@ -307,8 +307,9 @@ def promise(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     client, now = link.client, timezone.now()
     money, day = _fmt(client)
     today = answers.local_today(client, now)
-    extra = {"invoices": _invoice_choices(client, money, day), "min": today.isoformat(),
-             "max": (today.toordinal() + PortalSettings.load().promise_max_days)}
+    extra: dict[str, Any] = {
+        "invoices": _invoice_choices(client, money, day), "min": today.isoformat(),
+        "max": (today.toordinal() + PortalSettings.load().promise_max_days)}
     extra["max"] = date.fromordinal(extra["max"]).isoformat()
     return _form(request, link, token, "portal/promise.html", extra, lambda: (
         answers.promise_from_client(client=client, invoice_ids=_ids(request),
@@ -324,7 +325,8 @@ def plan(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     money, day = _fmt(client)
     t = Texts(client.language)
     choices = _invoice_choices(client, money, day)
-    currency = (answers.open_invoices(client) or [None])[0]
+    open_now = answers.open_invoices(client)
+    currency = open_now[0] if open_now else None  # the first open invoice, for its currency
     limits = answers.plan_limits(client, currency.currency, now) if currency else None
     extra = {"invoices": choices, "limits": limits,
              "frequencies": [(k, t.get(k)) for k in plans.FREQUENCIES],

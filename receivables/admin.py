@@ -1,8 +1,9 @@
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
@@ -66,14 +67,14 @@ class InvoiceLineInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None or obj.status == InvoiceStatus.DRAFT
 
-    has_add_permission = has_change_permission  # type: ignore[assignment]
-    has_delete_permission = has_change_permission  # type: ignore[assignment]
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
 
 
 class AdjustmentInline(admin.TabularInline):
     model = InvoiceAdjustment
-    fields = ["effective_on", "kind", "amount", "memo", "created_by"]
-    readonly_fields = fields
+    readonly_fields = ["effective_on", "kind", "amount", "memo", "created_by"]
+    fields = [*readonly_fields]
     extra = 0
     max_num = 0
     can_delete = False
@@ -81,11 +82,16 @@ class AdjustmentInline(admin.TabularInline):
 
 class AllocationInline(admin.TabularInline):
     model = PaymentAllocation
-    fields = ["payment", "invoice", "amount"]
-    readonly_fields = fields
+    readonly_fields = ["payment", "invoice", "amount"]
+    fields = [*readonly_fields]
     extra = 0
     max_num = 0
     can_delete = False
+
+
+def _staff(request: HttpRequest) -> User:
+    """The acting user: the admin site lets only signed-in staff in, never an anonymous one."""
+    return cast(User, request.user)
 
 
 def _run_transition(modeladmin: admin.ModelAdmin, request: HttpRequest,
@@ -93,7 +99,7 @@ def _run_transition(modeladmin: admin.ModelAdmin, request: HttpRequest,
     done = 0
     for invoice in queryset:
         try:
-            services.invoice_transition(invoice=invoice, to=to, actor=request.user,
+            services.invoice_transition(invoice=invoice, to=to, actor=_staff(request),
                                         reason="changed in the admin")
             done += 1
         except ValidationError as exc:
@@ -120,7 +126,8 @@ class InvoiceAdminForm(forms.ModelForm):
                 self.fields[name].help_text = help_text
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         client = data.get("client")
         if client is not None and "terms" in self.fields:
             data["terms"] = data.get("terms") or services.terms_for(client)
@@ -186,7 +193,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     def issue(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         for invoice in queryset:
             try:
-                services.invoice_issue(invoice=invoice, actor=request.user)
+                services.invoice_issue(invoice=invoice, actor=_staff(request))
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
 
@@ -225,7 +232,8 @@ class PaymentAdminForm(forms.ModelForm):
                   "source", "notes"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors or not data.get("client"):
             return data
         try:
@@ -285,7 +293,7 @@ class PaymentAdmin(admin.ModelAdmin):
             received_on=data["received_on"], method=data["method"],
             reference=data.get("reference", ""), source=data["source"],
             invoices=list(data.get("invoices") or []) or None,
-            notes=data.get("notes", ""), actor=request.user)
+            notes=data.get("notes", ""), actor=_staff(request))
         obj.pk = payment.pk
         obj.__dict__.update(payment.__dict__)
 

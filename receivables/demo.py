@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
@@ -464,8 +464,8 @@ def seed_demo_book(options: DemoOptions) -> DemoReport:
 
 @dataclass(frozen=True)
 class _Users:
-    admin: AbstractBaseUser
-    bookkeeper: AbstractBaseUser
+    admin: User
+    bookkeeper: User
     created: dict[str, bool]
 
 
@@ -595,7 +595,7 @@ class _Profile:
     terms: PaymentTerms
     projects: list[str]
     slow: bool
-    owner: AbstractBaseUser
+    owner: User
 
 
 def _company(rng: random.Random, country: Country, public: bool, city: City
@@ -852,7 +852,7 @@ class PaymentRow(_Row):
     method: str
     reference: str
     source: str
-    recorded_by: AbstractBaseUser | None
+    recorded_by: User | None
     amount_allocated: Decimal = ZERO
     notes: str = ""
     id: int | None = None
@@ -874,7 +874,7 @@ class AdjustmentRow(_Row):
     effective_on: date
     memo: str
     payment: PaymentRow | None
-    created_by: AbstractBaseUser | None
+    created_by: User | None
     id: int | None = None
 
 
@@ -887,7 +887,7 @@ class EntryRow(_Row):
     kind: str
     channel: str
     occurred_at: datetime
-    actor: AbstractBaseUser | None
+    actor: User | None
     actor_label: str
     summary: str
     metadata: dict[str, Any]
@@ -931,7 +931,7 @@ class _Ledger:
         return self.now if self.now < moment < self.now + timedelta(days=1) else moment
 
     def record(self, client: Client, kind: str, summary: str, when: datetime, *,
-               actor: AbstractBaseUser | None = None, actor_label: str | None = None,
+               actor: User | None = None, actor_label: str | None = None,
                channel: str = InteractionChannel.SYSTEM, metadata: dict[str, Any] | None = None,
                invoices: Iterable[InvoiceRow] = (), payment: PaymentRow | None = None) -> None:
         """interaction_record, without the write."""
@@ -942,7 +942,7 @@ class _Ledger:
             payment=payment))
 
     # invoice_create (_build_lines, _set_totals) + invoice_issue
-    def issue(self, invoice: InvoiceRow, lines: list[LineRow], actor: AbstractBaseUser) -> None:
+    def issue(self, invoice: InvoiceRow, lines: list[LineRow], actor: User) -> None:
         cur = invoice.currency
         for line in lines:
             line.invoice = invoice
@@ -964,7 +964,7 @@ class _Ledger:
 
     # _add_adjustment
     def adjust(self, invoice: InvoiceRow, kind: AdjustmentKind, amount: Decimal, on: date,
-               memo: str, actor: AbstractBaseUser | None, payment: PaymentRow | None = None
+               memo: str, actor: User | None, payment: PaymentRow | None = None
                ) -> bool:
         if amount <= 0:
             return False
@@ -994,7 +994,7 @@ class _Ledger:
 
     # invoice_transition
     def transition(self, invoice: InvoiceRow, to: InvoiceStatus, on: date, reason: str,
-                   actor: AbstractBaseUser) -> None:
+                   actor: User) -> None:
         before = InvoiceStatus(invoice.status)
         if to == InvoiceStatus.WRITTEN_OFF:
             self.adjust(invoice, AdjustmentKind.WRITE_OFF, outstanding(invoice), on, reason,
@@ -1102,7 +1102,8 @@ def _new_payment(rnd: _Round, profile: _Profile, currency: str, amount: Decimal,
                  ) -> PaymentRow:
     method, source = _method(rnd.rng, profile.client)
     rnd.counter["payment"] += 1
-    prefix = {PaymentSource.PORTAL: "PAYNOW", PaymentSource.IMPORT: "TRF"}.get(source, "CHQ")
+    prefixes: dict[str, str] = {PaymentSource.PORTAL: "PAYNOW", PaymentSource.IMPORT: "TRF"}
+    prefix = prefixes.get(source, "CHQ")
     payment = PaymentRow(client=profile.client, amount=amount, currency=currency, received_on=on,
                          method=method, source=source,
                          reference=f"{prefix}-{rnd.counter['payment']:08d}",
@@ -1507,9 +1508,9 @@ def receivable_buckets(today: date) -> dict[str, int]:
     return {b.key: result[b.key] for b in AGING_BUCKETS}
 
 
-def _sum_of(model: type, fk: str, amount: str = "amount", **filters: Any) -> Coalesce:
+def _sum_of(model: type[models.Model], fk: str, amount: str = "amount", **filters: Any) -> Coalesce:
     """Per-row sum of a related model's amounts, as a correlated subquery."""
-    rows = (model.objects.filter(**{fk: OuterRef("pk")}, **filters).order_by()
+    rows = (model._default_manager.filter(**{fk: OuterRef("pk")}, **filters).order_by()
             .values(fk).annotate(s=Sum(amount)).values("s"))
     return Coalesce(Subquery(rows), Value(ZERO), output_field=DecimalField(**MONEY))
 
@@ -1517,7 +1518,7 @@ def _sum_of(model: type, fk: str, amount: str = "amount", **filters: Any) -> Coa
 def verify_book(prefix: str = DEMO_PREFIX) -> list[str]:
     """Check the stored book: amounts add up, payments match allocations, statuses follow
     the amounts. Returns one line per kind of problem with its count (empty: all good)."""
-    money = DecimalField(**MONEY)
+    money: DecimalField[Decimal, Decimal] = DecimalField(**MONEY)
     invoices = Invoice.objects.filter(client__reference__startswith=prefix).annotate(
         d_subtotal=Abs(F("subtotal") - _sum_of(InvoiceLine, "invoice", "net_amount")),
         d_tax=Abs(F("tax_total") - _sum_of(InvoiceLine, "invoice", "tax_amount")),

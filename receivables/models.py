@@ -11,6 +11,7 @@ invoice or payment over-allocated.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, Final, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,8 +23,16 @@ from clients.models import Client, PaymentMethod, validate_currency_code
 from core import terms as termsmath
 from core.money import format_money, minor_units
 
-MONEY = {"max_digits": 19, "decimal_places": 4}
-PERCENT = {"max_digits": 7, "decimal_places": 4}
+
+class DecimalShape(TypedDict):
+    """The ``max_digits``/``decimal_places`` pair a ``DecimalField`` is unpacked with."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: Final[DecimalShape] = {"max_digits": 19, "decimal_places": 4}
+PERCENT: Final[DecimalShape] = {"max_digits": 7, "decimal_places": 4}
 
 # SQLite does decimal arithmetic in binary floating point, so a sum compared with a sum may be
 # off in the 15th digit. Amounts have at most 4 decimals: a slack of 1e-6 never hides a real
@@ -31,7 +40,7 @@ PERCENT = {"max_digits": 7, "decimal_places": 4}
 _SLACK = Decimal("0.000001")
 
 
-def money_field(verbose_name: str = "", **kwargs: object) -> models.DecimalField:
+def money_field(verbose_name: str = "", **kwargs: Any) -> models.DecimalField[Any, Any]:
     return models.DecimalField(verbose_name or None, **MONEY, default=Decimal(0), **kwargs)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 
 from clients.business import business
 from clients.models import Client
@@ -65,7 +65,7 @@ def payment_feed(*, now: datetime) -> PaymentFeed | None:
     return PaymentFeed(last_synced_at=last, limit=timedelta(hours=hours), now=now)
 
 
-def fed_client(client_ref: Any = None) -> Q:
+def fed_client(client_ref: F | None = None) -> Q:
     """A condition on a query: the client's invoices or payments come from an import or the
     API (``client_ref`` is the client's id column, OuterRef("client_id") by default)."""
     ref = client_ref if client_ref is not None else OuterRef("client_id")

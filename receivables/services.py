@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.models import Client, InteractionChannel, InteractionKind, PaymentMethod
-from clients.services import interaction_record
+from clients.services import field_label, interaction_record
 from config import bulk
 from core import terms as termsmath
 from core.money import (
@@ -137,7 +137,7 @@ def invoice_create(
     notes: str = "",
     issue: bool = True,
     source: str = "manual",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> Invoice:
     """Create an invoice with its lines; ``issue=True`` makes it open (owed) at once.
 
@@ -196,7 +196,7 @@ def _set_totals(invoice: Invoice, lines: Iterable[InvoiceLine]) -> None:
     invoice.total = invoice.subtotal + invoice.tax_total
 
 
-def invoice_issue(*, invoice: Invoice, actor: AbstractBaseUser | None = None) -> Invoice:
+def invoice_issue(*, invoice: Invoice, actor: User | None = None) -> Invoice:
     """Draft → open: from now on the client owes the total and reminders may follow."""
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -234,7 +234,7 @@ _ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 
 def invoice_transition(*, invoice: Invoice, to: InvoiceStatus | str, reason: str = "",
-                       actor: AbstractBaseUser | None = None,
+                       actor: User | None = None,
                        on: date | None = None) -> Invoice:
     """Move an invoice along its lifecycle; the timeline records who, when and why.
 
@@ -269,7 +269,7 @@ def invoice_transition(*, invoice: Invoice, to: InvoiceStatus | str, reason: str
 
 
 def invoice_pause_reminders(*, invoice: Invoice, until: date | None,
-                            actor: AbstractBaseUser | None, reason: str = "") -> Invoice:
+                            actor: User | None, reason: str = "") -> Invoice:
     """Pause this invoice's reminders up to and including ``until`` (None resumes them); the
     client's other invoices carry on. The timeline says who, until when and why."""
     if until is not None and until < timezone.localdate():
@@ -303,7 +303,7 @@ def _refresh_payment_status(invoice: Invoice) -> None:
 # --- Adjustments ------------------------------------------------------------------------------
 
 def _add_adjustment(invoice: Invoice, kind: AdjustmentKind, amount: Decimal, on: date,
-                    memo: str, actor: AbstractBaseUser | None,
+                    memo: str, actor: User | None,
                     payment: Payment | None = None) -> InvoiceAdjustment | None:
     if amount <= 0:
         return None
@@ -319,7 +319,7 @@ def _add_adjustment(invoice: Invoice, kind: AdjustmentKind, amount: Decimal, on:
 
 def adjustment_add(*, invoice: Invoice, kind: AdjustmentKind | str, amount: Decimal | str,
                    on: date, memo: str = "",
-                   actor: AbstractBaseUser | None = None) -> InvoiceAdjustment:
+                   actor: User | None = None) -> InvoiceAdjustment:
     """Charge a late fee or interest, or reduce what is owed by a credit note."""
     kind = AdjustmentKind(kind)
     if kind in (AdjustmentKind.EARLY_DISCOUNT, AdjustmentKind.WRITE_OFF):
@@ -373,7 +373,7 @@ def _early_discount(invoice: Invoice, available: Decimal, received_on: date) -> 
     return ledger.early_discount(invoice.terms.as_rule(), invoice, available, received_on)
 
 
-def _allocate(payment: Payment, invoices: Iterable[Invoice], actor: AbstractBaseUser | None
+def _allocate(payment: Payment, invoices: Iterable[Invoice], actor: User | None
               ) -> list[tuple[Invoice, Decimal, Decimal]]:
     """Spread the payment's unallocated amount over ``invoices``; returns (invoice, allocated,
     discount) for each invoice touched."""
@@ -462,7 +462,7 @@ def payment_record(
     source: PaymentSource | str = PaymentSource.MANUAL,
     invoices: Sequence[Invoice] | None = None,
     notes: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> Payment:
     """Record money received and apply it.
 
@@ -499,7 +499,7 @@ def payment_record(
 
 
 def credit_apply(*, client: Client, invoice: Invoice,
-                 actor: AbstractBaseUser | None = None) -> Decimal:
+                 actor: User | None = None) -> Decimal:
     """Use the client's credit (oldest payment first) to pay ``invoice``; returns the amount."""
     with transaction.atomic():
         [target] = _target_invoices(client, invoice.currency, [invoice])
@@ -546,7 +546,7 @@ def invoice_update(*, invoice: Invoice, due_date: date | None = None,
                    reference: str | None = None, notes: str | None = None,
                    issue_date: date | None = None, currency: str | None = None,
                    lines: Sequence[LineInput] | None = None,
-                   actor: AbstractBaseUser | None = None) -> tuple[Invoice, list[str]]:
+                   actor: User | None = None) -> tuple[Invoice, list[str]]:
     """Bring an invoice in line with what another system says about it (an import, the API).
     The due date, reference and notes may change, and a draft's lines; an issued invoice's
     amounts, issue date and currency may not (a credit note or a new invoice changes what is
@@ -600,8 +600,8 @@ def invoice_update(*, invoice: Invoice, due_date: date | None = None,
         interaction_record(
             client=invoice.client, kind=InteractionKind.STATUS_CHANGE, actor=actor,
             summary=f"Invoice {invoice.number} changed: "
-                    + ", ".join(Invoice._meta.get_field(n).verbose_name if n != "lines"
-                                else "lines" for n in changed),
+                    + ", ".join(field_label(Invoice, n) if n != "lines" else "lines"
+                                for n in changed),
             metadata={"changed": changed, "due_date": invoice.due_date.isoformat()},
             invoices=[invoice])
     return invoice, changed

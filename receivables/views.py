@@ -71,7 +71,9 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
     """Shown in the browser (inline), saved under a plain ASCII name."""
     response = HttpResponse(content, content_type="application/pdf")
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "document.pdf"
-    response["Content-Disposition"] = content_disposition_header(False, safe)
+    disposition = content_disposition_header(False, safe)
+    assert disposition is not None  # None only without a filename
+    response["Content-Disposition"] = disposition
     return response
 
 

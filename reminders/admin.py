@@ -187,9 +187,9 @@ class CallAttemptInline(admin.TabularInline):
     model = CallAttempt
     extra = 0
     can_delete = False
-    fields = ["called_at", "number", "outcome", "promised_on", "promised_amount", "note",
-              "called_by"]
-    readonly_fields = fields
+    readonly_fields = ["called_at", "number", "outcome", "promised_on", "promised_amount", "note",
+                       "called_by"]
+    fields = [*readonly_fields]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -266,8 +266,8 @@ class InstalmentInline(admin.TabularInline):
     model = Instalment
     extra = 0
     can_delete = False
-    fields = ["number", "due_date", "amount"]
-    readonly_fields = fields
+    readonly_fields = ["number", "due_date", "amount"]
+    fields = [*readonly_fields]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

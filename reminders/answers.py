@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.numbers import NumberFormatError, parse_decimal
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
@@ -151,7 +151,7 @@ def promise_from_client(*, client: Client, invoice_ids: Sequence[int], promised_
         errors["promised_on"] = (f"Please choose a date up to {latest.isoformat()}; for longer, "
                                  "propose a payment plan.")
     value = None
-    if amount not in (None, ""):
+    if amount:  # neither None nor ""
         owed = sum((i.balance for i in invoices), Decimal(0))
         try:
             value = parse_amount(local_decimal(amount, client), currency, what="Amount",
@@ -256,7 +256,7 @@ def dispute_open(*, client: Client, invoice_id: int, reason: str, message: str,
     return dispute
 
 
-def dispute_resolve(*, dispute: Dispute, actor: AbstractBaseUser | None, reopen: bool,
+def dispute_resolve(*, dispute: Dispute, actor: User | None, reopen: bool,
                     note: str = "", now: datetime | None = None) -> Dispute:
     """Close a dispute. ``reopen`` puts the invoice back to open, so its reminders resume;
     otherwise it stays as the bookkeeper left it (credited, voided, written off...)."""
@@ -480,7 +480,7 @@ def describe_schedule(client: Client, rows: Sequence[tuple[date, Decimal]], curr
         f"{_money(client, a, currency)} on {d.isoformat()}" for d, a in rows))
 
 
-def _decide(plan: PaymentPlan, actor: AbstractBaseUser | None, now: datetime, to: PlanStatus,
+def _decide(plan: PaymentPlan, actor: User | None, now: datetime, to: PlanStatus,
             note: str) -> PaymentPlan:
     with transaction.atomic():
         plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
@@ -519,16 +519,16 @@ def _decide(plan: PaymentPlan, actor: AbstractBaseUser | None, now: datetime, to
     return plan
 
 
-def plan_accept(*, plan: PaymentPlan, actor: AbstractBaseUser | None, now: datetime | None = None,
+def plan_accept(*, plan: PaymentPlan, actor: User | None, now: datetime | None = None,
                 note: str = "") -> PaymentPlan:
     return _decide(plan, actor, now or timezone.now(), PlanStatus.ACCEPTED, note)
 
 
-def plan_decline(*, plan: PaymentPlan, actor: AbstractBaseUser | None,
+def plan_decline(*, plan: PaymentPlan, actor: User | None,
                  now: datetime | None = None, note: str = "") -> PaymentPlan:
     return _decide(plan, actor, now or timezone.now(), PlanStatus.DECLINED, note)
 
 
-def plan_cancel(*, plan: PaymentPlan, actor: AbstractBaseUser | None,
+def plan_cancel(*, plan: PaymentPlan, actor: User | None,
                 now: datetime | None = None, note: str = "") -> PaymentPlan:
     return _decide(plan, actor, now or timezone.now(), PlanStatus.CANCELLED, note)

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -130,7 +130,7 @@ def task_no_channel(*, client: Client, why: str, now: datetime,
     return task
 
 
-def task_close(*, task: Task, actor: AbstractBaseUser | None, now: datetime | None = None,
+def task_close(*, task: Task, actor: User | None, now: datetime | None = None,
                status: TaskStatus = TaskStatus.DONE) -> Task:
     now = now or timezone.now()
     Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
@@ -167,7 +167,7 @@ def _clean_promise(outcome: str, promised_on: date | None,
             errors["promised_amount"] = "Enter the amount the client promised to pay."
         else:
             try:
-                amount = parse_amount(promised_amount, currency)  # type: ignore[arg-type]
+                amount = parse_amount(promised_amount, currency)
             except MoneyError as exc:
                 errors["promised_amount"] = str(exc)
             else:
@@ -179,7 +179,7 @@ def _clean_promise(outcome: str, promised_on: date | None,
 
 
 def call_record(*, task: Task, number: str, outcome: CallOutcome | str,
-                actor: AbstractBaseUser, note: str = "", promised_on: date | None = None,
+                actor: User, note: str = "", promised_on: date | None = None,
                 promised_amount: Decimal | str | None = None,
                 now: datetime | None = None) -> CallAttempt:
     """Record one call attempt and do what its outcome means (see the module docstring)."""
@@ -220,7 +220,7 @@ def call_record(*, task: Task, number: str, outcome: CallOutcome | str,
 
 
 def _apply_outcome(task: Task, attempt: CallAttempt, invoices: list[Invoice],
-                   actor: AbstractBaseUser, now: datetime) -> None:
+                   actor: User, now: datetime) -> None:
     client, outcome = task.client, attempt.outcome
     if outcome in (CallOutcome.PROMISE, CallOutcome.PLAN):
         assert attempt.promised_on is not None
@@ -255,7 +255,7 @@ def _apply_outcome(task: Task, attempt: CallAttempt, invoices: list[Invoice],
 
 
 def call_log(*, client: Client, invoices: Sequence[Invoice], number: str,
-             outcome: CallOutcome | str, actor: AbstractBaseUser, note: str = "",
+             outcome: CallOutcome | str, actor: User, note: str = "",
              promised_on: date | None = None, promised_amount: Decimal | str | None = None,
              now: datetime | None = None) -> CallAttempt:
     """A call made outside a task (the bookkeeper phoned, or the client rang): a call task is

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch
@@ -568,7 +568,7 @@ def _amounts(invoices: list[Invoice]) -> str:
                       for currency, amount in sorted(by_currency.items()))
 
 
-def escalate_to_collections(*, invoices: Iterable[Invoice], actor: AbstractBaseUser | None,
+def escalate_to_collections(*, invoices: Iterable[Invoice], actor: User | None,
                             now: datetime, note: str = "") -> Package:
     """Hand ``invoices`` (one client's, still owed) to collections in one transaction: each
     moves to "in collections" (the engine sends nothing more for it), its waiting outbox rows
@@ -613,11 +613,11 @@ def _demand_step(client: Client) -> CadenceStep:
     steps = [s for s in book.step_rows.values() if s.template_key == DEMAND_TEMPLATE]
     mine = [s for s in steps if cadence is not None and s.cadence_id == cadence.pk]
     default = [s for s in steps if book.default is not None and s.cadence_id == book.default.pk]
-    found = (mine or default or sorted(steps, key=lambda s: s.pk) or [None])[0]
-    if found is None:
+    found = mine or default or sorted(steps, key=lambda s: s.pk)
+    if not found:
         raise ValidationError(f"No cadence has a step with the '{DEMAND_TEMPLATE}' letter "
                               "template: add a letter-of-demand step to a cadence first.")
-    return found
+    return found[0]
 
 
 def _demand_problem(invoice: Invoice, client: Client) -> str:
@@ -698,7 +698,7 @@ def _send_step(rows: list[Reminder], step: CadenceStep, now: datetime) -> None:
 
 
 def letter_of_demand_issue(*, client: Client, invoices: Iterable[Invoice],
-                           actor: AbstractBaseUser | None, now: datetime) -> OutboundMessage:
+                           actor: User | None, now: datetime) -> OutboundMessage:
     """Issue the cadence's letter of demand now for ``invoices`` (one currency): rendered from
     the "demand_30" letter template into the letter layout, its PDF waiting in the print
     queue. The step's outbox rows record it as sent, so the cadence does not send it again;
@@ -721,7 +721,7 @@ def letter_of_demand_issue(*, client: Client, invoices: Iterable[Invoice],
 
 
 def _record_demand(letter: OutboundMessage, step: CadenceStep, invoices: list[Invoice],
-                   actor: AbstractBaseUser | None, now: datetime) -> Interaction:
+                   actor: User | None, now: datetime) -> Interaction:
     numbers = ", ".join(i.number for i in invoices)
     return interaction_record(
         client=letter.client, kind=InteractionKind.ESCALATION, channel=InteractionChannel.LETTER,

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import Client
-from config.roles import bookkeeper_required
+from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from core.money import format_money
 from receivables.models import Invoice, InvoiceStatus
 from reminders import escalation
@@ -64,7 +64,7 @@ def _form(request: HttpRequest, client: Client, errors: list[str], status: int =
 
 @bookkeeper_required
 @require_http_methods(["GET", "POST"])
-def collections(request: HttpRequest, client_pk: int) -> HttpResponse:
+def collections(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     """GET: the form (invoices, note, confirmation). POST: hand the invoices over and offer
     the package; on a refusal the form again, with the reasons and nothing changed."""
     client = get_object_or_404(Client, pk=client_pk)
@@ -127,7 +127,7 @@ def _back(request: HttpRequest, client: Client) -> HttpResponse:
 
 @bookkeeper_required
 @require_POST
-def demand(request: HttpRequest, client_pk: int) -> HttpResponse:
+def demand(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     """Issue a letter of demand now for the selected invoices; back to where it was asked."""
     client = get_object_or_404(Client, pk=client_pk)
     try:

@@ -19,7 +19,7 @@ from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import planner, selectors
 from reminders.models import Reminder, ReminderStatus, StepAction
 
-Entries = dict[tuple[int, int, str], dict[str, Any]]
+Entries = dict[tuple[int, int, str, str], dict[str, Any]]  # (client, step, local day, currency)
 
 
 def forecast(*, now: datetime, days: int, batch_size: int = 1000,
@@ -74,7 +74,9 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
     while cursor <= end:
         result = planner.plan(replace(unit.spec, planned_step_ids=frozenset(planned)), spec,
                               unit.steps, cursor)
-        if result.due_step is not None and result.send_at <= end:
+        # A plan with a due step always has its send time (planner.plan).
+        if (result.due_step is not None and result.send_at is not None
+                and result.send_at <= end):
             _add(entries, client, invoice, book.step_rows[result.due_step.id], result.channel,
                  result.send_at)
             planned.add(result.due_step.id)
@@ -89,7 +91,7 @@ def _add(entries: Entries, client: Any, invoice: Invoice, step: Any, channel: st
          when: datetime) -> None:
     send_at = when.astimezone(ZoneInfo(client.timezone))
     key = (client.pk, step.pk, send_at.date().isoformat(), invoice.currency)
-    entry = entries.setdefault(key, {  # type: ignore[index]
+    entry = entries.setdefault(key, {
         "client": client.display_name, "client_reference": client.reference, "invoices": [],
         "step": step.name, "channel": channel, "send_at": send_at, "language": client.language,
         "tone": step.tone, "_client": client,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -101,7 +101,7 @@ def preview(invoice: Invoice, now: datetime) -> tuple[NextStep, Rendered]:
     return found, rendered
 
 
-def send_now(*, invoices: list[Invoice], actor: AbstractBaseUser | None,
+def send_now(*, invoices: list[Invoice], actor: User | None,
              now: datetime) -> services.TickReport:
     """Put each invoice's next step in the outbox, due now, and dispatch it."""
     report = services.TickReport()
@@ -125,7 +125,7 @@ def send_now(*, invoices: list[Invoice], actor: AbstractBaseUser | None,
     return report
 
 
-def skip(*, invoice: Invoice, actor: AbstractBaseUser | None, now: datetime,
+def skip(*, invoice: Invoice, actor: User | None, now: datetime,
          reason: str = "") -> CadenceStep:
     """Mark the invoice's next step as done without sending it."""
     found = _require_next(invoice, now)

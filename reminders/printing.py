@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -29,7 +29,7 @@ def waiting_letters() -> QuerySet[OutboundMessage]:
 MAX_BATCH = 100
 
 
-def batch_create(*, actor: AbstractBaseUser, now: datetime | None = None) -> PrintBatch:
+def batch_create(*, actor: User, now: datetime | None = None) -> PrintBatch:
     """Put the oldest waiting letters (up to ``MAX_BATCH``) into a new batch; refused when
     none is waiting."""
     with transaction.atomic():
@@ -56,7 +56,7 @@ def batch_pdf(batch: PrintBatch) -> bytes:
                              generated_at=timezone.localtime(batch.created_at))
 
 
-def batch_mark_posted(*, batch: PrintBatch, actor: AbstractBaseUser,
+def batch_mark_posted(*, batch: PrintBatch, actor: User,
                       now: datetime | None = None) -> PrintBatch:
     """The batch went into the post: each letter is now sent, in each client's timeline."""
     from reminders.services import record_sent

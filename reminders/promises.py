@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from clients.models import Client, InteractionKind
 from clients.services import interaction_record
@@ -20,7 +20,7 @@ from receivables.models import Invoice
 
 def promise_record(*, client: Client, invoices: Sequence[Invoice], promised_on: date,
                    amount: Decimal | None, channel: str, now: datetime,
-                   actor: AbstractBaseUser | None = None, actor_label: str | None = None,
+                   actor: User | None = None, actor_label: str | None = None,
                    summary: str = "", metadata: dict[str, Any] | None = None) -> None:
     """The invoices wait until ``promised_on``; the timeline entry is what the broken-promise
     check and the next message's wording read."""

@@ -96,7 +96,9 @@ def _due_invoice_ids(now: datetime, after_id: int, limit: int) -> list[int]:
 _REMINDER_COLUMNS = ("invoice", "client", "step", "instalment", "channel", "scheduled_for",
                      "status", "claim_token", "attempts", "last_error", "failed_channels",
                      "created_at", "updated_at")
-_NEW_REMINDER = (ReminderStatus.SCHEDULED.value, "", 0, "", [])
+# status, claim_token, attempts, last_error, failed_channels
+_NEW_REMINDER: tuple[str, str, int, str, list[str]] = (
+    ReminderStatus.SCHEDULED.value, "", 0, "", [])
 
 
 def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from clients.models import ContactFlag
 from clients.selectors import client_timeline, open_flags
 from clients.services import contact_flag_clear
-from config.roles import bookkeeper_required
+from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from core.contact import babel_locale
 from core.money import format_money
 from receivables.models import Invoice
@@ -66,7 +66,7 @@ def _invoice_rows(invoices: list[Invoice], locale: str) -> list[dict[str, object
 
 
 @bookkeeper_required
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("client", "assigned_to", "step"), pk=pk)
     client = task.client
     errors: list[str] = []
@@ -118,7 +118,7 @@ def _plan_rows(plan: PaymentPlan, locale: str) -> list[dict[str, object]]:
 
 @bookkeeper_required
 @require_POST
-def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+def task_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task, pk=pk)
     calls.task_close(task=task, actor=request.user)
     messages.success(request, f"Task closed: {task.title}")
@@ -127,7 +127,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @bookkeeper_required
 @require_POST
-def flag_clear(request: HttpRequest, pk: int) -> HttpResponse:
+def flag_clear(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     flag = get_object_or_404(ContactFlag.objects.select_related("client"), pk=pk)
     contact_flag_clear(flag=flag, actor=request.user, note=request.POST.get("note", ""))
     messages.success(request, f"{flag.get_channel_display()} {flag.value} can be used again.")
@@ -148,7 +148,7 @@ def print_queue(request: HttpRequest) -> HttpResponse:
 
 @bookkeeper_required
 @require_POST
-def print_batch_create(request: HttpRequest) -> HttpResponse:
+def print_batch_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         batch = printing.batch_create(actor=request.user)
     except ValidationError as exc:
@@ -169,7 +169,7 @@ def print_batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @bookkeeper_required
 @require_POST
-def print_batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
+def print_batch_posted(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(PrintBatch, pk=pk)
     try:
         printing.batch_mark_posted(batch=batch, actor=request.user)
@@ -187,6 +187,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
     letter = get_object_or_404(OutboundMessage, pk=pk, channel="letter",
                                document__isnull=False)
+    assert letter.document is not None  # the query asks for a stored document
     response = HttpResponse(bytes(letter.document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="settle-letter-{pk}.pdf"'
     return response
@@ -194,7 +195,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @bookkeeper_required
 @require_POST
-def plan_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+def plan_decide(request: AuthenticatedHttpRequest, pk: int, decision: str) -> HttpResponse:
     """One click on a plan task: accept or decline the client's proposal."""
     plan = get_object_or_404(PaymentPlan, pk=pk)
     act = {"accept": answers.plan_accept, "decline": answers.plan_decline,
@@ -226,7 +227,7 @@ def dispute_attachment(request: HttpRequest, pk: int) -> FileResponse:
 
 @bookkeeper_required
 @require_POST
-def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Close a dispute: the invoice is open again (reminders resume) or stays as corrected."""
     dispute = get_object_or_404(Dispute.objects.select_related("invoice", "client"), pk=pk)
     try:

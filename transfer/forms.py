@@ -27,7 +27,8 @@ class ImportForm(forms.Form):
                                        "(1'234.56) or fr_FR (1 234,56).")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         decimal = data.get("decimal")
         if decimal == "locale":
             if not data.get("locale"):
@@ -49,7 +50,8 @@ class DateRangeForm(forms.Form):
                           widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError("The end of the range is before its start.")
         return data

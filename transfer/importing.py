@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -101,7 +101,7 @@ class Record:
 @dataclass
 class Context:
     options: Options
-    actor: AbstractBaseUser | None
+    actor: User | None
     seen: dict[Any, int] = field(default_factory=dict)  # natural key → first line
 
 
@@ -205,7 +205,7 @@ def _invoice_line(record: Record, cells: Cells, number: str, currency: str) -> L
         return LineInput(description, price, quantity, rate) if price is not None else None
     total = cells.number("total", required="The total is required (or a unit price).")
     tax = cells.number("tax", what="tax")
-    rate = cells.number("tax_rate", what="tax rate")
+    tax_rate = cells.number("tax_rate", what="tax rate")
     if total is None or cells.problems or not currency:
         return None
     try:
@@ -214,7 +214,7 @@ def _invoice_line(record: Record, cells: Cells, number: str, currency: str) -> L
     except MoneyError as exc:
         cells.problems.append(("total", str(exc)))
         return None
-    return _total_line(description, total, tax, rate, currency, cells)
+    return _total_line(description, total, tax, tax_rate, currency, cells)
 
 
 def _total_line(description: str, total: Decimal, tax: Decimal | None, rate: Decimal | None,
@@ -430,7 +430,7 @@ def prepare(content: bytes, filename: str, kind: ImportKind | str | None) -> Pre
     return Prepared(chosen, table, match_headers(LAYOUTS[chosen], table.headers))
 
 
-def run(prepared: Prepared, *, options: Options, actor: AbstractBaseUser | None, commit: bool,
+def run(prepared: Prepared, *, options: Options, actor: User | None, commit: bool,
         progress: Callable[[int], None] | None = None) -> Report:
     """Import every row; keep the writes only when ``commit`` and no row failed."""
     report = Report(prepared.kind, len(prepared.table.rows), prepared.mapping.unknown)

@@ -19,12 +19,16 @@ import os
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from transfer.models import ImportJob, JobStatus
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 REPORT_EVERY_SECONDS = 0.5
 
@@ -43,7 +47,7 @@ class ProgressReporter:
     def __init__(self, job: ImportJob, every: float = REPORT_EVERY_SECONDS) -> None:
         self.job_id, self.total, self.every = job.pk, job.rows_total, every
         self._last = 0.0
-        self._side = None
+        self._side: BaseDatabaseWrapper | None = None
 
     def __call__(self, done: int) -> None:
         now = time.monotonic()

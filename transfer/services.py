@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -42,7 +42,7 @@ def import_prepare(*, content: bytes, filename: str, kind: ImportKind | str | No
 
 
 def import_job_check(*, content: bytes, filename: str, kind: ImportKind | str | None,
-                     options: Options, actor: AbstractBaseUser | None) -> ImportJob:
+                     options: Options, actor: User | None) -> ImportJob:
     """The dry run: import everything and roll it back, then keep the file and the report.
     The job is ``checked`` (ready to import) or ``rejected`` (row errors listed)."""
     prepared = import_prepare(content=content, filename=filename, kind=kind)

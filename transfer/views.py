@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.roles import bookkeeper_required
+from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from transfer import exports, services, tasks
 from transfer.columns import LAYOUTS
 from transfer.forms import (
@@ -49,7 +49,9 @@ def csv_response(records: Iterable[list[str]], filename: str) -> StreamingHttpRe
             yield writer.writerow(record)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    disposition = content_disposition_header(True, filename)
+    assert disposition is not None  # None only for inline without a filename
+    response["Content-Disposition"] = disposition
     return response
 
 
@@ -66,7 +68,7 @@ def _page(request: HttpRequest, form: ImportForm, status: int = 200) -> HttpResp
 
 @bookkeeper_required
 @require_http_methods(["GET", "POST"])
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload a file: the dry run runs at once and the job page shows its report."""
     if request.method != "POST":
         return _page(request, ImportForm())
@@ -144,7 +146,8 @@ def _filters(form_class: type, request: HttpRequest) -> dict[str, Any]:
 
 
 def _export(request: HttpRequest, form_class: type,
-            build: Callable[[dict[str, Any]], Iterable[list[str]]], name: str) -> HttpResponse:
+            build: Callable[[dict[str, Any]], Iterable[list[str]]], name: str
+            ) -> HttpResponse | StreamingHttpResponse:
     try:
         data = _filters(form_class, request)
     except ValidationError as exc:
@@ -154,28 +157,28 @@ def _export(request: HttpRequest, form_class: type,
 
 @bookkeeper_required
 @require_GET
-def export_invoices(request: HttpRequest) -> HttpResponse:
+def export_invoices(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, InvoiceExportForm, lambda d: exports.invoice_records(
         status=d["status"], start=d["start"], end=d["end"]), "invoices")
 
 
 @bookkeeper_required
 @require_GET
-def export_payments(request: HttpRequest) -> HttpResponse:
+def export_payments(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, DateRangeForm, lambda d: exports.payment_records(
         start=d["start"], end=d["end"]), "payments")
 
 
 @bookkeeper_required
 @require_GET
-def export_aging(request: HttpRequest) -> HttpResponse:
+def export_aging(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, AgingExportForm, lambda d: exports.aging_records(
         today=d["on"] or timezone.localdate()), "aging")
 
 
 @bookkeeper_required
 @require_GET
-def export_timeline(request: HttpRequest) -> HttpResponse:
+def export_timeline(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, TimelineExportForm, lambda d: exports.timeline_records(
         client=d["client"], start=d["start"], end=d["end"]), "timeline")
 

@@ -5,6 +5,7 @@ switched on."""
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import environ
@@ -182,7 +183,7 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"sqla+sqlite:///{CELER
 if CELERY_BROKER_URL.startswith("sqla+sqlite"):
     # The transport passes these to SQLAlchemy's create_engine(): wait up to 30 s for another
     # process's write instead of failing with "database is locked".
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"connect_args": {"timeout": 30}}
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ACKS_LATE = True
@@ -259,7 +260,7 @@ CONTENT_SECURITY_POLICY = {
 DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "IGNORE_URLS": ["healthz"],
                "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)]}
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
-LOGGING = {
+LOGGING: dict[str, Any] = {  # production.py sets the level and formatter in place
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId",

@@ -35,7 +35,7 @@ def _profile_post(request: HttpRequest) -> HttpResponse | None:
         messages.success(request, "Business profile saved: the next messages use it.")
         return redirect("configure:business")
     messages.error(request, "Business profile not saved: " + " ".join(
-        m for msgs in form.errors.values() for m in msgs))
+        str(m) for msgs in form.errors.values() for m in msgs))
     return None
 
 

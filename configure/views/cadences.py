@@ -124,7 +124,7 @@ def step_move(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
                              cadence_id=pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        errors = [m for msgs in form.errors.values() for m in msgs]
+        errors = [str(m) for msgs in form.errors.values() for m in msgs]
         return _detail(request, step.cadence, move_errors={step.pk: errors})
     before = step.offset_days
     services.step_move(step=step, offset_days=form.cleaned_data["offset_days"],

@@ -5,6 +5,7 @@ in the timeline; a refused one says why and changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from clients.models import Client, InteractionKind, PaymentMethod
 from clients.services import client_pause_reminders, interaction_record
 from config.csp import allow_styles_of
-from config.roles import bookkeeper_required
+from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from desk import client as pages
 from receivables.models import Invoice
 from receivables.services import invoice_pause_reminders, payment_record
@@ -78,9 +79,10 @@ def _back(client: Client) -> HttpResponse:
     return redirect("desk:client", pk=client.pk)
 
 
-def _act(request: HttpRequest, client: Client, action: object, done: str) -> HttpResponse:
+def _act(request: HttpRequest, client: Client, action: Callable[[], object], done: str
+         ) -> HttpResponse:
     try:
-        action()  # type: ignore[operator]
+        action()
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
@@ -90,7 +92,7 @@ def _act(request: HttpRequest, client: Client, action: object, done: str) -> Htt
 
 @bookkeeper_required
 @require_POST
-def record_payment(request: HttpRequest, pk: int) -> HttpResponse:
+def record_payment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client, pk=pk)
     ids = [int(v) for v in request.POST.getlist("invoice") if v.isdigit()]
 
@@ -109,7 +111,7 @@ def record_payment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @bookkeeper_required
 @require_POST
-def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+def add_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client, pk=pk)
     text = request.POST.get("note", "").strip()
 
@@ -123,7 +125,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @bookkeeper_required
 @require_POST
-def log_call(request: HttpRequest, pk: int) -> HttpResponse:
+def log_call(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A call made outside a task (see ``calls.call_log``)."""
     client = get_object_or_404(Client, pk=pk)
     now = timezone.now()
@@ -144,7 +146,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 @bookkeeper_required
 @require_POST
-def pause_client(request: HttpRequest, pk: int) -> HttpResponse:
+def pause_client(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client, pk=pk)
     until = request.POST.get("until") if request.POST.get("action") != "resume" else None
 
@@ -165,7 +167,7 @@ def _invoice(pk: int, invoice_pk: int) -> Invoice:
 
 @bookkeeper_required
 @require_POST
-def pause_invoice(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+def pause_invoice(request: AuthenticatedHttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
     invoice = _invoice(pk, invoice_pk)
     resume = request.POST.get("action") == "resume"
 
@@ -181,7 +183,7 @@ def pause_invoice(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRespons
 
 @bookkeeper_required
 @require_POST
-def send_now(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+def send_now(request: AuthenticatedHttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
     invoice = _invoice(pk, invoice_pk)
     client = invoice.client
     try:
@@ -203,7 +205,7 @@ def send_now(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
 
 @bookkeeper_required
 @require_POST
-def skip_step(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+def skip_step(request: AuthenticatedHttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
     invoice = _invoice(pk, invoice_pk)
 
     def act() -> None:

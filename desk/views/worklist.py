@@ -10,7 +10,7 @@ import csv
 import re
 import secrets
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -26,7 +26,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import Channel, ClientTag
-from config.roles import bookkeeper_required
+from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from core.contact import babel_locale
 from core.money import format_money
 from desk import worklist as wl
@@ -41,8 +41,8 @@ MAX_MESSAGES = 20  # failures listed one by one; beyond that, a count
 # --- The list ---------------------------------------------------------------------------------
 
 def _cursor_params(query: QueryDict) -> dict[str, str]:
-    return {name: query[name] for name in ("after", "before")
-            if _CURSOR.fullmatch(query.get(name, ""))}
+    return {name: value for name in ("after", "before")
+            if _CURSOR.fullmatch(value := query.get(name, ""))}
 
 
 def _link(params: dict[str, str]) -> str:
@@ -123,7 +123,9 @@ def _csv_response(records: Iterable[list[str]], filename: str) -> StreamingHttpR
     writer = csv.writer(_Echo())
     lines: Iterator[str] = (writer.writerow(record) for record in records)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    disposition = content_disposition_header(True, filename)
+    assert disposition is not None  # None only for inline without a filename
+    response["Content-Disposition"] = disposition
     return response
 
 
@@ -172,11 +174,13 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args: Any, owners: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "Choose…"), ("none", "Nobody (unassign)")] + [
+        owner = cast(forms.ChoiceField, self.fields["owner"])
+        owner.choices = [("", "Choose…"), ("none", "Nobody (unassign)")] + [
             (str(u.pk), wl.person(u)) for u in owners]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == "pause":
             until = data.get("until")
             if until is None and "until" not in self.errors:
@@ -247,7 +251,7 @@ def _owner_named(value: str, owners: list[Any]) -> Any:
     return None if value == "none" else next(u for u in owners if str(u.pk) == value)
 
 
-def _perform(request: HttpRequest, data: dict[str, Any], invoices: list[Invoice],
+def _perform(request: AuthenticatedHttpRequest, data: dict[str, Any], invoices: list[Invoice],
              owners: list[Any]) -> tuple[wl.BulkResult, str]:
     """Carry out the confirmed action; returns the result and its one-line summary."""
     action, actor, total = data["action"], request.user, len(invoices)
@@ -275,7 +279,7 @@ def _perform(request: HttpRequest, data: dict[str, Any], invoices: list[Invoice]
 @transaction.non_atomic_requests  # one transaction per invoice, not one for the request
 @bookkeeper_required
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """First POST: the confirmation page (how many invoices and clients, which ones). Second
     POST with ``confirm=1``: do it, one invoice at a time, and say what worked and what not."""
     owners = list(wl.assignable_owners())

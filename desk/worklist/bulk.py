@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q, QuerySet
@@ -96,7 +96,7 @@ def _number(invoice: Invoice) -> str:
 
 
 def bulk_pause(*, invoices: Sequence[Invoice], until: date | None, reason: str,
-               actor: AbstractBaseUser) -> BulkResult:
+               actor: User) -> BulkResult:
     """Pause (``until`` a day) or resume (``until=None``) each invoice's reminders."""
     def pause(invoice: Invoice) -> None:
         invoice_pause_reminders(invoice=invoice, until=until, actor=actor, reason=reason)
@@ -104,7 +104,7 @@ def bulk_pause(*, invoices: Sequence[Invoice], until: date | None, reason: str,
     return _one_by_one(invoices, pause, label=_number)
 
 
-def bulk_send_now(*, invoices: Sequence[Invoice], actor: AbstractBaseUser,
+def bulk_send_now(*, invoices: Sequence[Invoice], actor: User,
                   now: datetime) -> BulkResult:
     """Send each invoice's next cadence step now. Not wrapped in a transaction of our own:
     ``send_now`` commits the outbox row, then dispatches, and a message that went out must not
@@ -123,8 +123,8 @@ def bulk_send_now(*, invoices: Sequence[Invoice], actor: AbstractBaseUser,
     return _one_by_one(invoices, send, label=_number, atomic=False)
 
 
-def bulk_assign_owner(*, invoices: Sequence[Invoice], owner: AbstractBaseUser | None,
-                      actor: AbstractBaseUser) -> BulkResult:
+def bulk_assign_owner(*, invoices: Sequence[Invoice], owner: User | None,
+                      actor: User) -> BulkResult:
     """Make ``owner`` responsible for the invoices' clients, one client at a time."""
     def assign(client: Client) -> None:
         client_assign_owner(client=client, owner=owner, actor=actor)

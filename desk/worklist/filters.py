@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
@@ -171,7 +171,8 @@ def currencies_in_use() -> list[str]:
         return sorted(set(Invoice.objects.receivable().order_by()
                           .values_list("currency", flat=True).distinct()))
 
-    return cache.get_or_set("desk:worklist:currencies", read, 300)
+    # The cache is untyped; with a callable default get_or_set returns what read() made.
+    return cast(list[str], cache.get_or_set("desk:worklist:currencies", read, 300))
 
 
 def _receivable(*, walk_index: bool) -> QuerySet[Invoice]:

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import OperationalError, connection, transaction
 from django.db.models import DateTimeField, F, OuterRef, Q, QuerySet, Subquery, Value
@@ -38,6 +38,15 @@ from desk.worklist.filters import SORTS, WorklistFilters, filtered_invoices
 from receivables.models import Invoice
 from receivables.selectors import AgingBucket, bucket_for
 from reminders.models import Reminder, ReminderStatus, StepChannel
+
+if TYPE_CHECKING:  # django_stubs_ext comes with django-stubs (development only)
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _SortValue(TypedDict):
+        sort_value: Any
+
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -84,7 +93,8 @@ def _sort_value(key: str) -> Any:
     return F("due_date")
 
 
-def ordered(qs: QuerySet[Invoice], sort: str, *, flip: bool = False) -> QuerySet[Invoice]:
+def ordered(qs: QuerySet[Invoice], sort: str, *, flip: bool = False
+            ) -> QuerySet[WithAnnotations[Invoice, _SortValue]]:
     """Ordered by the sort value, then (for last contact, see ``_contact_keys``) the client,
     then the id, so every order is total and a cursor names exactly one place in it."""
     key, descending = _direction(sort)

@@ -73,7 +73,7 @@ class _Movements:
 
 
 def _movements() -> tuple[_Movements, ...]:
-    money = DecimalField(**MONEY)
+    money: DecimalField[Decimal, Decimal] = DecimalField(**MONEY)
     return (
         _Movements(Invoice.objects.all(), "", F("total"), "issue_date"),
         _Movements(InvoiceAdjustment.objects.all(), "invoice__",

@@ -29,6 +29,7 @@ class Command(BaseCommand):
                                  "demo bank details if none are set.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        client: Client | None
         if options["demo"]:
             row = PortalSettings.load()
             if not (row.iban or row.account_number):
