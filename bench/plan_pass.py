@@ -9,7 +9,7 @@ the one DATABASE_URL names, dropped afterwards), migrates it and seeds the demo 
 ``receivables.demo.seed_demo_book``. Before every pass it clears every
 ``Invoice.next_action_at`` and deletes every ``Reminder``, so each pass plans the whole book
 from scratch (the worst tick there is: after an import, or the first tick of a new install),
-then runs ``reminders.services.reminders_plan`` once. For the main batch size and each
+then runs ``reminders.planning.reminders_plan`` once. For the main batch size and each
 ``--compare`` size, on identical starting data:
 
 * the timed run (``--repeat`` times, median shown): wall time (``time.perf_counter``), SQL
@@ -316,7 +316,7 @@ class Bench:
     def run(self, batch: int, memory: bool, repeat: int = 1) -> PassResult:
         """The timed run (``repeat`` times; statements counted by a light execute_wrapper, no
         query log), then, on the same starting data, the tracemalloc run."""
-        from reminders.services import reminders_plan
+        from reminders.planning import reminders_plan
 
         result = PassResult(batch=batch)
         for _ in range(repeat):
@@ -354,7 +354,7 @@ class Bench:
 
     def follow_up(self, batch: int, after: timedelta) -> str:
         """A tick ``after`` a full pass: what the scheduler does in steady state."""
-        from reminders.services import reminders_plan
+        from reminders.planning import reminders_plan
 
         self.reset()
         reminders_plan(now=self.now, batch_size=batch)
@@ -372,7 +372,7 @@ class Bench:
         """One more pass under django.test.utils.CaptureQueriesContext: its count must match
         the timed run's (plus the COMMITs Django logs), and its cost shows why the timed run
         does without it."""
-        from reminders.services import reminders_plan
+        from reminders.planning import reminders_plan
 
         self.reset()
         with _captured(self.connection) as queries:
@@ -397,7 +397,7 @@ class Bench:
 
     @staticmethod
     def _as_report(result: PassResult) -> Any:
-        from reminders.services import TickReport
+        from reminders.outbox import TickReport
 
         return TickReport(examined=result.examined, planned=result.planned)
 
@@ -409,7 +409,7 @@ class Bench:
 
     def phases(self, batch: int) -> str:
         """Where one pass's wall time goes, and how much of it is spent in the database."""
-        from reminders.services import reminders_plan
+        from reminders.planning import reminders_plan
 
         self.reset()
         with _phase_timers(self.connection) as (wall, db):
@@ -427,7 +427,7 @@ class Bench:
         return "\n".join(rows)
 
     def profile(self, batch: int, path: Path, top: int) -> str:
-        from reminders.services import reminders_plan
+        from reminders.planning import reminders_plan
 
         self.reset()
         profiler = cProfile.Profile()

@@ -222,7 +222,7 @@ def _raw_due_set(now: datetime) -> tuple[float, int]:
 def planning_pass(run: Run) -> None:
     from django.db import connection
 
-    from reminders.services import reminders_plan
+    from reminders.planning import reminders_plan
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM reminders_reminder")
@@ -267,8 +267,9 @@ def dispatch(run: Run, esp: FakeEsp) -> None:
     from django.db import connection
 
     from clients.business import business
+    from reminders.dispatch import reminders_dispatch
     from reminders.models import CadenceStep, OutboundMessage
-    from reminders.services import TickReport, reminders_dispatch
+    from reminders.outbox import TickReport
 
     step = CadenceStep.objects.get(cadence__is_default=True, name="Polite follow-up")
     with connection.cursor() as cursor:

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from config.health import healthz
-from reminders import webhooks
+from reminders.channels import sms
 
 admin.site.site_header = "Settle administration"
 admin.site.site_title = "Settle"
@@ -22,8 +22,8 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("escalation/", include("reminders.escalation_urls")),
     path("", include("reminders.urls")),
-    path("hooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
-    path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
+    path("hooks/twilio/status/", sms.twilio_status, name="twilio-status"),
+    path("hooks/twilio/inbound/", sms.twilio_inbound, name="twilio-inbound"),
     path("hooks/stripe/", include("checkout.urls")),
     path("p/", include("portal.urls")),
     path("anymail/", include("anymail.urls")),

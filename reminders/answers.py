@@ -3,7 +3,7 @@ answer changes what the reminders do next.
 
 - **Promise to pay** a date (and optionally an amount): the invoices' reminders wait until that
   date; the bookkeeper is told; a promise that passes unpaid is flagged "broken" by the next
-  tick and the cadence resumes with wording that says so (``services._flag_broken_promises``).
+  tick and the cadence resumes with wording that says so (``reminders.planning``).
 - **Payment plan proposal**: instalments within the admin's limits; while it waits for the
   bookkeeper, the invoices' reminders wait too; once accepted, the invoices' cadence is replaced
   by reminders around each instalment; declined, the cadence resumes.

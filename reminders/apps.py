@@ -6,6 +6,6 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders"
 
     def ready(self) -> None:
-        from reminders.webhooks import connect_tracking
+        from reminders.channels.email import connect_tracking
 
         connect_tracking()

@@ -58,7 +58,7 @@ from receivables.documents import invoice_html, statement_for, statement_html
 from receivables.models import ACTIVE_STATUSES, RECEIVABLE_STATUSES, Invoice, InvoiceStatus
 from receivables.services import invoice_transition
 from reminders import selectors
-from reminders import services as engine
+from reminders.dispatch import step_send
 from reminders.models import (
     CadenceStep,
     CallAttempt,
@@ -70,6 +70,7 @@ from reminders.models import (
     ReminderStatus,
     Task,
 )
+from reminders.outbox import TickReport, reminders_claim
 
 logger = logging.getLogger(__name__)
 url_fetcher = pdf.StaticFilesOnlyFetcher(log=logger)
@@ -680,7 +681,7 @@ def _demand_rows(invoices: list[Invoice], step: CadenceStep, now: datetime) -> l
             raise ValidationError(f"The letter of demand for {invoice.number} changed "
                                   "meanwhile; try again.")
         ids.append(row.pk)
-    rows = engine.reminders_claim(ids, now)
+    rows = reminders_claim(ids, now)
     if len(rows) != len(ids):
         raise ValidationError("The scheduler is sending these reminders right now; try again "
                               "in a minute.")
@@ -691,8 +692,8 @@ def _send_step(rows: list[Reminder], step: CadenceStep, now: datetime) -> None:
     """The dispatcher's send path for a group of rows, as ``_dispatch_group`` runs it once
     its timing checks pass: late fee first if the step charges one, send, then the step's
     other actions. Raises ``ValidationError`` when nothing went out."""
-    report = engine.TickReport()
-    if not engine.step_send(rows, step, now, report):
+    report = TickReport()
+    if not step_send(rows, step, now, report):
         raise ValidationError(report.errors[-1] if report.errors
                               else "The letter of demand could not be issued.")
 

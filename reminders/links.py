@@ -100,7 +100,7 @@ def link_visited(link: PayLink, now: datetime) -> bool:
         first_visit_at=now) == 1
     PayLink.objects.filter(pk=link.pk).update(last_visit_at=now, visits=F("visits") + 1)
     if first and link.message is not None:
-        from reminders.delivery import record_event
+        from reminders.channels.events import record_event
 
         record_event(provider="settle", event_key=f"pay-link-{link.pk}-clicked",
                      event=MessageStatus.CLICKED, occurred_at=now, message=link.message,

@@ -21,8 +21,11 @@ from django.db import IntegrityError, transaction
 from clients.models import InteractionKind
 from clients.services import actor_label_for, interaction_record
 from receivables.models import ACTIVE_STATUSES, Invoice
-from reminders import planner, selectors, services
+from reminders import planner, selectors
+from reminders.channels.compose import render_message
+from reminders.dispatch import dispatch_group
 from reminders.models import CadenceStep, Reminder, ReminderStatus
+from reminders.outbox import TickReport, reminders_claim
 from reminders.rendering import Rendered, TemplateError
 
 PREVIEW_LINK = "https://pay.example/p/(a-fresh-link-when-it-is-sent)/"
@@ -75,7 +78,7 @@ def _next(inv: planner.InvoiceSpec, spec: planner.ClientSpec, book: selectors.Ca
     arrived = [(d, s) for d, s in dated if d <= today]
     # As the planner would: the latest step whose day has come (catch-up), else the next one.
     day, chosen = arrived[-1] if arrived else dated[0]
-    channel = planner._resolve_channel(chosen, spec) or "email"
+    channel = planner.resolve_channel(chosen, spec) or "email"
     return NextStep(step=book.step_rows[chosen.id], channel=channel,
                     send_at=planner.send_time(day, now, spec))
 
@@ -95,16 +98,16 @@ def preview(invoice: Invoice, now: datetime) -> tuple[NextStep, Rendered]:
     channel = found.channel if found.channel in ("email", "sms", "letter") else "email"
     row = Reminder(invoice=invoice, client=invoice.client, step=found.step, channel=channel)
     try:
-        _, rendered = services._render_message([row], found.step, channel, now, PREVIEW_LINK)
+        _, rendered = render_message([row], found.step, channel, now, PREVIEW_LINK)
     except TemplateError as exc:
         raise ValidationError(f"The step's template cannot be rendered: {exc}") from None
     return found, rendered
 
 
 def send_now(*, invoices: list[Invoice], actor: User | None,
-             now: datetime) -> services.TickReport:
+             now: datetime) -> TickReport:
     """Put each invoice's next step in the outbox, due now, and dispatch it."""
-    report = services.TickReport()
+    report = TickReport()
     rows = []
     with transaction.atomic():
         for invoice in invoices:
@@ -119,9 +122,9 @@ def send_now(*, invoices: list[Invoice], actor: User | None,
                                        f"{actor_label_for(actor)} instead of on "
                                        f"{found.send_at.astimezone(ZoneInfo(invoice.client.timezone)):%Y-%m-%d}")
     for row in rows:
-        claimed = services.reminders_claim([row.pk], now)
+        claimed = reminders_claim([row.pk], now)
         if claimed:
-            services._dispatch_group(claimed, now, report)
+            dispatch_group(claimed, now, report)
     return report
 
 

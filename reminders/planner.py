@@ -153,7 +153,7 @@ def _stop(invoice: InvoiceSpec) -> Stop | None:
     return None
 
 
-def _resolve_channel(step: StepSpec, client: ClientSpec) -> str | None:
+def resolve_channel(step: StepSpec, client: ClientSpec) -> str | None:
     if step.channel == "call":
         return "call"
     if step.channel == "preferred":
@@ -190,7 +190,7 @@ def plan(invoice: InvoiceSpec, client: ClientSpec, steps: tuple[StepSpec, ...],
     if not arrived:
         return Plan(next_action_at=next_at, stop=None if upcoming else Stop.CADENCE_DONE)
     day, step = arrived[-1]
-    channel = _resolve_channel(step, client)
+    channel = resolve_channel(step, client)
     if channel is None:
         return Plan(stop=Stop.NO_CHANNEL, next_action_at=next_at)
     return Plan(due_step=step, send_at=send_time(day, now, client), channel=channel,

@@ -59,7 +59,7 @@ def batch_pdf(batch: PrintBatch) -> bytes:
 def batch_mark_posted(*, batch: PrintBatch, actor: User,
                       now: datetime | None = None) -> PrintBatch:
     """The batch went into the post: each letter is now sent, in each client's timeline."""
-    from reminders.services import record_sent
+    from reminders.outbox import record_sent
 
     now = now or timezone.now()
     with transaction.atomic():

@@ -1,6 +1,6 @@
 """A promise to pay, however it was given (on the phone, on the pay-now page): the invoices'
 reminders wait until the promised day, and the timeline entry is what the broken-promise check
-(``services._flag_broken_promises``) and the next message's wording read."""
+(``reminders.planning``) and the next message's wording read."""
 
 from __future__ import annotations
 

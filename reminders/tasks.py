@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from reminders.services import reminders_tick
+from reminders.tick import reminders_tick
 
 
 @shared_task(name="reminders.tasks.scheduler_tick", ignore_result=True)

@@ -23,7 +23,7 @@ from clients.models import Client, Interaction, InteractionChannel, InteractionK
 from clients.services import interaction_record
 from config.csp import style_sources
 from receivables.demo import DemoOptions, seed_demo_book
-from reminders.services import reminders_tick
+from reminders.tick import reminders_tick
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 2)

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from reminders.services import scheduler_heartbeat
+from reminders.tick import scheduler_heartbeat
 
 pytestmark = pytest.mark.django_db
 

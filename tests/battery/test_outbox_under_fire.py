@@ -20,8 +20,9 @@ import pytest
 import redis
 from django.utils import timezone
 
+from reminders.dispatch import reminders_dispatch
 from reminders.models import Reminder, ReminderStatus
-from reminders.services import TickReport, reminders_dispatch
+from reminders.outbox import TickReport
 from tests.battery.fire import (
     ONLY_POSTGRES,
     WHY_POSTGRES,
@@ -209,7 +210,7 @@ def test_four_dispatchers_at_the_same_moment_send_each_reminder_once(
                         "POSTMARK_API_URL": f"http://127.0.0.1:{slow_esp.server_address[1]}/"}
     book(count)
     battery.tried(f"{dispatchers} threads, each with its own PostgreSQL connection, calling "
-                  f"reminders.services.reminders_dispatch at the same instant over the same "
+                  f"reminders.dispatch.reminders_dispatch at the same instant over the same "
                   f"{count} due reminders")
     results = at_once(lambda: reminders_dispatch(now=timezone.now()), times=dispatchers,
                       timeout=120)

@@ -26,7 +26,7 @@ from twilio.request_validator import RequestValidator
 
 from clients.models import ContactFlag, InteractionKind
 from reminders.models import MessageEvent, OutboundMessage, Reminder
-from reminders.services import reminders_tick
+from reminders.tick import reminders_tick
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db

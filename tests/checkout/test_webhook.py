@@ -27,7 +27,7 @@ from receivables.models import (
 )
 from receivables.services import adjustment_add
 from reminders.models import MessageStatus, OutboundMessage, Reminder
-from reminders.services import reminders_tick
+from reminders.tick import reminders_tick
 from tests.checkout.conftest import CANCEL_URL, NOW, SUCCESS_URL, WEBHOOK_SECRET
 from tests.factories import ClientFactory, TermsFactory
 

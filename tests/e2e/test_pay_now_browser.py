@@ -23,7 +23,7 @@ from receivables import services as receivables
 from receivables.models import InvoiceStatus, Payment
 from reminders.defaults import install_defaults
 from reminders.models import PortalSettings, Reminder, ReminderStatus
-from reminders.services import reminders_tick
+from reminders.tick import reminders_tick
 from tests.factories import ClientFactory, TermsFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from insights.selectors import Effectiveness, EffectRow, reminder_effectiveness
-from reminders.delivery import record_event
+from reminders.channels.events import record_event
 from reminders.models import OutboundMessage, Reminder
 from tests.factories import ClientFactory
 from tests.reminders.support import NOW, POSTMARK_URL, tick

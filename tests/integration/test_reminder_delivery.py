@@ -36,7 +36,7 @@ from core import calendar as cal
 from receivables import services as receivables
 from reminders.defaults import install_defaults
 from reminders.models import Reminder, ReminderStatus
-from reminders.services import reminders_plan
+from reminders.planning import reminders_plan
 from tests.integration.conftest import ROOT, app_env, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

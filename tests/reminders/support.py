@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from reminders.models import CadenceStep
-from reminders.services import TickReport, reminders_tick
+from reminders.outbox import TickReport
+from reminders.tick import reminders_tick
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TUESDAY = date(2026, 3, 17)  # no public holiday in Germany or the US that week

@@ -21,7 +21,7 @@ from clients.models import Client, ContactFlag, InteractionKind
 from reminders import planner
 from reminders.models import MessageEvent, OutboundMessage, Reminder, ReminderStatus, Task
 from reminders.selectors import usable_channels
-from reminders.services import reminders_tick
+from reminders.tick import reminders_tick
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -263,7 +263,7 @@ def test_fallback_chain_email_then_sms_then_letter(overdue, twilio, client, sett
     assert any("Next: Letter to" in s for s in summaries)
 
     # 3. Nothing is left when the letter comes back too: a person is told.
-    from reminders.delivery import record_event
+    from reminders.channels.events import record_event
     record_event(provider="print_queue", event_key="returned-1", event="undelivered",
                  occurred_at=NOW + timedelta(days=3), message=letter, why="returned to sender",
                  flag=None)

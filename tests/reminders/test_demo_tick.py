@@ -15,7 +15,7 @@ from clients.models import InteractionKind
 from receivables.demo import DemoOptions, seed_demo_book
 from reminders import printing
 from reminders.models import OutboundMessage, Reminder, Task
-from reminders.services import reminders_tick
+from reminders.tick import reminders_tick
 
 pytestmark = pytest.mark.django_db
 

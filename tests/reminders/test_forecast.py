@@ -20,7 +20,7 @@ from clients.services import client_pause_reminders, client_set_tags
 from receivables import services as receivables
 from receivables.models import Invoice, InvoiceStatus
 from reminders.models import OutboundMessage, Reminder, ReminderStatus, SchedulerState
-from reminders.services import reminders_tick
+from reminders.tick import reminders_tick
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db

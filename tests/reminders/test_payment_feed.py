@@ -112,7 +112,8 @@ def test_the_admin_sets_the_limit_or_turns_the_check_off(imported):
 
 
 def test_held_clients_do_not_starve_the_others(imported, overdue):
-    from reminders.services import reminders_dispatch, reminders_plan
+    from reminders.dispatch import reminders_dispatch
+    from reminders.planning import reminders_plan
 
     others = [overdue(ClientFactory(), 7) for _ in range(2)]
     synced(hours_ago=31)

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 import responses
 
+from reminders.dispatch import MAX_ATTEMPTS
 from reminders.models import Reminder, ReminderStatus
-from reminders.services import MAX_ATTEMPTS
 from tests.factories import ClientFactory
 from tests.reminders.support import NOW, POSTMARK_URL, tick
 

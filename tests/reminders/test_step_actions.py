@@ -10,7 +10,7 @@ from django.core import mail
 
 from clients.models import InteractionKind
 from receivables.models import AdjustmentKind, InvoiceStatus
-from reminders.services import reminders_tick
+from reminders.tick import reminders_tick
 from tests.factories import ClientFactory, TermsFactory
 
 pytestmark = pytest.mark.django_db

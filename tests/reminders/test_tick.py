@@ -25,7 +25,7 @@ from reminders.models import (
     SchedulerState,
     Task,
 )
-from reminders.services import reminders_plan
+from reminders.planning import reminders_plan
 from tests.factories import ClientFactory
 from tests.reminders.support import BERLIN, NOW, POSTMARK_URL, TUESDAY, step, tick
 

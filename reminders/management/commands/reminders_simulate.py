@@ -11,7 +11,7 @@ from django.utils import timezone
 from clients.models import Client, FlagReason, InteractionChannel, InteractionKind
 from clients.services import interaction_record
 from receivables.models import Invoice
-from reminders import delivery
+from reminders.channels import events
 from reminders.models import OutboundMessage
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             message = client.messages.filter(channel="email").order_by("-created_at").first()
             if message is None:
                 raise CommandError(f"{client} has not been sent an email yet.")
-            delivery.record_event(provider="simulated", event_key=f"bounce-{message.pk}",
+            events.record_event(provider="simulated", event_key=f"bounce-{message.pk}",
                                   event="bounced", occurred_at=now, message=message,
                                   recipient=message.to, flag=FlagReason.BOUNCED,
                                   why="simulated hard bounce: mailbox does not exist")
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         elif event in ("stop", "start"):
             if not client.mobile_phone:
                 raise CommandError(f"{client} has no mobile number.")
-            delivery.opt_out(number=client.mobile_phone, opted_out=event == "stop",
+            events.opt_out(number=client.mobile_phone, opted_out=event == "stop",
                              occurred_at=now, keyword=event.upper())
             self.stdout.write(f"{client.mobile_phone} opted {'out' if event == 'stop' else 'in'}"
                               " for SMS.")

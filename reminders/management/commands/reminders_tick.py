@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reminders.services import reminders_tick
+from reminders.tick import reminders_tick
 
 
 def parse_now(text: str | None) -> datetime | None:

@@ -1,84 +1,38 @@
-"""What happens after a message left: provider events, and falling back to another channel.
+"""What providers report about a message after it left.
 
 Providers report on messages (Twilio status callbacks, anymail tracking webhooks). Each event is
 stored once — keyed by the provider's event id, or message id + status where the provider has
 none (Twilio signs no timestamp, so a replayed callback must be harmless) — moves the message's
 status forward (never back: a late "sent" does not undo "delivered"), and shows in the client's
-timeline.
-
-A permanent failure (hard bounce, invalid number, opted out, undeliverable) flags the contact
-point and moves the reminder to the client's next working channel in preference order, within
-the same business day; channels that already failed for that reminder are never tried again.
-When no channel is left, a task tells a person — reminders never stop silently.
+timeline. A permanent failure flags the contact point and falls back (``fallback``).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from clients.models import Channel, Client, FlagReason, InteractionChannel, InteractionKind
-from clients.services import contact_flag, interaction_record
-from reminders import calls, selectors
+from clients.models import (
+    Channel,
+    Client,
+    ContactFlag,
+    FlagReason,
+    InteractionChannel,
+    InteractionKind,
+)
+from clients.services import contact_flag, contact_flag_clear, interaction_record
+from reminders.channels.base import CHANNEL_LABEL
+from reminders.channels.fallback import fall_back
 from reminders.models import (
     FAILED_STATUSES,
     STATUS_RANK,
     MessageEvent,
     MessageStatus,
     OutboundMessage,
-    Reminder,
     ReminderStatus,
 )
-
-log = logging.getLogger(__name__)
-
-CHANNEL_LABEL = {"email": "Email", "sms": "SMS", "letter": "Letter", "phone": "Call"}
-
-
-def _describe(channel: str, client: Client) -> str:
-    value = client.contact_for(channel)
-    return f"{CHANNEL_LABEL.get(channel, channel)}" + (f" to {value}" if value else "")
-
-
-def fall_back(*, rows: list[Reminder], expected: str, failed_channel: str, why: str,
-              now: datetime, flag: FlagReason | None = None, flag_value: str = "") -> str | None:
-    """Move ``rows`` (all in status ``expected``) to the client's next working channel.
-    Returns that channel, or None when no channel is left (a task says so)."""
-    client = rows[0].client
-    with transaction.atomic():
-        if flag is not None:
-            contact_flag(client=client, channel=failed_channel, reason=flag, detail=why,
-                         value=flag_value or None, when=now)
-        fresh = Client.objects.prefetch_related(selectors.open_flags_prefetch()).get(
-            pk=client.pk)
-        tried = set(rows[0].failed_channels) | {failed_channel}
-        options = [c for c in selectors.usable_channels(fresh) if c not in tried]
-        failed = [*rows[0].failed_channels, failed_channel]
-        ids = [r.pk for r in rows]
-        invoices = [r.invoice for r in rows]
-        if options:
-            nxt = options[0]
-            moved = Reminder.objects.filter(pk__in=ids, status=expected).update(
-                status=ReminderStatus.SCHEDULED, channel=nxt, failed_channels=failed,
-                scheduled_for=calls.business_time(fresh, now), claimed_at=None, attempts=0,
-                last_error=f"{why} Falling back to {CHANNEL_LABEL.get(nxt, nxt)}.")
-            if moved:
-                interaction_record(
-                    client=client, kind=InteractionKind.DELIVERY, occurred_at=now,
-                    summary=f"{why} Next: {_describe(nxt, fresh)}."[:300], invoices=invoices,
-                    metadata={"fallback_from": failed_channel, "fallback_to": nxt})
-            return nxt
-        moved = Reminder.objects.filter(pk__in=ids, status=expected).update(
-            status=ReminderStatus.FAILED, failed_channels=failed,
-            last_error=f"{why} No other channel reaches the client.")
-        if moved:
-            calls.task_no_channel(client=client, now=now, invoices=invoices,
-                                  why=f"{why} No other channel in the client's preferences "
-                                      "works.")
-    return None
 
 
 def _status_for(event: str) -> str | None:
@@ -90,7 +44,6 @@ def _status_for(event: str) -> str | None:
             "failed": MessageStatus.FAILED, "rejected": MessageStatus.FAILED,
             "bounced": MessageStatus.BOUNCED, "complained": MessageStatus.COMPLAINED,
             }.get(event)
-
 
 def record_event(*, provider: str, event_key: str, event: str, occurred_at: datetime,
                  message: OutboundMessage | None, recipient: str = "",
@@ -142,12 +95,8 @@ def record_event(*, provider: str, event_key: str, event: str, occurred_at: date
                              value=message.to, reason=flag, detail=why, when=occurred_at)
     return stored
 
-
 def opt_out(*, number: str, opted_out: bool, occurred_at: datetime, keyword: str) -> int:
     """STOP (or START) from a number: flag (or clear) SMS for every client using it."""
-    from clients.models import ContactFlag
-    from clients.services import contact_flag_clear
-
     clients = list(Client.objects.filter(mobile_phone=number))
     for client in clients:
         if opted_out:

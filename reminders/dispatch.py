@@ -1,0 +1,317 @@
+"""Dispatch: send what the outbox says is due, each row exactly once.
+
+Due rows are grouped per client, step and currency (amounts in different currencies never add
+up) and claimed; a claimed group is checked again (paid, disputed, paused, promised, plan),
+timed (the client's business hours, one message a day, no SMS at night) and handed to its
+channel (``reminders.channels``). A transient provider error retries with backoff, a permanent
+one flags the contact point and falls back to the client's next channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import F
+
+from clients.models import Client, InteractionKind
+from clients.selectors import working_contact
+from clients.services import interaction_record
+from core import calendar as cal
+from core import terms as termsmath
+from receivables import selectors as receivables_selectors
+from receivables.models import ACTIVE_STATUSES, AdjustmentKind, Invoice, InvoiceStatus
+from receivables.services import adjustment_add, invoice_transition
+from reminders import calls, links, planner, selectors
+from reminders.channels import CHANNEL_LABEL, CHANNELS, PermanentError, TransientError
+from reminders.channels.compose import render_message
+from reminders.channels.fallback import fall_back
+from reminders.models import (
+    FAILED_STATUSES,
+    CadenceStep,
+    MessageStatus,
+    OutboundMessage,
+    PayLink,
+    PaymentPlan,
+    PlanStatus,
+    Reminder,
+    ReminderStatus,
+    StepAction,
+)
+from reminders.outbox import TickReport, defer, record_sent, recover, reminders_claim, set_status
+from reminders.rendering import TemplateError
+
+log = logging.getLogger(__name__)
+
+RETRY_BACKOFF = timedelta(minutes=15)
+
+MAX_ATTEMPTS = 5
+
+def reminders_dispatch(*, now: datetime, limit: int = 500,
+                       report: TickReport | None = None) -> TickReport:
+    """Send what is due: one consolidated message per client and step, at most one a day."""
+    report = report or TickReport()
+    report.recovered += recover(now)
+    due_rows = Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=now)
+    feed = receivables_selectors.payment_feed(now=now)
+    if feed is not None and feed.stale:
+        # Never chase an invoice the client may have paid yesterday: while the accounting
+        # system's payments are older than the admin's limit, clients whose books come from
+        # it wait (their reminders stay due and go out on the first tick after a sync).
+        held = due_rows.filter(receivables_selectors.fed_client())
+        report.held = held.values("client_id").distinct().count()
+        if report.held:
+            log.warning("Payment data is %s old (limit %s): reminders to %d clients held.",
+                           feed.age_text, feed.limit, report.held)
+        due_rows = due_rows.exclude(receivables_selectors.fed_client())
+    due = list(due_rows.order_by("client_id", "scheduled_for", "pk")
+               .values_list("pk", "client_id", "step_id", "invoice__currency")[:limit])
+    # One message per client, step and currency: amounts in different currencies never add up.
+    groups: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+    for pk, client_id, step_id, currency in due:
+        groups[(client_id, step_id, currency)].append(pk)
+    done_clients: set[int] = set()
+    for (client_id, _, _), ids in groups.items():
+        if client_id in done_clients:
+            continue  # one message per client per tick; the rest waits for tomorrow's window
+        rows = reminders_claim(ids, now)
+        if rows and dispatch_group(rows, now, report):
+            done_clients.add(client_id)
+    return report
+
+def _plan_statuses(rows: list[Reminder]) -> dict[int, set[str]]:
+    """Invoice id → statuses of the live payment plans covering it, for a group, in one query."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for invoice_id, status in PaymentPlan.invoices.through.objects.filter(
+            invoice_id__in={r.invoice_id for r in rows},
+            paymentplan__status__in=[PlanStatus.PROPOSED, PlanStatus.ACCEPTED]).values_list(
+            "invoice_id", "paymentplan__status"):
+        found[invoice_id].add(status)
+    return found
+
+def _stop_reason(reminder: Reminder, plans: set[str]) -> str | None:
+    """Why this reminder must not go out at all any more (paid, disputed, void, replaced by a
+    payment plan, or its instalment paid or its plan ended)."""
+    if reminder.instalment is not None:
+        plan = reminder.instalment.plan
+        if plan.status != PlanStatus.ACCEPTED:
+            return f"the payment plan is {plan.get_status_display().lower()}"
+        state = next(s for s in selectors.plan_progress(plan)
+                     if s.number == reminder.instalment.number)
+        return "the instalment is paid" if state.settled else None
+    invoice = reminder.invoice
+    if invoice.status not in ACTIVE_STATUSES or invoice.balance <= 0:
+        return f"invoice is {invoice.get_status_display().lower()}"
+    if PlanStatus.ACCEPTED in plans:
+        return "replaced by the payment plan's reminders"
+    return None
+
+def _wait_until(reminder: Reminder, today: date, plans: set[str]) -> date | None:
+    """The last day of a pause, a pending promise, or a payment plan the bookkeeper has not
+    decided on yet: the reminder waits, it is not dropped."""
+    ends = [d for d in (reminder.client.reminders_paused_until, reminder.invoice.promised_until,
+                        reminder.invoice.reminders_paused_until)
+            if d is not None and today <= d]
+    if PlanStatus.PROPOSED in plans and reminder.instalment is None:
+        ends.append(today)  # looked at again tomorrow
+    return max(ends) if ends else None
+
+def _sent_today(client: Client, now: datetime) -> bool:
+    zone = ZoneInfo(client.timezone)
+    start = datetime.combine(now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone)
+    # A message that bounced or failed did not reach the client: its fallback may go today.
+    return OutboundMessage.objects.filter(client=client, sent_at__gte=start).exclude(
+        status__in=FAILED_STATUSES).exists()
+
+def _live_rows(rows: list[Reminder], now: datetime, report: TickReport) -> list[Reminder]:
+    """Cancel what must never go out; push back what waits for a pause or a promise."""
+    client = rows[0].client
+    spec = selectors.client_spec(client, frozenset())
+    today = client.local_today(now)
+    live = []
+    plans = _plan_statuses(rows)
+    for row in rows:
+        reason = _stop_reason(row, plans[row.invoice_id])
+        wait = _wait_until(row, today, plans[row.invoice_id])
+        if reason:
+            set_status([row], ReminderStatus.CLAIMED, status=ReminderStatus.CANCELLED,
+                 last_error=f"Not sent: {reason}.")
+            report.cancelled += 1
+        elif wait is not None:
+            resume = cal.next_business_day(wait + timedelta(days=1), client.country)
+            report.deferred += defer([row], planner.send_time(resume, now, spec))
+        else:
+            live.append(row)
+    return live
+
+def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport) -> bool:
+    live = _live_rows(rows, now, report)
+    if not live:
+        return False
+    client, step = live[0].client, live[0].step
+    spec = selectors.client_spec(client, frozenset())
+    today = client.local_today(now)
+    window = planner.send_time(today, now, spec)  # never outside local business hours
+    if window > now:
+        report.deferred += defer(live, window)
+        return False
+    if StepAction.SEND_MESSAGE in step.actions and _sent_today(client, now):
+        following = cal.next_business_day(today + timedelta(days=1), client.country)
+        report.deferred += defer(live, planner.send_time(following, now, spec))
+        return False
+    if StepAction.SEND_MESSAGE not in step.actions:
+        _run_actions(live, step, now)
+        set_status(live, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
+        return False
+    return step_send(live, step, now, report)
+
+def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None:
+    invoices = [r.invoice for r in rows]
+    client = rows[0].client
+    if StepAction.CREATE_CALL_TASK in step.actions:
+        calls.task_call_create(client=client, invoices=invoices, step=step, now=now)
+    if StepAction.APPLY_LATE_FEE in step.actions:
+        for invoice in invoices:
+            _apply_late_fee(invoice, now)  # charged once: it checks for an earlier fee
+    if StepAction.START_INTEREST in step.actions:
+        interaction_record(client=client, kind=InteractionKind.ESCALATION,
+                           summary="Interest accrues from now on, per the terms: "
+                                   + invoices[0].terms.summary(), invoices=invoices)
+    if StepAction.MARK_ESCALATED in step.actions:
+        interaction_record(client=client, kind=InteractionKind.ESCALATION,
+                           summary=f"Escalated: {step.name}", invoices=invoices)
+    if StepAction.HAND_TO_COLLECTIONS in step.actions:
+        for invoice in invoices:
+            invoice_transition(invoice=invoice, to=InvoiceStatus.IN_COLLECTIONS,
+                               reason=f"cadence step '{step.name}'")
+
+def step_send(rows: list[Reminder], step: CadenceStep, now: datetime,
+              report: TickReport) -> bool:
+    """Send a claimed group now, as the dispatcher does once its timing checks pass: the late
+    fee first (the message shows it), the message, then the step's other actions once (a
+    retried send does not repeat them)."""
+    if StepAction.APPLY_LATE_FEE in step.actions:
+        for invoice in {r.invoice_id: r.invoice for r in rows}.values():
+            _apply_late_fee(invoice, now)
+    sent = _send(rows, step, now, report)
+    if sent:
+        _run_actions(rows, step, now)
+    return sent
+
+def _apply_late_fee(invoice: Invoice, now: datetime) -> None:
+    """Charge the terms' late fee once, if the terms have one and it applies by today."""
+    if invoice.adjustments.filter(kind=AdjustmentKind.LATE_FEE).exists():
+        return
+    today = invoice.client.local_today(now)
+    fee = termsmath.late_fee_due(invoice.terms.as_rule(), principal=invoice.balance,
+                                 currency=invoice.currency, due_date=invoice.due_date, on=today)
+    if fee > 0:
+        adjustment_add(invoice=invoice, kind=AdjustmentKind.LATE_FEE, amount=fee, on=today,
+                       memo=f"Late fee per terms ({invoice.terms.name})")
+        invoice.refresh_from_db()
+
+def _call_instead(rows: list[Reminder], step: CadenceStep, now: datetime,
+                  report: TickReport) -> bool:
+    """The client prefers the phone: a person calls, with this step's message as script."""
+    calls.task_call_create(client=rows[0].client, invoices=[r.invoice for r in rows],
+                           step=step, now=now)
+    report.sent += set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
+    return True
+
+def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickReport) -> bool:
+    """Hand a claimed group to its channel; True when a message went out."""
+    client = rows[0].client
+    channel_name = rows[0].channel
+    if channel_name in ("phone", "call"):
+        return _call_instead(rows, step, now, report)
+    if channel_name not in CHANNELS or not working_contact(client, channel_name):
+        # The contact point went away (or was flagged) since planning: next channel.
+        fall_back(rows=rows, expected=ReminderStatus.CLAIMED, now=now,
+                  failed_channel=channel_name,
+                  why=f"No working {channel_name} contact for the client.")
+        report.fallbacks += 1
+        return False
+    if channel_name == "sms" and (quiet_end := planner.quiet_hours(now, client.timezone)):
+        report.deferred += defer(rows, quiet_end)  # never an SMS 21:00-08:00 local time
+        return False
+    message, link = _compose(rows, step, now, report)
+    if message is None:
+        return False
+    set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENDING)
+    try:
+        handover = CHANNELS[channel_name].send(message, reply_to=getattr(
+            client.owner, "email", "") or "")
+    except TransientError as exc:
+        _retry_later(rows, message, link, exc, now, report)
+        return False
+    except PermanentError as exc:
+        _fail_channel(rows, message, exc, now, report)
+        return False
+    message.provider, message.provider_message_id, message.sent_at = (
+        handover.provider, handover.provider_id, now)
+    message.status, message.segments = handover.status, handover.segments
+    message.save(update_fields=["provider", "provider_message_id", "sent_at", "status",
+                                "segments"])
+    report.sent += set_status(rows, ReminderStatus.SENDING, status=ReminderStatus.SENT,
+                              sent_at=now)
+    if handover.reached_client:
+        record_sent(message, step, [r.invoice for r in rows], now)
+    return True
+
+
+def _compose(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickReport
+             ) -> tuple[OutboundMessage | None, PayLink | None]:
+    """The message in the outbox with its fresh pay link (every message carries its own), or
+    (None, None) when its template cannot be rendered (the rows fail with the reason)."""
+    client, channel_name = rows[0].client, rows[0].channel
+    token = links.new_token()
+    try:
+        template, rendered = render_message(rows, step, channel_name, now,
+                                            links.link_url(token))
+    except TemplateError as exc:
+        set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.FAILED,
+                   last_error=str(exc))
+        report.failed += len(rows)
+        report.errors.append(str(exc))
+        return None, None
+    message = OutboundMessage.objects.create(
+        client=client, channel=channel_name, language=template.language,
+        to=client.contact_for(channel_name), subject=rendered.subject, text=rendered.text,
+        html=rendered.html)
+    Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(message=message)
+    return message, links.link_store(client=client, token=token, message=message, now=now)
+
+
+def _retry_later(rows: list[Reminder], message: OutboundMessage, link: PayLink | None,
+                 exc: TransientError, now: datetime, report: TickReport) -> None:
+    """Nothing went out: the message is not kept, the retry renders it afresh, with backoff;
+    after ``MAX_ATTEMPTS`` the rows fail."""
+    if link is not None:
+        links.link_revoke(link, now)
+    Reminder.objects.filter(message=message).update(message=None)
+    message.delete()
+    report.errors.append(str(exc))
+    if rows[0].attempts + 1 >= MAX_ATTEMPTS:
+        report.failed += set_status(rows, ReminderStatus.SENDING, status=ReminderStatus.FAILED,
+                                    attempts=F("attempts") + 1,
+                                    last_error=f"Gave up after {MAX_ATTEMPTS} attempts: {exc}")
+        return
+    backoff = RETRY_BACKOFF * 2 ** rows[0].attempts  # 15 min, 30, 1 h, 2 h
+    set_status(rows, ReminderStatus.SENDING, status=ReminderStatus.SCHEDULED,
+               scheduled_for=now + backoff, claimed_at=None, last_error=str(exc),
+               attempts=F("attempts") + 1)
+
+
+def _fail_channel(rows: list[Reminder], message: OutboundMessage, exc: PermanentError,
+                  now: datetime, report: TickReport) -> None:
+    """This contact point does not work: the message failed, the point is flagged and the
+    rows fall back to the client's next channel."""
+    message.status, message.status_detail = MessageStatus.FAILED, str(exc)[:300]
+    message.save(update_fields=["status", "status_detail"])
+    report.errors.append(str(exc))
+    report.fallbacks += 1
+    fall_back(rows=rows, expected=ReminderStatus.SENDING, now=now,
+              failed_channel=message.channel, flag=exc.reason, flag_value=message.to,
+              why=f"{CHANNEL_LABEL[message.channel]} to {message.to} failed: {exc}")
