@@ -14,7 +14,22 @@ import fcntl
 import sqlite3
 from pathlib import Path
 
-EMBEDDED_PREFIX = "sqla+sqlite:///"
+from kombu import Connection
+from kombu.transport import TRANSPORT_ALIASES
+from kombu.transport.sqlalchemy import Transport as SQLAlchemyTransport
+
+EMBEDDED_PREFIX = "embedded+sqlite:///"
+
+
+class EmbeddedTransport(SQLAlchemyTransport):  # type: ignore[misc]
+    """kombu's SQLAlchemy transport, polled four times a second: its default second is as
+    long as the shortest tick, and a tick that waits longer than a tick expires unrun."""
+
+    polling_interval = 0.25
+
+
+# `embedded+sqlite:///path` names this transport (kombu resolves URL schemes by alias).
+TRANSPORT_ALIASES.setdefault("embedded", "config.broker:EmbeddedTransport")
 
 
 def embedded_broker_file(url: str) -> Path | None:
@@ -29,8 +44,6 @@ def prepare_embedded_broker(url: str, transport_options: dict[str, object],
     path = embedded_broker_file(url)
     if path is None:
         return
-    from kombu import Connection  # the worker's own dependency; imported only when used
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

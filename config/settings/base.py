@@ -175,12 +175,14 @@ SETTLE_BUSINESS_HOURS = (env.str("SETTLE_BUSINESS_START", default="09:00"),
 
 # --- Celery: the broker only wakes workers up; the database holds every reminder -----------
 # Without CELERY_BROKER_URL, the embedded broker: kombu's SQLAlchemy transport on a SQLite file
-# of its own under var/. Every message is written and taken in a transaction, so a crash or a
-# race can never leave half a message (the filesystem transport could, and killed the worker).
+# of its own under var/ (config/broker.py). Every message is written and taken in a
+# transaction, so a crash or a race can never leave half a message (the filesystem transport
+# could, and killed the worker).
 # Production sets CELERY_BROKER_URL to Redis.
 CELERY_BROKER_FILE = VAR_DIR / "broker.sqlite3"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"sqla+sqlite:///{CELERY_BROKER_FILE}")
-if CELERY_BROKER_URL.startswith("sqla+sqlite"):
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL",
+                            default=f"embedded+sqlite:///{CELERY_BROKER_FILE}")
+if CELERY_BROKER_URL.startswith("embedded+sqlite"):
     # The transport passes these to SQLAlchemy's create_engine(): wait up to 30 s for another
     # process's write instead of failing with "database is locked".
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"connect_args": {"timeout": 30}}

@@ -23,6 +23,7 @@ from tests.integration.conftest import ROOT, app_env, free_port
 
 pytestmark = [
     pytest.mark.integration,
+    pytest.mark.enable_socket,  # loopback only: the web server this test starts
     pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
                        reason="the embedded stack is SQLite's own: soaked in the SQLite pass"),
 ]
@@ -62,8 +63,7 @@ def _cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
 
 
-def test_make_runs_stack_soaks_without_an_error_and_survives_a_killed_worker(
-        socket_enabled_session: None) -> None:
+def test_make_runs_stack_soaks_without_an_error_and_survives_a_killed_worker() -> None:
     var = tempfile.mkdtemp(prefix="settle-soak-")
     port = free_port()
     env = app_env(SETTLE_VAR_DIR=var, SETTLE_TICK_SECONDS="1", PORT=str(port),
@@ -122,7 +122,7 @@ def test_make_runs_stack_soaks_without_an_error_and_survives_a_killed_worker(
         assert "web stopped" not in log_text and "beat stopped" not in log_text
         health = json.loads(urllib.request.urlopen(
             f"http://127.0.0.1:{port}/healthz", timeout=5).read())
-        assert health["checks"]["broker"] == {"ok": True, "transport": "sqla+sqlite"}
+        assert health["checks"]["broker"] == {"ok": True, "transport": "embedded+sqlite"}
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(60)

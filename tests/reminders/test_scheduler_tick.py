@@ -35,16 +35,17 @@ def test_tick_records_a_heartbeat_and_repeats_harmlessly():
 def test_celery_defaults_to_the_embedded_sqlite_broker():
     # A SQLite file of its own under var/, written in transactions (kombu's SQLAlchemy
     # transport); SQLite waits for a concurrent writer instead of failing.
-    assert f"sqla+sqlite:///{settings.VAR_DIR}/broker.sqlite3" == settings.CELERY_BROKER_URL
+    assert f"embedded+sqlite:///{settings.VAR_DIR}/broker.sqlite3" == settings.CELERY_BROKER_URL
     assert app.conf.broker_transport_options == {"connect_args": {"timeout": 30}}
     assert app.conf.task_acks_late is True
 
 
 def test_the_embedded_broker_is_prepared_once_tables_and_wal(tmp_path):
-    url = f"sqla+sqlite:///{tmp_path}/sub/broker.sqlite3"
+    url = f"embedded+sqlite:///{tmp_path}/sub/broker.sqlite3"
     options = {"connect_args": {"timeout": 30}}
     prepare_embedded_broker(url, options)
     with Connection(url, transport_options=options) as connection:
+        assert connection.transport.polling_interval == 0.25  # below the shortest tick
         queue = connection.SimpleQueue("celery")
         queue.put({"wake": "up"})
         message = queue.get(timeout=1)
