@@ -13,6 +13,7 @@ COPY requirements.lock ./
 RUN pip install --upgrade pip && pip install --require-hashes --no-deps -r requirements.lock
 COPY . .
 # collectstatic needs settings but no secrets or database: a throwaway key for the build only.
+RUN python scripts/compile-messages
 RUN SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-xx \
     python manage.py collectstatic --noinput -v0
 RUN useradd --create-home --uid 10001 settle && mkdir -p /app/var && chown -R settle /app/var

@@ -19,7 +19,12 @@ $(STAMP): $(LOCK)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
 	@touch $(STAMP)
 
-install: $(STAMP)
+# The word catalogues (locale/*/LC_MESSAGES/django.po) compiled with Babel: no msgfmt needed.
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+$(MESSAGES): %.mo: %.po $(STAMP)
+	@$(PY) scripts/compile-messages
+
+install: $(STAMP) $(MESSAGES)
 
 # Re-resolve both locks from pyproject.toml (newest versions its ranges allow). To upgrade one
 # package only: make lock LOCK_ARGS="--upgrade-package babel". The dev lock is resolved first;
@@ -34,7 +39,7 @@ lock: $(STAMP)
 
 # The URL printed is the one served: HOST and PORT reach every step through SITE_URL.
 run: export SITE_URL := $(or $(SITE_URL),http://$(HOST):$(PORT))
-run: $(STAMP)
+run: $(STAMP) $(MESSAGES)
 	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py collectstatic --noinput -v0
@@ -57,13 +62,13 @@ lint: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run -v0 || \
 	  (echo "Models and migrations disagree: run manage.py makemigrations" && false)
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(MESSAGES)
 	@echo "==================== test suite on SQLite ===================="
 	env -u DATABASE_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The browser tests (marker e2e) run in the SQLite pass only: they test pages, not the
 # database, and the suite must stay under 15 minutes on 2 cores.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(MESSAGES)
 	@echo "==================== test suite on PostgreSQL ================"
 	@echo "(browser tests ran in the SQLite pass: -m 'not e2e' here)"
 	scripts/with-postgres $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)

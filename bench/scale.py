@@ -330,7 +330,8 @@ def dispatch(run: Run, esp: FakeEsp) -> None:
 
 def _letter_html(client: Any, invoices: list[Any], today: date, step: Any) -> tuple[str, str]:
     """The letter of demand's subject and HTML as the letter channel builds it."""
-    from reminders import links, selectors
+    from answers import links
+    from reminders import selectors
     from reminders.letters import letter_html
     from reminders.rendering import render
 
@@ -406,7 +407,7 @@ def _bare_weasyprint(htmls: list[str]) -> tuple[bytes, int, float]:
 
 
 def letters_batch(run: Run, bookkeeper: Any) -> None:
-    from reminders import printing
+    from work import printing
 
     say("rendering the waiting letters' HTML ...")
     count = _waiting_letters(run)
@@ -474,8 +475,8 @@ def pages(run: Run, bookkeeper: Any) -> None:
     from django.test import Client as Browser
     from django.test.utils import override_settings
 
+    from answers import links
     from clients.models import Client
-    from reminders import links
 
     n, budget = run.args.requests, run.args.page_budget
     clients = list(Client.objects.annotate(open=Count("invoices", filter=Q(

@@ -1,8 +1,15 @@
 """Reads for clients and their timeline."""
 
-from django.db.models import QuerySet
+from datetime import datetime, timedelta
 
+from django.db.models import Prefetch, QuerySet
+
+from clients.business import business
 from clients.models import Client, ContactFlag, Interaction
+from core import calendar as cal
+
+# Channels Settle can reach a client by ("phone" makes a call task for a person).
+IMPLEMENTED_CHANNELS = ("email", "sms", "letter", "phone")
 
 
 def client_timeline(*, client: Client, limit: int = 50) -> QuerySet[Interaction]:
@@ -22,3 +29,25 @@ def working_contact(client: Client, channel: str) -> str:
     candidates = ([client.phone, client.mobile_phone] if channel == "phone"
                   else [client.contact_for(channel)])
     return next((v for v in candidates if v and (channel, v) not in flagged), "")
+
+
+def usable_channels(client: Client) -> tuple[str, ...]:
+    """The client's channels in preference order that have a contact point not flagged as
+    failing (bounced, opted out, wrong number, ...)."""
+    return tuple(c for c in client.channel_preferences
+                 if c in IMPLEMENTED_CHANNELS and working_contact(client, c))
+
+
+def open_flags_prefetch() -> Prefetch:
+    return Prefetch("contact_flags", ContactFlag.objects.filter(cleared_at__isnull=True))
+
+
+def business_time(client: Client, now: datetime, *, next_day: bool = False) -> datetime:
+    """Now if it is inside the client's business hours, else the next business-hours start
+    (always the next business day's start with ``next_day``)."""
+    today = client.local_today(now)
+    day = cal.next_business_day(today + timedelta(days=1), client.country) if next_day \
+        else today
+    profile = business()
+    return cal.business_moment(day, now, timezone=client.timezone, country=client.country,
+                               start=profile.start, end=profile.end)

@@ -10,6 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import QuerySet
 
+from answers.models import PortalSettings
 from clients.models import Client, ClientTag
 from core.contact import LANGUAGES
 from core.money import MoneyError, parse_amount
@@ -19,7 +20,6 @@ from reminders.models import (
     CadencePurpose,
     CadenceStep,
     MessageTemplate,
-    PortalSettings,
     StepAction,
     StepChannel,
 )

@@ -15,17 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
+from answers.models import PlanStatus, PortalSettings
 from clients.models import Client, ClientTag
 from configure.audit import ADDITION, CHANGE, DELETION, audit_record
 from receivables.models import ACTIVE_STATUSES, Invoice, PaymentTerms
-from reminders.models import (
-    Cadence,
-    CadencePurpose,
-    CadenceStep,
-    MessageTemplate,
-    PlanStatus,
-    PortalSettings,
-)
+from reminders.models import Cadence, CadencePurpose, CadenceStep, MessageTemplate
 
 
 def _changed(fields: Sequence[str]) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -166,3 +167,21 @@ def last_pay_run_on_or_before(tokens: list[PayRunToken], day: date, country: str
             return candidates[-1]
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return None
+
+
+def business_moment(day: date, now: datetime, *, timezone: str, country: str, start: time,
+                    end: time) -> datetime:
+    """When something meant for ``day`` may happen in business hours ``start``-``end`` local
+    time: that day's start, or ``now`` when the day has come and we are inside the hours, else
+    the next business day's start."""
+    zone = ZoneInfo(timezone)
+    local_now = now.astimezone(zone)
+    if day > local_now.date():
+        return datetime.combine(day, start, tzinfo=zone)
+    if is_business_day(local_now.date(), country):
+        if start <= local_now.time() < end:
+            return local_now
+        if local_now.time() < start:
+            return datetime.combine(local_now.date(), start, tzinfo=zone)
+    following = next_business_day(local_now.date() + timedelta(days=1), country)
+    return datetime.combine(following, start, tzinfo=zone)

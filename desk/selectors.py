@@ -13,24 +13,13 @@ from typing import Any
 from django.db.models import Sum
 from django.urls import reverse
 
+from answers.models import Dispute, DisputeStatus, Instalment, PaymentPlan, PlanStatus
 from clients.models import ContactFlag, Interaction, InteractionKind
 from core.money import quantize
 from receivables.models import Invoice, InvoiceStatus
 from receivables.selectors import aging_summary
-from reminders.models import (
-    Dispute,
-    DisputeStatus,
-    Instalment,
-    MessageStatus,
-    OutboundMessage,
-    PaymentPlan,
-    PlanStatus,
-    Reminder,
-    ReminderStatus,
-    Task,
-    TaskKind,
-    TaskStatus,
-)
+from reminders.models import MessageStatus, OutboundMessage, Reminder, ReminderStatus
+from work.models import Task, TaskKind, TaskStatus
 
 DSO_DAYS = 90
 CASH_WEEKS = 4

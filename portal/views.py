@@ -26,6 +26,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from answers import banking, links
+from answers import instalments as plans
+from answers.base import open_invoices
+from answers.disputes import dispute_open
+from answers.models import DisputeReason, PayLink, PaymentPlan, PlanStatus, PortalSettings
+from answers.plans import plan_limits, plan_propose
+from answers.preferences import channel_choices, preferences_update, sms_opted_out
+from answers.promises import promise_from_client
 from clients.business import business
 from clients.models import Client, InteractionChannel, InteractionKind
 from clients.services import interaction_record
@@ -34,8 +42,8 @@ from core.money import format_money
 from portal.texts import Texts
 from receivables.models import RECEIVABLE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import invoice_settlement
-from reminders import answers, banking, links, plans, selectors
-from reminders.models import DisputeReason, PayLink, PaymentPlan, PlanStatus, PortalSettings
+from reminders import selectors
+from work.callbacks import CALLBACK_WINDOWS, callback_days, callback_request
 
 VISIT_GAP_MINUTES = 30  # page views closer together than this are one visit
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
@@ -165,7 +173,7 @@ def page_context(link: PayLink, token: str, now: datetime) -> dict[str, Any]:
     client = link.client
     t = Texts(client.language)
     money, day = _fmt(client)
-    today = answers.local_today(client, now)
+    today = client.local_today(now)
     plan_of = _plans(client)
     portal = PortalSettings.load()
     by_currency: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -298,7 +306,7 @@ def _int(value: str | None) -> int | None:
 def _invoice_choices(client: Client, money: Any, day: Any) -> list[dict[str, Any]]:
     return [{"pk": i.pk,
              "label": f"{i.number} · {money(i.balance, i.currency)} · {day(i.due_date)}"}
-            for i in answers.open_invoices(client)]
+            for i in open_invoices(client)]
 
 
 @require_http_methods(["GET", "POST"])
@@ -306,13 +314,13 @@ def _invoice_choices(client: Client, money: Any, day: Any) -> list[dict[str, Any
 def promise(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     client, now = link.client, timezone.now()
     money, day = _fmt(client)
-    today = answers.local_today(client, now)
+    today = client.local_today(now)
     extra: dict[str, Any] = {
         "invoices": _invoice_choices(client, money, day), "min": today.isoformat(),
         "max": (today.toordinal() + PortalSettings.load().promise_max_days)}
     extra["max"] = date.fromordinal(extra["max"]).isoformat()
     return _form(request, link, token, "portal/promise.html", extra, lambda: (
-        answers.promise_from_client(client=client, invoice_ids=_ids(request),
+        promise_from_client(client=client, invoice_ids=_ids(request),
                                     promised_on=_date(request.POST.get("promised_on")),
                                     amount=request.POST.get("amount", "").strip() or None,
                                     now=now)), "promise")
@@ -325,9 +333,9 @@ def plan(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     money, day = _fmt(client)
     t = Texts(client.language)
     choices = _invoice_choices(client, money, day)
-    open_now = answers.open_invoices(client)
+    open_now = open_invoices(client)
     currency = open_now[0] if open_now else None  # the first open invoice, for its currency
-    limits = answers.plan_limits(client, currency.currency, now) if currency else None
+    limits = plan_limits(client, currency.currency, now) if currency else None
     extra = {"invoices": choices, "limits": limits,
              "frequencies": [(k, t.get(k)) for k in plans.FREQUENCIES],
              "counts": list(range(2, (limits or {}).get("max_instalments", 2) + 1)),
@@ -337,9 +345,9 @@ def plan(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
              "minimum_text": t.get("plan_minimum", amount=money(limits["min_instalment"],
                                                                 currency.currency))
              if limits and limits["min_instalment"] and currency else "",
-             "min": answers.local_today(client, now).isoformat(),
+             "min": client.local_today(now).isoformat(),
              "max": limits["first_by"].isoformat() if limits else ""}
-    return _form(request, link, token, "portal/plan.html", extra, lambda: answers.plan_propose(
+    return _form(request, link, token, "portal/plan.html", extra, lambda: plan_propose(
         client=client, invoice_ids=_ids(request), count=_int(request.POST.get("count")),
         first=_date(request.POST.get("first")), frequency=request.POST.get("frequency", ""),
         note=request.POST.get("note", ""), now=now), "plan")
@@ -354,7 +362,7 @@ def dispute(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     reasons = [(r.value, t.get(f"reason_{r.value}")) for r in DisputeReason]
     extra = {"invoices": _invoice_choices(client, money, day), "reasons": reasons,
              "mb": PortalSettings.load().dispute_attachment_mb}
-    return _form(request, link, token, "portal/dispute.html", extra, lambda: answers.dispute_open(
+    return _form(request, link, token, "portal/dispute.html", extra, lambda: dispute_open(
         client=client, invoice_id=_int(request.POST.get("invoice")) or 0,
         reason=request.POST.get("reason", ""), message=request.POST.get("message", ""),
         upload=request.FILES.get("attachment"), now=now), "dispute")
@@ -365,10 +373,10 @@ def dispute(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
 def callback(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     client, now = link.client, timezone.now()
     _, day = _fmt(client)
-    extra = {"days": [(d.isoformat(), day(d)) for d in answers.callback_days(client, now)],
-             "windows": list(answers.CALLBACK_WINDOWS)}
+    extra = {"days": [(d.isoformat(), day(d)) for d in callback_days(client, now)],
+             "windows": list(CALLBACK_WINDOWS)}
     return _form(request, link, token, "portal/callback.html", extra, lambda: (
-        answers.callback_request(client=client, day=_date(request.POST.get("day")),
+        callback_request(client=client, day=_date(request.POST.get("day")),
                                  window=request.POST.get("window", ""),
                                  number=request.POST.get("number", ""),
                                  note=request.POST.get("note", ""), now=now)), "callback")
@@ -380,13 +388,13 @@ def preferences(request: HttpRequest, link: PayLink, token: str) -> HttpResponse
     client, now = link.client, timezone.now()
     t = Texts(client.language)
     current = next((c for c in client.channel_preferences
-                    if c in answers.channel_choices(client)), "")
-    extra = {"channels": [(c, t.get(f"ch_{c}")) for c in answers.channel_choices(client)],
+                    if c in channel_choices(client)), "")
+    extra = {"channels": [(c, t.get(f"ch_{c}")) for c in channel_choices(client)],
              "current": current, "languages": list(LANGUAGES.items()),
-             "no_sms": client.mobile_phone and answers.sms_opted_out(client),
+             "no_sms": client.mobile_phone and sms_opted_out(client),
              "has_mobile": bool(client.mobile_phone)}
     return _form(request, link, token, "portal/preferences.html", extra, lambda: (
-        answers.preferences_update(client=client,
+        preferences_update(client=client,
                                    first_channel=request.POST.get("first_channel", ""),
                                    language=request.POST.get("language", ""),
                                    no_sms=request.POST.get("no_sms") == "on", now=now)),
@@ -425,6 +433,6 @@ def statement_pdf(request: HttpRequest, link: PayLink, token: str) -> HttpRespon
                                                client.default_currency)
     if currency not in currencies:
         return not_found(request)
-    today = answers.local_today(client, timezone.now())
+    today = client.local_today(timezone.now())
     return _pdf(render_statement(client, currency=currency, end=today, today=today),
                 f"statement-{currency}-{today.isoformat()}.pdf")

@@ -4,26 +4,20 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from answers.models import Dispute, Instalment, PayLink, PaymentPlan, PortalSettings
 from clients.admin import ReadOnlyAdmin
 from core.sms import Segments, count_segments, ucs2_characters, ucs2_hint
 from reminders.models import (
     Cadence,
     CadenceStep,
-    CallAttempt,
-    Dispute,
-    Instalment,
     MessageEvent,
     MessageTemplate,
     OutboundMessage,
-    PayLink,
-    PaymentPlan,
-    PortalSettings,
-    PrintBatch,
     Reminder,
-    Task,
     TemplateChannel,
 )
 from reminders.rendering import SAMPLE_CONTEXT, TemplateError, render
+from work.models import CallAttempt, PrintBatch, Task
 
 
 class CadenceStepInline(admin.TabularInline):
@@ -59,7 +53,7 @@ _SAMPLE_PAY_TOKEN = "Xk3v9QpL2mZt7RbW4nYc8A"  # as long as a real pay-page token
 
 def sample_pay_url() -> str:
     """The sample pay link, at least as long as a real one, so the counts are not optimistic."""
-    from reminders.links import link_url
+    from answers.links import link_url
 
     realistic = link_url(_SAMPLE_PAY_TOKEN)  # the exact shape of a real link
     sample = str(SAMPLE_CONTEXT["pay_url"])
@@ -295,19 +289,19 @@ class PaymentPlanAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Accept the selected plans")
     def accept(self, request: HttpRequest, queryset: Any) -> None:
-        from reminders.answers import plan_accept
+        from answers.plans import plan_accept
 
         self._decide(request, queryset, plan_accept)
 
     @admin.action(description="Decline the selected plans")
     def decline(self, request: HttpRequest, queryset: Any) -> None:
-        from reminders.answers import plan_decline
+        from answers.plans import plan_decline
 
         self._decide(request, queryset, plan_decline)
 
     @admin.action(description="Cancel the selected plans (the usual reminders resume)")
     def cancel(self, request: HttpRequest, queryset: Any) -> None:
-        from reminders.answers import plan_cancel
+        from answers.plans import plan_cancel
 
         self._decide(request, queryset, plan_cancel)
 

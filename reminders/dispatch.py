@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import F
 
+from answers import links
+from answers.models import PayLink, PaymentPlan, PlanStatus
 from clients.models import Client, InteractionKind
 from clients.selectors import working_contact
 from clients.services import interaction_record
@@ -24,18 +26,16 @@ from core import terms as termsmath
 from receivables import selectors as receivables_selectors
 from receivables.models import ACTIVE_STATUSES, AdjustmentKind, Invoice, InvoiceStatus
 from receivables.services import adjustment_add, invoice_transition
-from reminders import calls, links, planner, selectors
+from reminders import planner, selectors
 from reminders.channels import CHANNEL_LABEL, CHANNELS, PermanentError, TransientError
 from reminders.channels.compose import render_message
 from reminders.channels.fallback import fall_back
+from reminders.channels.phone import hand_to_caller
 from reminders.models import (
     FAILED_STATUSES,
     CadenceStep,
     MessageStatus,
     OutboundMessage,
-    PayLink,
-    PaymentPlan,
-    PlanStatus,
     Reminder,
     ReminderStatus,
     StepAction,
@@ -171,7 +171,7 @@ def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None
     invoices = [r.invoice for r in rows]
     client = rows[0].client
     if StepAction.CREATE_CALL_TASK in step.actions:
-        calls.task_call_create(client=client, invoices=invoices, step=step, now=now)
+        hand_to_caller(client=client, invoices=invoices, step=step, now=now)
     if StepAction.APPLY_LATE_FEE in step.actions:
         for invoice in invoices:
             _apply_late_fee(invoice, now)  # charged once: it checks for an earlier fee
@@ -215,7 +215,7 @@ def _apply_late_fee(invoice: Invoice, now: datetime) -> None:
 def _call_instead(rows: list[Reminder], step: CadenceStep, now: datetime,
                   report: TickReport) -> bool:
     """The client prefers the phone: a person calls, with this step's message as script."""
-    calls.task_call_create(client=rows[0].client, invoices=[r.invoice for r in rows],
+    hand_to_caller(client=rows[0].client, invoices=[r.invoice for r in rows],
                            step=step, now=now)
     report.sent += set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
     return True

@@ -40,6 +40,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.template.loader import render_to_string
 
+from answers.models import Dispute, PaymentPlan, PlanStatus
 from clients.business import business
 from clients.models import (
     Client,
@@ -59,18 +60,9 @@ from receivables.models import ACTIVE_STATUSES, RECEIVABLE_STATUSES, Invoice, In
 from receivables.services import invoice_transition
 from reminders import selectors
 from reminders.dispatch import step_send
-from reminders.models import (
-    CadenceStep,
-    CallAttempt,
-    Dispute,
-    OutboundMessage,
-    PaymentPlan,
-    PlanStatus,
-    Reminder,
-    ReminderStatus,
-    Task,
-)
+from reminders.models import CadenceStep, OutboundMessage, Reminder, ReminderStatus
 from reminders.outbox import TickReport, reminders_claim
+from work.models import CallAttempt, Task
 
 logger = logging.getLogger(__name__)
 url_fetcher = pdf.StaticFilesOnlyFetcher(log=logger)

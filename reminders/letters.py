@@ -22,51 +22,46 @@ from babel.dates import format_date
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy, override, pgettext_lazy
 
 from clients.business import business
 from clients.models import Client
 from config import pdf
 from config.pdf import Document, paper_for
-from core.contact import babel_locale
+from core.contact import LANGUAGES, babel_locale
 from core.money import format_money
 from receivables.models import Invoice
 from receivables.selectors import invoice_quote
 
 logger = logging.getLogger(__name__)
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {"invoice": "Invoice", "reference": "Reference", "due_date": "Due date",
-           "days_overdue": "Days overdue", "amount": "Amount", "fees": "Fees",
-           "interest": "Interest", "total": "Total", "total_due": "Total due", "date": "Date",
-           "customer_no": "Customer no.", "invoices": "Invoice no.",
-           "open_invoices": "Open invoices", "how_to_pay": "How to pay",
-           "pay_online": "Pay online", "scan_to_pay": "Scan to pay online", "page": "Page",
-           "of": "of", "discount_note": "Includes an early-payment discount of {amount}."},
-    "de": {"invoice": "Rechnung", "reference": "Referenz", "due_date": "Fällig am",
-           "days_overdue": "Tage überfällig", "amount": "Betrag", "fees": "Gebühren",
-           "interest": "Zinsen", "total": "Gesamt", "total_due": "Gesamtbetrag",
-           "date": "Datum", "customer_no": "Kundennummer", "invoices": "Rechnungsnr.",
-           "open_invoices": "Offene Rechnungen", "how_to_pay": "Zahlungsinformationen",
-           "pay_online": "Online bezahlen", "scan_to_pay": "Scannen und online bezahlen",
-           "page": "Seite", "of": "von",
-           "discount_note": "Enthält einen Skontoabzug von {amount}."},
-    "fr": {"invoice": "Facture", "reference": "Référence", "due_date": "Échéance",
-           "days_overdue": "Jours de retard", "amount": "Montant", "fees": "Frais",
-           "interest": "Intérêts", "total": "Total", "total_due": "Total dû", "date": "Date",
-           "customer_no": "N° client", "invoices": "N° de facture",
-           "open_invoices": "Factures impayées", "how_to_pay": "Modalités de paiement",
-           "pay_online": "Payer en ligne", "scan_to_pay": "Scannez pour payer en ligne",
-           "page": "Page", "of": "sur",
-           "discount_note": "Comprend un escompte pour paiement anticipé de {amount}."},
-    "es": {"invoice": "Factura", "reference": "Referencia", "due_date": "Vencimiento",
-           "days_overdue": "Días de retraso", "amount": "Importe", "fees": "Recargos",
-           "interest": "Intereses", "total": "Total", "total_due": "Total adeudado",
-           "date": "Fecha", "customer_no": "N.º de cliente", "invoices": "N.º de factura",
-           "open_invoices": "Facturas pendientes", "how_to_pay": "Forma de pago",
-           "pay_online": "Pagar en línea", "scan_to_pay": "Escanee para pagar en línea",
-           "page": "Página", "of": "de",
-           "discount_note": "Incluye un descuento por pronto pago de {amount}."},
+# Words printed on letters: English source strings marked for gettext, translated in
+# locale/<language>/LC_MESSAGES/django.po; a context where the same English word is
+# translated differently elsewhere. Looked up under override(language) in letter_html.
+LABELS: dict[str, Promise] = {
+    "invoice": gettext_lazy("Invoice"),
+    "reference": gettext_lazy("Reference"),
+    "due_date": gettext_lazy("Due date"),
+    "days_overdue": gettext_lazy("Days overdue"),
+    "amount": gettext_lazy("Amount"),
+    "fees": gettext_lazy("Fees"),
+    "interest": pgettext_lazy("letter", "Interest"),
+    "total": pgettext_lazy("letter", "Total"),
+    "total_due": gettext_lazy("Total due"),
+    "date": gettext_lazy("Date"),
+    "customer_no": gettext_lazy("Customer no."),
+    "invoices": gettext_lazy("Invoice no."),
+    "open_invoices": gettext_lazy("Open invoices"),
+    "how_to_pay": pgettext_lazy("letter", "How to pay"),
+    "pay_online": gettext_lazy("Pay online"),
+    "scan_to_pay": gettext_lazy("Scan to pay online"),
+    # Translators: the page footer of a letter reads "Page 2 of 3".
+    "page": gettext_lazy("Page"),
+    # Translators: the page footer of a letter reads "Page 2 of 3".
+    "of": gettext_lazy("of"),
+    "discount_note": gettext_lazy("Includes an early-payment discount of {amount}."),
 }
 
 _INFO_BLOCK_NUMBERS = 3  # more invoice numbers than this would overflow the info block
@@ -151,12 +146,13 @@ def letter_html(*, client: Client, invoices: list[Invoice], today: date, subject
     currency = invoices[0].currency
     if any(invoice.currency != currency for invoice in invoices):
         raise ValueError("All invoices in one letter must share a currency.")
-    language = language if language in LABELS else "en"
+    language = language if language in LANGUAGES else "en"
     locale = babel_locale(language, client.country)
     rows = [_row(invoice, today) for invoice in invoices]
     table = _table(rows, today, lambda amount: format_money(amount, currency, locale),
                    lambda day: format_date(day, format="long", locale=locale))
-    labels = LABELS[language]
+    with override(language):
+        labels = {key: str(text) for key, text in LABELS.items()}
     paper = paper_for(client.country)
     return render_to_string("letters/letter.html", {
         "base_url": _base_url(), "language": language, "paper": paper.lower(),

@@ -9,11 +9,9 @@ re-sent on its own).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from clients.models import Client, ClientTag
 from core.contact import LANGUAGES
@@ -202,24 +200,6 @@ STATUS_RANK = {MessageStatus.ACCEPTED: 1, MessageStatus.QUEUED: 2, MessageStatus
                MessageStatus.COMPLAINED: 10}
 
 
-class PrintBatch(models.Model):
-    """Letters printed together: downloaded as one PDF, then marked posted."""
-
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
-    posted_at = models.DateTimeField(null=True, blank=True)
-    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  null=True, blank=True, related_name="+")
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name_plural = "print batches"
-
-    def __str__(self) -> str:
-        return f"Print batch {self.pk} ({'posted' if self.posted_at else 'not posted'})"
-
-
 class OutboundMessage(models.Model):
     """One message as it went out (several reminders may share one: consolidation)."""
 
@@ -240,7 +220,7 @@ class OutboundMessage(models.Model):
     segments = models.PositiveSmallIntegerField(default=0, help_text="SMS segments billed.")
     document = models.BinaryField(null=True, blank=True, editable=False,
                                   help_text="The letter's PDF as printed.")
-    print_batch = models.ForeignKey(PrintBatch, on_delete=models.PROTECT, null=True,
+    print_batch = models.ForeignKey("work.PrintBatch", on_delete=models.PROTECT, null=True,
                                     blank=True, related_name="letters")
 
     class Meta:
@@ -290,7 +270,8 @@ class Reminder(models.Model):
                               default=ReminderStatus.SCHEDULED)
     message = models.ForeignKey(OutboundMessage, on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="reminders")
-    instalment = models.ForeignKey("Instalment", on_delete=models.PROTECT, null=True, blank=True,
+    instalment = models.ForeignKey("answers.Instalment", on_delete=models.PROTECT, null=True,
+                                   blank=True,
                                    related_name="reminders",
                                    help_text="Set for a payment-plan instalment's reminder.")
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
@@ -322,277 +303,3 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} for {self.invoice_id} ({self.status})"
-
-
-class TaskKind(models.TextChoices):
-    CALL = "call", "Call the client"
-    NO_CHANNEL = "no_channel", "No working channel"
-    DISPUTE = "dispute", "Review a dispute"
-    PLAN = "plan", "Decide on a payment plan"
-    NOTICE = "notice", "Client answered"
-
-
-class TaskStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-class Task(models.Model):
-    """Work for a person: a call the cadence (or the client) asked for, a client no channel
-    reaches, a dispute to review, a payment plan to decide on, or a client's answer to note."""
-
-    kind = models.CharField(max_length=12, choices=TaskKind.choices)
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="tasks")
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="settle_tasks")
-    title = models.CharField(max_length=300)
-    script = models.TextField(blank=True, help_text="Call script, rendered from the template.")
-    due_at = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=10, choices=TaskStatus.choices,
-                              default=TaskStatus.OPEN)
-    step = models.ForeignKey(CadenceStep, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+")
-    plan = models.ForeignKey("PaymentPlan", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="tasks")
-    dispute = models.ForeignKey("Dispute", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="tasks")
-    invoices = models.ManyToManyField("receivables.Invoice", blank=True, related_name="tasks")
-    created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                  null=True, blank=True, related_name="+")
-
-    class Meta:
-        ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["status", "due_at"])]
-        constraints = [
-            models.CheckConstraint(condition=Q(kind__in=TaskKind.values), name="task_kind_known"),
-            models.CheckConstraint(condition=Q(status__in=TaskStatus.values),
-                                   name="task_status_known"),
-            models.UniqueConstraint(fields=["client"], condition=Q(kind="no_channel",
-                                                                   status="open"),
-                                    name="one_open_no_channel_task_per_client"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class CallOutcome(models.TextChoices):
-    PROMISE = "promise", "Reached: promise to pay"
-    DISPUTE = "dispute", "Reached: dispute"
-    PLAN = "plan", "Reached: payment plan agreed"
-    VOICEMAIL = "voicemail", "Left voicemail"
-    NO_ANSWER = "no_answer", "No answer"
-    WRONG_NUMBER = "wrong_number", "Wrong number"
-
-
-class CallAttempt(models.Model):
-    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="attempts")
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="call_attempts")
-    number = models.CharField(max_length=20)
-    outcome = models.CharField(max_length=12, choices=CallOutcome.choices)
-    note = models.TextField(blank=True)
-    promised_on = models.DateField(null=True, blank=True)
-    promised_amount = models.DecimalField(max_digits=18, decimal_places=4, null=True,
-                                          blank=True)
-    called_at = models.DateTimeField(default=timezone.now, db_index=True)
-    called_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="+")
-
-    class Meta:
-        ordering = ["-called_at"]
-        constraints = [models.CheckConstraint(condition=Q(outcome__in=CallOutcome.values),
-                                              name="call_outcome_known")]
-
-    def __str__(self) -> str:
-        return f"{self.get_outcome_display()} ({self.number})"
-
-
-# --- The client's side: pay-now links and the answers given there --------------------------
-
-class PayLink(models.Model):
-    """A pay-now link: a random token (128 bits) of which only the SHA-256 is stored, scoped to
-    one client. Every message carries a fresh one, so a link's expiry is renewed by each new
-    reminder, and the first visit through a link marks its message as clicked."""
-
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="pay_links")
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    message = models.ForeignKey(OutboundMessage, on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="pay_links")
-    purpose = models.CharField(max_length=40, default="reminder",
-                               help_text="What the link was made for: reminder, call, "
-                                         "bookkeeper, receipt.")
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    first_visit_at = models.DateTimeField(null=True, blank=True)
-    last_visit_at = models.DateTimeField(null=True, blank=True)
-    visits = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["client", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"Pay link for {self.client} until {self.expires_at:%Y-%m-%d}"
-
-
-class PortalSettings(models.Model):
-    """One row of admin settings for the pay-now pages: link lifetime, the limits of what a
-    client may propose, and how to pay by bank transfer."""
-
-    singleton = models.BooleanField(default=True, unique=True, editable=False)
-    link_valid_days = models.PositiveSmallIntegerField(
-        default=60, help_text="A pay-now link works this many days after the message that "
-                              "carried it. Every new reminder carries a new link.")
-    promise_max_days = models.PositiveSmallIntegerField(
-        default=45, help_text="A client may promise a payment date at most this many days ahead.")
-    plan_max_instalments = models.PositiveSmallIntegerField(
-        default=6, help_text="Most instalments a client may propose.")
-    plan_max_months = models.PositiveSmallIntegerField(
-        default=6, help_text="The last instalment at most this many months after the proposal.")
-    plan_first_within_days = models.PositiveSmallIntegerField(
-        default=30, help_text="The first instalment at most this many days after the proposal.")
-    plan_min_instalment = models.JSONField(
-        default=dict, blank=True,
-        help_text='Smallest instalment per currency, e.g. {"EUR": "50", "USD": "50", '
-                  '"JPY": "5000"}. No entry: no minimum.')
-    callback_days = models.PositiveSmallIntegerField(
-        default=10, help_text="A client may ask for a call back within this many business days.")
-    dispute_attachment_mb = models.PositiveSmallIntegerField(
-        default=5, help_text="Largest attachment to a dispute (PDF, PNG or JPEG).")
-    account_holder = models.CharField(max_length=140, blank=True)
-    bank_name = models.CharField(max_length=140, blank=True)
-    iban = models.CharField("IBAN", max_length=42, blank=True)
-    bic = models.CharField("BIC", max_length=11, blank=True)
-    account_number = models.CharField(max_length=34, blank=True,
-                                      help_text="For accounts without an IBAN (US, ...).")
-    routing_number = models.CharField(max_length=9, blank=True,
-                                      help_text="US ABA routing number (9 digits).")
-    accepts_cheques = models.BooleanField(default=False)
-    cheque_payee = models.CharField(max_length=140, blank=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "pay-now settings"
-        constraints = [models.CheckConstraint(condition=Q(singleton=True),
-                                              name="portal_settings_single_row")]
-
-    def __str__(self) -> str:
-        return "Pay-now settings"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-        from django.core.cache import cache
-
-        cache.delete("settle:pay-link-valid-days")  # links.valid_days reads it afresh
-
-    @classmethod
-    def load(cls) -> PortalSettings:
-        row, _ = cls.objects.get_or_create(singleton=True)
-        return row
-
-    def clean(self) -> None:
-        # Imported here: the checks live with the rest of the pay-now rules.
-        from reminders.banking import validate_settings
-
-        validate_settings(self)
-
-
-class PlanStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed by the client"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-class PaymentPlan(models.Model):
-    """Instalments for one or more invoices of a client in one currency. While accepted, the
-    invoices' cadence is replaced by reminders around each instalment."""
-
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="payment_plans")
-    currency = models.CharField(max_length=3)
-    invoices = models.ManyToManyField("receivables.Invoice", related_name="payment_plans")
-    total = models.DecimalField(max_digits=19, decimal_places=4,
-                                help_text="What the plan covers: the invoices' balance when "
-                                          "it was proposed.")
-    status = models.CharField(max_length=10, choices=PlanStatus.choices,
-                              default=PlanStatus.PROPOSED)
-    channel = models.CharField(max_length=12, default="portal")
-    client_note = models.TextField(blank=True)
-    proposed_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
-    decision_note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-proposed_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(status__in=PlanStatus.values),
-                                   name="plan_status_known"),
-            models.CheckConstraint(condition=Q(total__gt=0), name="plan_total_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Payment plan {self.pk} for {self.client} ({self.get_status_display()})"
-
-
-class Instalment(models.Model):
-    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
-    number = models.PositiveSmallIntegerField()
-    due_date = models.DateField()
-    amount = models.DecimalField(max_digits=19, decimal_places=4)
-
-    class Meta:
-        ordering = ["plan", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "number"], name="instalment_number_once"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Instalment {self.number} of plan {self.plan_id} on {self.due_date}"
-
-
-class DisputeReason(models.TextChoices):
-    WRONG_AMOUNT = "wrong_amount", "The amount is wrong"
-    NOT_RECEIVED = "not_received", "We did not receive the goods or service"
-    QUALITY = "quality", "A problem with the work or goods"
-    ALREADY_PAID = "already_paid", "We already paid this"
-    NOT_OURS = "not_ours", "This invoice is not ours"
-    OTHER = "other", "Something else"
-
-
-class DisputeStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
-
-
-class Dispute(models.Model):
-    """A client's objection to one invoice: its reminders stop at once and a bookkeeper
-    reviews it. The attachment is stored privately and served only to signed-in staff."""
-
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disputes")
-    invoice = models.ForeignKey("receivables.Invoice", on_delete=models.PROTECT,
-                                related_name="disputes")
-    reason = models.CharField(max_length=16, choices=DisputeReason.choices)
-    message = models.TextField(blank=True)
-    attachment = models.FileField(upload_to="disputes/%Y/%m/", blank=True)
-    attachment_name = models.CharField(max_length=200, blank=True)
-    attachment_type = models.CharField(max_length=40, blank=True)
-    channel = models.CharField(max_length=12, default="portal")
-    status = models.CharField(max_length=10, choices=DisputeStatus.choices,
-                              default=DisputeStatus.OPEN)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=Q(reason__in=DisputeReason.values),
-                                              name="dispute_reason_known")]
-
-    def __str__(self) -> str:
-        return f"Dispute of {self.invoice} ({self.get_reason_display()})"

@@ -121,17 +121,8 @@ def step_day(step: StepSpec, invoice: InvoiceSpec, client: ClientSpec) -> date:
 def send_time(day: date, now: datetime, client: ClientSpec) -> datetime:
     """When a step meant for ``day`` goes out: that day's business-hours start, or now when
     the day has come and we are inside business hours, else the next business-day start."""
-    zone = ZoneInfo(client.timezone)
-    local_now = now.astimezone(zone)
-    if day > local_now.date():
-        return _local_start(day, client)
-    if cal.is_business_day(local_now.date(), client.country):
-        if client.business_start <= local_now.time() < client.business_end:
-            return local_now
-        if local_now.time() < client.business_start:
-            return _local_start(local_now.date(), client)
-    following = cal.next_business_day(local_now.date() + timedelta(days=1), client.country)
-    return _local_start(following, client)
+    return cal.business_moment(day, now, timezone=client.timezone, country=client.country,
+                               start=client.business_start, end=client.business_end)
 
 
 def quiet_hours(now: datetime, timezone: str) -> datetime | None:

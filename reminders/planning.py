@@ -21,9 +21,10 @@ from clients.services import interactions_record_many
 from config import bulk
 from receivables.models import ACTIVE_STATUSES, Invoice
 from receivables.services import invoices_set_next_action
-from reminders import calls, planner, selectors
+from reminders import planner, selectors
 from reminders.models import Reminder, ReminderStatus
 from reminders.outbox import TickReport
+from work.calls import task_no_channel
 
 BATCH_SIZE = 1000
 
@@ -84,7 +85,7 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
                                            [row + stamp for row in new_rows])
         invoices_set_next_action(next_action)
     for client_id, invoices in no_channel.items():  # rare: a person has to look
-        calls.task_no_channel(client=batch["clients"][client_id], invoices=invoices, now=now,
+        task_no_channel(client=batch["clients"][client_id], invoices=invoices, now=now,
                               why="The client has no email, mobile number, address or phone "
                                   "that works among their preferred channels.")
 

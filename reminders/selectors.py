@@ -15,31 +15,27 @@ from babel.dates import format_date
 from django.conf import settings
 from django.db.models import Max, Prefetch
 
+from answers import instalments as plans
+from answers.models import Instalment, PaymentPlan, PlanStatus
 from clients.business import business
-from clients.models import Client, ContactFlag, InteractionKind
-from clients.selectors import working_contact
+from clients.models import Client, InteractionKind
+from clients.selectors import open_flags_prefetch, usable_channels
 from core import terms as termsmath
 from core.contact import babel_locale
 from core.money import format_money
 from receivables import selectors as receivables_selectors
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import invoice_quote
-from reminders import planner, plans
+from reminders import planner
 from reminders.models import (
     Cadence,
     CadencePurpose,
     CadenceStep,
-    Instalment,
     MessageTemplate,
-    PaymentPlan,
-    PlanStatus,
     Reminder,
     ReminderStatus,
     SchedulerState,
 )
-
-# Channels Settle can reach a client by ("phone" makes a call task for a person).
-IMPLEMENTED_CHANNELS = ("email", "sms", "letter", "phone")
 
 
 def scheduler_last_tick() -> SchedulerState | None:
@@ -79,11 +75,6 @@ class CadenceBook:
         return self.default
 
 
-def usable_channels(client: Client) -> tuple[str, ...]:
-    """The client's channels in preference order that have a contact point not flagged as
-    failing (bounced, opted out, wrong number, ...)."""
-    return tuple(c for c in client.channel_preferences
-                 if c in IMPLEMENTED_CHANNELS and working_contact(client, c))
 
 
 def client_spec(client: Client, tags: frozenset[str]) -> planner.ClientSpec:
@@ -93,8 +84,6 @@ def client_spec(client: Client, tags: frozenset[str]) -> planner.ClientSpec:
         tags=tags, business_start=business().start, business_end=business().end)
 
 
-def open_flags_prefetch() -> Prefetch:
-    return Prefetch("contact_flags", ContactFlag.objects.filter(cleared_at__isnull=True))
 
 
 def load_planning_batch(invoice_ids: list[int]) -> dict[str, Any]:

@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from answers import disputes
+from answers.models import Dispute, PaymentPlan
+from answers.plans import plan_accept, plan_cancel, plan_decline
 from clients.models import ContactFlag
 from clients.selectors import client_timeline, open_flags
 from clients.services import contact_flag_clear
@@ -22,16 +25,8 @@ from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from core.contact import babel_locale
 from core.money import format_money
 from receivables.models import Invoice
-from reminders import answers, calls, printing
-from reminders.models import (
-    CallOutcome,
-    Dispute,
-    PaymentPlan,
-    PrintBatch,
-    Task,
-    TaskKind,
-    TaskStatus,
-)
+from work import calls, printing
+from work.models import CallOutcome, PrintBatch, Task, TaskKind, TaskStatus
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -198,8 +193,8 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_decide(request: AuthenticatedHttpRequest, pk: int, decision: str) -> HttpResponse:
     """One click on a plan task: accept or decline the client's proposal."""
     plan = get_object_or_404(PaymentPlan, pk=pk)
-    act = {"accept": answers.plan_accept, "decline": answers.plan_decline,
-           "cancel": answers.plan_cancel}.get(decision)
+    act = {"accept": plan_accept, "decline": plan_decline,
+           "cancel": plan_cancel}.get(decision)
     if act is None:
         raise Http404
     try:
@@ -231,9 +226,9 @@ def dispute_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Close a dispute: the invoice is open again (reminders resume) or stays as corrected."""
     dispute = get_object_or_404(Dispute.objects.select_related("invoice", "client"), pk=pk)
     try:
-        answers.dispute_resolve(dispute=dispute, actor=request.user,
-                                reopen=request.POST.get("reopen") == "1",
-                                note=request.POST.get("note", "").strip())
+        disputes.dispute_resolve(dispute=dispute, actor=request.user,
+                                         reopen=request.POST.get("reopen") == "1",
+                                         note=request.POST.get("note", "").strip())
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
     else:

@@ -23,12 +23,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy, override
 
 from checkout import gateway
 from checkout.models import CheckoutSession, CheckoutStatus
 from clients.business import business
 from clients.models import Client
-from core.contact import babel_locale
+from core.contact import LANGUAGES, babel_locale
 from core.money import format_money, quantize
 from receivables.models import ACTIVE_STATUSES, AdjustmentKind, Invoice
 from receivables.selectors import invoice_settlement
@@ -40,11 +42,18 @@ MIN_LIFETIME = timedelta(minutes=31)  # Stripe: expires_at at least 30 minutes a
 MAX_LIFETIME = timedelta(hours=23, minutes=59)  # ... and at most 24 hours
 REUSE_MARGIN = timedelta(minutes=10)  # an open session this close to expiry is not handed out
 STRIPE_LOCALES = frozenset({"en", "de", "fr", "es"})
-LABELS: dict[str, dict[str, str]] = {
-    "en": {"item": "Invoice {number}", "discount": "early-payment discount",
-           "late_fee": "late fee", "interest": "interest"},
-    "de": {"item": "Rechnung {number}", "discount": "Skonto", "late_fee": "Mahngebühr",
-           "interest": "Verzugszinsen"},
+# A line item on Stripe's payment page: its name, and under it the balance with what changes
+# it ("1.190,00 € - Skonto 23,80 €"). English source strings marked for gettext, translated in
+# locale/<language>/LC_MESSAGES/django.po; looked up under override(language) in _line_item.
+LABELS: dict[str, Promise] = {
+    # Translators: the name of a line item on Stripe's payment page.
+    "item": gettext_lazy("Invoice {number}"),
+    # Translators: on Stripe's payment page, "1,000.00 € - early-payment discount 20.00 €".
+    "discount": gettext_lazy("early-payment discount"),
+    # Translators: on Stripe's payment page, "1,000.00 € + late fee 40.00 €".
+    "late_fee": gettext_lazy("late fee"),
+    # Translators: on Stripe's payment page, "1,000.00 € + interest 4.50 €".
+    "interest": gettext_lazy("interest"),
 }
 BANK_TRANSFER_HINT = "Please pay by bank transfer."
 CHARGES = (AdjustmentKind.LATE_FEE, AdjustmentKind.INTEREST)
@@ -285,7 +294,8 @@ def _stripe_params(quote: Quote, row: CheckoutSession, success_url: str,
 
 def _line_item(line: Mapping[str, Any], quote: Quote) -> dict[str, Any]:
     language = quote.client.language
-    labels = LABELS.get(language, LABELS["en"])
+    with override(language if language in LANGUAGES else "en"):
+        labels = {key: str(text) for key, text in LABELS.items()}
     locale = babel_locale(language, quote.client.country)
 
     def fmt(key: str) -> str:

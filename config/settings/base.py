@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "clients",
     "receivables",
     "reminders",
+    "answers",
+    "work",
     "checkout",
     "portal",
     "desk",

@@ -9,12 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from answers.models import PortalSettings
 from clients.business import business as business_identity
 from clients.models import BusinessProfile
 from config.roles import admin_required
 from configure import selectors, services
 from configure.forms import BusinessProfileForm, PortalSettingsForm
-from reminders.models import PortalSettings
 
 HOLIDAY_DAYS = 60
 

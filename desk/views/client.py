@@ -23,8 +23,9 @@ from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from desk import client as pages
 from receivables.models import Invoice
 from receivables.services import invoice_pause_reminders, payment_record
-from reminders import calls, manual
-from reminders.models import CallOutcome
+from reminders import manual
+from work import calls
+from work.models import CallOutcome
 
 
 def _errors(exc: ValidationError) -> str:

@@ -1,132 +1,85 @@
-"""Words printed on invoices and statements: one row per word, in English, German, French
-and Spanish. A row keeps a word's translations together, so none is forgotten; an empty one
-falls back to English."""
+"""Words printed on invoices and statements: English source strings marked for gettext,
+translated in ``locale/<language>/LC_MESSAGES/django.po`` (de, fr, es). ``labels_for`` gives
+them all in one language; a language without a catalogue, or a word a catalogue lacks, falls
+back to English. ``{name}`` placeholders are filled in by ``render``."""
 
-_LANGUAGES = ("en", "de", "fr", "es")
+from __future__ import annotations
 
-_WORDS: dict[str, tuple[str, str, str, str]] = {
-    "invoice": ("Invoice", "Rechnung", "Facture", "Factura"),
-    "invoice_no": ("Invoice no.", "Rechnungsnr.", "N° de facture", "N.º de factura"),
-    "invoice_date": ("Invoice date", "Rechnungsdatum", "Date de facture", "Fecha de factura"),
-    "due_date": ("Due date", "Fällig am", "Échéance", "Vencimiento"),
-    "customer_no": ("Customer no.", "Kundennummer", "N° client", "N.º de cliente"),
-    "reference": ("Reference", "Referenz", "Référence", "Referencia"),
-    "pos": ("Pos.", "Pos.", "Pos.", "Pos."),
-    "description": ("Description", "Beschreibung", "Désignation", "Descripción"),
-    "quantity": ("Qty", "Menge", "Qté", "Cant."),
-    "unit_price": ("Unit price", "Einzelpreis", "Prix unitaire", "Precio unitario"),
-    "tax_rate": ("Tax", "USt.", "TVA", "IVA"),
-    "net": ("Net", "Netto", "Montant HT", "Neto"),
-    "subtotal": ("Subtotal", "Zwischensumme", "Total HT", "Base imponible"),
-    "tax": ("Tax", "Umsatzsteuer", "TVA", "IVA"),
-    "tax_at": ("Tax {rate}", "USt. {rate}", "TVA {rate}", "IVA {rate}"),
-    "total": ("Total", "Gesamtbetrag", "Total TTC", "Total"),
-    "paid_so_far": ("Paid so far", "Bereits bezahlt", "Déjà payé", "Pagado"),
-    "balance_due": ("Balance due", "Offener Betrag", "Reste à payer", "Importe pendiente"),
-    "terms": (
-        "Payment terms",
-        "Zahlungsbedingungen",
-        "Conditions de paiement",
-        "Condiciones de pago",
-    ),
-    "how_to_pay": ("How to pay", "Zahlungsinformationen", "Modalités de paiement", "Forma de pago"),
-    "please_pay": (
-        "Please pay {amount} by {date}.",
-        "Bitte zahlen Sie {amount} bis zum {date}.",
-        "Merci de régler {amount} au plus tard le {date}.",
-        "Le rogamos abone {amount} antes del {date}.",
-    ),
-    "page": ("Page", "Seite", "Page", "Página"),
-    "of": ("of", "von", "sur", "de"),
-    "status_draft": (
-        "Draft — not a valid invoice",
-        "Entwurf — keine gültige Rechnung",
-        "Brouillon — facture non valable",
-        "Borrador — factura no válida",
-    ),
-    "status_void": (
-        "Cancelled — this invoice is void and nothing is owed on it",
-        "Storniert — aus dieser Rechnung ist nichts zu zahlen",
-        "Annulée — rien n’est dû au titre de cette facture",
-        "Anulada — no se adeuda nada por esta factura",
-    ),
-    "status_paid": (
-        "Paid in full — thank you",
-        "Vollständig bezahlt — vielen Dank",
-        "Payée intégralement — merci",
-        "Pagada en su totalidad — gracias",
-    ),
-    "late_fee": ("Late fee", "Mahngebühr", "Frais de retard", "Recargo por demora"),
-    "interest": ("Interest", "Verzugszinsen", "Intérêts de retard", "Intereses de demora"),
-    "early_discount": ("Early-payment discount", "Skonto", "Escompte", "Descuento por pronto pago"),
-    "write_off": ("Write-off", "Ausbuchung", "Passage en perte", "Cancelación de saldo"),
-    "credit_note": ("Credit note", "Gutschrift", "Avoir", "Nota de crédito"),
-    "payment": ("Payment received", "Zahlungseingang", "Paiement reçu", "Pago recibido"),
-    "statement": ("Statement of account", "Kontoauszug", "Relevé de compte", "Estado de cuenta"),
-    "period": ("Period", "Zeitraum", "Période", "Periodo"),
-    "up_to": ("up to {date}", "bis {date}", "jusqu’au {date}", "hasta el {date}"),
-    "date": ("Date", "Datum", "Date", "Fecha"),
-    "currency": ("Currency", "Währung", "Devise", "Moneda"),
-    "document": ("Document", "Beleg", "Pièce", "Documento"),
-    "debit": ("Debit", "Soll", "Débit", "Debe"),
-    "credit": ("Credit", "Haben", "Crédit", "Haber"),
-    "balance": ("Balance", "Saldo", "Solde", "Saldo"),
-    "opening_balance": ("Opening balance", "Anfangssaldo", "Solde d’ouverture", "Saldo inicial"),
-    "closing_balance": ("Closing balance", "Endsaldo", "Solde de clôture", "Saldo final"),
-    "due_on": ("due {date}", "fällig {date}", "échéance {date}", "vence {date}"),
-    "applied_to": ("for {numbers}", "für {numbers}", "pour {numbers}", "para {numbers}"),
-    "closing_due": (
-        "Balance due: {amount}",
-        "Zu zahlender Saldo: {amount}",
-        "Solde à payer : {amount}",
-        "Saldo pendiente: {amount}",
-    ),
-    "closing_credit": (
-        "Balance in your favour (credit): {amount}",
-        "Guthaben zu Ihren Gunsten: {amount}",
-        "Solde en votre faveur : {amount}",
-        "Saldo a su favor: {amount}",
-    ),
-    "closing_settled": (
-        "Your account is settled.",
-        "Ihr Konto ist ausgeglichen.",
-        "Votre compte est soldé.",
-        "Su cuenta está saldada.",
-    ),
-    "credit_text": (
-        "We will set this credit against your next invoice, or refund it on request.",
-        "Wir verrechnen das Guthaben mit Ihrer nächsten Rechnung oder erstatten es auf Wunsch.",
-        "Nous imputerons ce crédit sur votre prochaine facture ou vous le rembourserons "
-        "sur demande.",
-        "Compensaremos este saldo con su próxima factura o se lo reembolsaremos si lo solicita.",
-    ),
-    "aging": (
-        "Open invoices by age",
-        "Offene Rechnungen nach Fälligkeit",
-        "Factures ouvertes par ancienneté",
-        "Facturas pendientes por antigüedad",
-    ),
-    "aging_as_of": ("as of {date}", "Stand {date}", "au {date}", "a {date}"),
-    "current": ("Not yet due", "Noch nicht fällig", "Non échu", "No vencido"),
-    "1-30": ("1–30 days", "1–30 Tage", "1–30 jours", "1–30 días"),
-    "31-60": ("31–60 days", "31–60 Tage", "31–60 jours", "31–60 días"),
-    "61-90": ("61–90 days", "61–90 Tage", "61–90 jours", "61–90 días"),
-    "90+": ("Over 90 days", "Über 90 Tage", "Plus de 90 jours", "Más de 90 días"),
-    "aging_total": ("Total open", "Offen gesamt", "Total ouvert", "Total pendiente"),
-    "unapplied_credit": (
-        "Unapplied credit",
-        "Nicht verrechnetes Guthaben",
-        "Crédit non imputé",
-        "Saldo a favor sin aplicar",
-    ),
-    "no_entries": (
-        "No transactions in this period.",
-        "Keine Buchungen in diesem Zeitraum.",
-        "Aucune opération sur cette période.",
-        "Sin movimientos en este periodo.",
-    ),
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override, pgettext_lazy
+
+from core.contact import DEFAULT_LANGUAGE, LANGUAGES
+
+# A context (pgettext) where the same English word reads differently elsewhere: the tax
+# column is "USt." in German, the tax sum "Umsatzsteuer"; the pay-now page's "Balance" is
+# "Offen"; Django's own "Description" (which locale/ would override) is not "Désignation".
+LABELS: dict[str, Promise] = {
+    "invoice": _("Invoice"),
+    "invoice_no": _("Invoice no."),
+    "invoice_date": _("Invoice date"),
+    "due_date": _("Due date"),
+    "customer_no": _("Customer no."),
+    "reference": _("Reference"),
+    "pos": _("Pos."),
+    "description": pgettext_lazy("invoice or statement", "Description"),
+    "quantity": _("Qty"),
+    "unit_price": _("Unit price"),
+    "tax_rate": pgettext_lazy("invoice column: tax rate", "Tax"),
+    "net": _("Net"),
+    "subtotal": _("Subtotal"),
+    "tax": pgettext_lazy("invoice sum: tax amount", "Tax"),
+    "tax_at": _("Tax {rate}"),
+    "total": pgettext_lazy("invoice or statement", "Total"),
+    "paid_so_far": _("Paid so far"),
+    "balance_due": _("Balance due"),
+    "terms": _("Payment terms"),
+    "how_to_pay": pgettext_lazy("invoice or statement", "How to pay"),
+    "please_pay": _("Please pay {amount} by {date}."),
+    # Translators: the page footer of invoices and statements reads "Page 2 of 3".
+    "page": _("Page"),
+    # Translators: the page footer of invoices and statements reads "Page 2 of 3".
+    "of": _("of"),
+    "status_draft": _("Draft — not a valid invoice"),
+    "status_void": _("Cancelled — this invoice is void and nothing is owed on it"),
+    "status_paid": _("Paid in full — thank you"),
+    "late_fee": _("Late fee"),
+    "interest": pgettext_lazy("invoice or statement", "Interest"),
+    "early_discount": _("Early-payment discount"),
+    "write_off": _("Write-off"),
+    "credit_note": _("Credit note"),
+    "payment": _("Payment received"),
+    "statement": _("Statement of account"),
+    "period": _("Period"),
+    "up_to": _("up to {date}"),
+    "date": _("Date"),
+    "currency": _("Currency"),
+    "document": _("Document"),
+    "debit": _("Debit"),
+    "credit": _("Credit"),
+    "balance": pgettext_lazy("invoice or statement", "Balance"),
+    "opening_balance": _("Opening balance"),
+    "closing_balance": _("Closing balance"),
+    "due_on": _("due {date}"),
+    "applied_to": _("for {numbers}"),
+    "closing_due": _("Balance due: {amount}"),
+    "closing_credit": _("Balance in your favour (credit): {amount}"),
+    "closing_settled": _("Your account is settled."),
+    "credit_text": _("We will set this credit against your next invoice, or refund it on request."),
+    "aging": _("Open invoices by age"),
+    "aging_as_of": _("as of {date}"),
+    "current": _("Not yet due"),
+    "1-30": _("1–30 days"),
+    "31-60": _("31–60 days"),
+    "61-90": _("61–90 days"),
+    "90+": _("Over 90 days"),
+    "aging_total": _("Total open"),
+    "unapplied_credit": _("Unapplied credit"),
+    "no_entries": _("No transactions in this period."),
 }
 
-LABELS: dict[str, dict[str, str]] = {
-    language: {key: words[index] or words[0] for key, words in _WORDS.items()}
-    for index, language in enumerate(_LANGUAGES)}
+
+def labels_for(language: str) -> dict[str, str]:
+    """Every label in ``language`` (English for a language without a catalogue)."""
+    with override(language if language in LANGUAGES else DEFAULT_LANGUAGE):
+        return {key: str(text) for key, text in LABELS.items()}

@@ -17,9 +17,9 @@ from django.template.loader import render_to_string
 
 from clients.models import Client
 from config import pdf
-from core.contact import babel_locale
+from core.contact import LANGUAGES, babel_locale
 from core.money import format_money, is_quantized
-from receivables.documents.labels import LABELS
+from receivables.documents.labels import labels_for
 from receivables.documents.statement import (
     NOT_ISSUED,
     Statement,
@@ -63,13 +63,14 @@ class _Format:
 
 def _language(language: str | None, client: Client) -> str:
     chosen = language or client.language
-    return chosen if chosen in LABELS else "en"
+    return chosen if chosen in LANGUAGES else "en"
 
 
-def _page(client: Client, language: str, title: str) -> dict[str, Any]:
+def _page(client: Client, language: str, title: str,
+          labels: dict[str, str]) -> dict[str, Any]:
     """What every document shares: paper, sender, recipient, labels."""
     return {"base_url": pdf.base_url(), "language": language, "title": title,
-            "paper": pdf.paper_for(client.country).lower(), "labels": LABELS[language],
+            "paper": pdf.paper_for(client.country).lower(), "labels": labels,
             "sender": pdf.sender_block(), "recipient": pdf.address_lines(client, language),
             "customer_no": client.reference}
 
@@ -122,12 +123,12 @@ def invoice_html(invoice: Invoice, *, language: str | None = None) -> str:
     "please pay" appear only while something is owed on an issued invoice."""
     client = invoice.client
     language = _language(language, client)
-    labels = LABELS[language]
+    labels = labels_for(language)
     fmt = _Format(babel_locale(language, client.country), invoice.currency)
     lines = list(invoice.lines.order_by("position"))
     owed = invoice.balance > 0 and invoice.status not in NOT_ISSUED
     return render_to_string("documents/invoice.html", {
-        **_page(client, language, f"{labels['invoice']} {invoice.number}"),
+        **_page(client, language, f"{labels['invoice']} {invoice.number}", labels),
         "number": invoice.number, "reference": invoice.reference, "status": invoice.status,
         "status_note": _status_note(invoice, labels),
         "issue_date": fmt.day(invoice.issue_date), "due_date": fmt.day(invoice.due_date),
@@ -183,11 +184,11 @@ def statement_html(statement: Statement, *, language: str | None = None) -> str:
     """The statement as one HTML document, ready for ``config.pdf``."""
     client = statement.client
     language = _language(language, client)
-    labels = LABELS[language]
+    labels = labels_for(language)
     fmt = _Format(babel_locale(language, client.country), statement.currency)
     end = fmt.day(statement.end)
     return render_to_string("documents/statement.html", {
-        **_page(client, language, labels["statement"]),
+        **_page(client, language, labels["statement"], labels),
         "currency": statement.currency, "date": fmt.day(statement.today),
         "period": f"{fmt.day(statement.start)} – {end}" if statement.start
         else labels["up_to"].format(date=end),

@@ -12,10 +12,11 @@ from datetime import datetime
 from django.db import transaction
 
 from clients.models import Client, FlagReason, InteractionKind
+from clients.selectors import business_time, open_flags_prefetch, usable_channels
 from clients.services import contact_flag, interaction_record
-from reminders import calls, selectors
 from reminders.channels.base import CHANNEL_LABEL
 from reminders.models import Reminder, ReminderStatus
+from work.calls import task_no_channel
 
 
 def _describe(channel: str, client: Client) -> str:
@@ -31,10 +32,10 @@ def fall_back(*, rows: list[Reminder], expected: str, failed_channel: str, why: 
         if flag is not None:
             contact_flag(client=client, channel=failed_channel, reason=flag, detail=why,
                          value=flag_value or None, when=now)
-        fresh = Client.objects.prefetch_related(selectors.open_flags_prefetch()).get(
+        fresh = Client.objects.prefetch_related(open_flags_prefetch()).get(
             pk=client.pk)
         tried = set(rows[0].failed_channels) | {failed_channel}
-        options = [c for c in selectors.usable_channels(fresh) if c not in tried]
+        options = [c for c in usable_channels(fresh) if c not in tried]
         failed = [*rows[0].failed_channels, failed_channel]
         ids = [r.pk for r in rows]
         invoices = [r.invoice for r in rows]
@@ -42,7 +43,7 @@ def fall_back(*, rows: list[Reminder], expected: str, failed_channel: str, why: 
             nxt = options[0]
             moved = Reminder.objects.filter(pk__in=ids, status=expected).update(
                 status=ReminderStatus.SCHEDULED, channel=nxt, failed_channels=failed,
-                scheduled_for=calls.business_time(fresh, now), claimed_at=None, attempts=0,
+                scheduled_for=business_time(fresh, now), claimed_at=None, attempts=0,
                 last_error=f"{why} Falling back to {CHANNEL_LABEL.get(nxt, nxt)}.")
             if moved:
                 interaction_record(
@@ -54,7 +55,7 @@ def fall_back(*, rows: list[Reminder], expected: str, failed_channel: str, why: 
             status=ReminderStatus.FAILED, failed_channels=failed,
             last_error=f"{why} No other channel reaches the client.")
         if moved:
-            calls.task_no_channel(client=client, now=now, invoices=invoices,
+            task_no_channel(client=client, now=now, invoices=invoices,
                                   why=f"{why} No other channel in the client's preferences "
                                       "works.")
     return None

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from reminders.models import PortalSettings
+from answers.models import PortalSettings
 from tests.factories import ClientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from answers.models import PortalSettings
 from checkout.models import CheckoutSession, StripeEvent
-from reminders.models import MessageEvent, OutboundMessage, PortalSettings
+from reminders.models import MessageEvent, OutboundMessage
 
 pytestmark = pytest.mark.django_db
 

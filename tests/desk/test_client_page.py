@@ -12,9 +12,10 @@ from django.urls import reverse
 from clients.models import Interaction, InteractionKind
 from clients.services import contact_flag
 from receivables.models import InvoiceStatus, Payment
-from reminders.models import CallAttempt, Reminder, ReminderStatus
+from reminders.models import Reminder, ReminderStatus
 from tests.factories import ClientFactory, UserFactory
 from tests.reminders.support import BERLIN, NOW, tick
+from work.models import CallAttempt
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 

@@ -8,12 +8,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from answers.models import Dispute
+from answers.plans import plan_accept, plan_propose
 from clients.services import contact_flag
 from desk import selectors
 from receivables.services import LineInput, invoice_create
-from reminders import answers
-from reminders.models import Dispute, Task, TaskKind
 from tests.factories import ClientFactory, TermsFactory, UserFactory
+from work.models import Task, TaskKind
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 17)
@@ -61,10 +62,10 @@ def test_aging_dso_and_expected_cash():
 def test_plan_instalments_count_as_expected_cash(owner=None):
     client = ClientFactory()
     owed = invoice(client, "300.00", due_in=-10)
-    plan = answers.plan_propose(client=client, invoice_ids=[owed.pk], count=3,
+    plan = plan_propose(client=client, invoice_ids=[owed.pk], count=3,
                                 first=TODAY + timedelta(days=2), frequency="weekly", note="",
                                 now=NOON)
-    answers.plan_accept(plan=plan, actor=None, now=NOON)
+    plan_accept(plan=plan, actor=None, now=NOON)
     rows = {r["currency"]: r["amounts"] for r in selectors.expected_cash(today=TODAY)["rows"]}
     assert rows["EUR"] == [Decimal("100.00"), Decimal("100.00"), Decimal("100.00"), 0]
 

@@ -16,13 +16,14 @@ from django.core import mail
 from django.test import Client as DjangoClient
 from django.utils import timezone
 
+from answers.models import PortalSettings
 from checkout.testing import signed_webhook, stripe_checkout_fake
 from clients.models import Interaction, InteractionKind
 from core import calendar as cal
 from receivables import services as receivables
 from receivables.models import InvoiceStatus, Payment
 from reminders.defaults import install_defaults
-from reminders.models import PortalSettings, Reminder, ReminderStatus
+from reminders.models import Reminder, ReminderStatus
 from reminders.tick import reminders_tick
 from tests.factories import ClientFactory, TermsFactory, UserFactory
 

@@ -3,7 +3,7 @@ from typing import Any
 
 import pytest
 
-from reminders import links
+from answers import links
 from tests.reminders.conftest import at_now, overdue, owner, postmark  # noqa: F401
 
 

@@ -11,24 +11,16 @@ import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from answers.models import Dispute, PaymentPlan, PlanStatus, PortalSettings
+from answers.plans import plan_accept, plan_decline
 from clients.models import ContactFlag, FlagReason, Interaction, InteractionKind
 from receivables import services as receivables
 from receivables.models import InvoiceStatus
-from reminders import answers
 from reminders.forecast import forecast
-from reminders.models import (
-    Dispute,
-    OutboundMessage,
-    PaymentPlan,
-    PlanStatus,
-    PortalSettings,
-    Reminder,
-    ReminderStatus,
-    Task,
-    TaskKind,
-)
+from reminders.models import OutboundMessage, Reminder, ReminderStatus
 from tests.factories import ClientFactory
 from tests.reminders.support import BERLIN, NOW, tick
+from work.models import Task, TaskKind
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
@@ -124,7 +116,7 @@ def test_plan_proposal_waits_then_acceptance_replaces_the_cadence_with_instalmen
     waiting.refresh_from_db()
     assert waiting.status == ReminderStatus.SCHEDULED  # waits, not dropped
 
-    answers.plan_accept(plan=plan, actor=owner, now=datetime(2026, 3, 18, 11, 0, tzinfo=BERLIN))
+    plan_accept(plan=plan, actor=owner, now=datetime(2026, 3, 18, 11, 0, tzinfo=BERLIN))
     waiting.refresh_from_db()
     assert waiting.status == ReminderStatus.CANCELLED
     assert not Task.objects.filter(kind=TaskKind.PLAN, status="open").exists()
@@ -155,7 +147,7 @@ def test_declined_plan_resumes_the_cadence(client, customer, issue, overdue, own
     invoice = overdue(customer, 6)
     propose(client, issue(customer), [invoice], count="2")
     plan = PaymentPlan.objects.get()
-    answers.plan_decline(plan=plan, actor=owner, note="Too long")
+    plan_decline(plan=plan, actor=owner, note="Too long")
     assert tick(datetime(2026, 3, 18, 10, 0, tzinfo=BERLIN)).sent == 1
     assert entries(customer, InteractionKind.PAYMENT_PLAN)[-1].summary.startswith(
         "Payment plan declined")

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from answers import links
+from answers.models import PayLink, PortalSettings
 from clients.models import Interaction, InteractionKind
-from reminders import links
-from reminders.models import PayLink, PortalSettings
 from tests.factories import ClientFactory
 from tests.reminders.support import NOW
 

@@ -1,5 +1,6 @@
-"""Every catalogue of the pay-now page matches the English reference: same keys, same
-placeholders, no empty sentences. Plain Python: no database."""
+"""Every language of the pay-now page matches the English reference: every sentence
+translated, same placeholders, no empty sentences. The words come from the gettext catalogues
+(locale/, compiled by scripts/compile-messages). No database."""
 
 from __future__ import annotations
 
@@ -8,9 +9,18 @@ import string
 
 import pytest
 
-from portal.texts import CATALOGUES, EN, Texts
+from portal.texts import TEXTS, Texts
 
-LANGUAGES = sorted(CATALOGUES)
+LANGUAGES = ["de", "en", "es", "fr"]
+# Words that are the same in English: everything else must read differently once translated.
+SAME_AS_ENGLISH = {"de": {"bank", "bic", "iban", "pdf"}, "es": {"bic", "iban", "pdf"},
+                   "fr": {"bic", "iban", "pdf"}}
+
+
+def catalogue(language: str) -> dict[str, str]:
+    """Every sentence of the page in ``language``, placeholders not filled in."""
+    texts = Texts(language)
+    return {key: texts.get(key) for key in TEXTS}
 
 
 def placeholders(text: str) -> set[str]:
@@ -18,35 +28,38 @@ def placeholders(text: str) -> set[str]:
 
 
 def test_french_and_spanish_are_registered() -> None:
-    assert {"en", "de", "fr", "es"} <= set(CATALOGUES)
+    assert {"en", "de", "fr", "es"} <= {language for language in LANGUAGES
+                                        if Texts(language).language == language}
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", sorted(SAME_AS_ENGLISH))
 def test_same_keys_as_english(language: str) -> None:
-    catalogue = CATALOGUES[language]
-    assert set(catalogue) == set(EN), (
-        f"missing: {sorted(set(EN) - set(catalogue))}, extra: {sorted(set(catalogue) - set(EN))}")
+    """A sentence missing from a catalogue (or left fuzzy) would come out in English."""
+    english = catalogue("en")
+    same = {key for key, text in catalogue(language).items() if text == english[key]}
+    assert same == SAME_AS_ENGLISH[language], (
+        f"in English: {sorted(same - SAME_AS_ENGLISH[language])}")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_same_placeholders_as_english(language: str) -> None:
-    catalogue = CATALOGUES[language]
-    wrong = {key: (placeholders(EN[key]), placeholders(text))
-             for key, text in catalogue.items()
-             if key in EN and placeholders(text) != placeholders(EN[key])}
+    english = catalogue("en")
+    wrong = {key: (placeholders(english[key]), placeholders(text))
+             for key, text in catalogue(language).items()
+             if placeholders(text) != placeholders(english[key])}
     assert not wrong
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_empty_sentences(language: str) -> None:
-    empty = [key for key, text in CATALOGUES[language].items() if not text.strip()]
+    empty = [key for key, text in catalogue(language).items() if not text.strip()]
     assert not empty
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_sentence_formats(language: str) -> None:
     texts = Texts(language)
-    for key, text in CATALOGUES[language].items():
+    for key, text in catalogue(language).items():
         values = {name: f"<{name}>" for name in placeholders(text)}
         formatted = texts.get(key, **values)
         assert "{" not in formatted and "}" not in formatted
@@ -79,11 +92,11 @@ def test_spanish_discount_uses_pronto_pago() -> None:
 
 def test_french_punctuation_has_no_break_space() -> None:
     """French typography: a no-break space before ':', '?', '!' and ';'."""
-    bad = {key: text for key, text in CATALOGUES["fr"].items()
+    french = catalogue("fr")
+    bad = {key: text for key, text in french.items()
            if re.search(r"(?<!\u00a0)[:?!;]", text)}
     assert not bad
-    plain_space = {key: text for key, text in CATALOGUES["fr"].items()
-                   if re.search(r" [:?!;]", text)}
+    plain_space = {key: text for key, text in french.items() if re.search(r" [:?!;]", text)}
     assert not plain_space
 
 

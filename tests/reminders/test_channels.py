@@ -18,11 +18,12 @@ from django.core import mail
 from twilio.request_validator import RequestValidator
 
 from clients.models import Client, ContactFlag, InteractionKind
+from clients.selectors import usable_channels
 from reminders import planner
-from reminders.models import MessageEvent, OutboundMessage, Reminder, ReminderStatus, Task
-from reminders.selectors import usable_channels
+from reminders.models import MessageEvent, OutboundMessage, Reminder, ReminderStatus
 from reminders.tick import reminders_tick
 from tests.factories import ClientFactory
+from work.models import Task
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,10 @@ from django.contrib.auth import get_user_model
 
 from clients.models import InteractionKind
 from receivables.demo import DemoOptions, seed_demo_book
-from reminders import printing
-from reminders.models import OutboundMessage, Reminder, Task
+from reminders.models import OutboundMessage, Reminder
 from reminders.tick import reminders_tick
+from work import printing
+from work.models import Task
 
 pytestmark = pytest.mark.django_db
 

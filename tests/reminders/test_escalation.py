@@ -18,29 +18,21 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
+from answers.disputes import dispute_open
+from answers.models import PaymentPlan, PlanStatus
 from clients.models import Interaction, InteractionKind
 from receivables.models import InvoiceStatus
 from receivables.services import invoice_transition
-from reminders import answers, calls, printing
 from reminders.escalation import (
     collections_package,
     escalate_to_collections,
     letter_of_demand_issue,
 )
-from reminders.models import (
-    CadenceStep,
-    CallAttempt,
-    MessageStatus,
-    OutboundMessage,
-    PaymentPlan,
-    PlanStatus,
-    Reminder,
-    ReminderStatus,
-    Task,
-    TaskKind,
-)
+from reminders.models import CadenceStep, MessageStatus, OutboundMessage, Reminder, ReminderStatus
 from tests.factories import ClientFactory, UserFactory
 from tests.reminders.support import NOW, TUESDAY, step, tick
+from work import calls, printing
+from work.models import CallAttempt, Task, TaskKind
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
@@ -81,7 +73,7 @@ def history(customer: Any, owner: Any, overdue: Any, make_invoice: Any) -> dict[
                       note="Promised to pay after the audit", promised_on=TUESDAY
                       + timedelta(days=7), promised_amount="927.31",
                       now=NOW + timedelta(hours=2))
-    answers.dispute_open(client=customer, invoice_id=second.pk, reason="wrong_amount",
+    dispute_open(client=customer, invoice_id=second.pk, reason="wrong_amount",
                          message="=SUM(A1) the hours are wrong", upload=None,
                          now=NOW + timedelta(hours=3))
     return {"first": first, "second": second, "email": email, "letter": letter}

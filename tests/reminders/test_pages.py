@@ -16,21 +16,15 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from clients.models import Client, ContactFlag, InteractionKind
+from clients.selectors import usable_channels
 from clients.services import contact_flag
 from receivables.models import Invoice, InvoiceStatus
-from reminders import calls
-from reminders.models import (
-    CallAttempt,
-    MessageStatus,
-    OutboundMessage,
-    PrintBatch,
-    Reminder,
-    Task,
-    TaskStatus,
-)
-from reminders.selectors import usable_channels
+from reminders.channels.phone import hand_to_caller
+from reminders.models import MessageStatus, OutboundMessage, Reminder
 from tests.factories import ClientFactory, UserFactory
 from tests.reminders.support import BERLIN, NOW, step, tick
+from work import calls
+from work.models import CallAttempt, PrintBatch, Task, TaskStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
@@ -49,7 +43,7 @@ def me(client: Any) -> Any:
 
 def call_task(customer: Client, *invoices: Invoice, at: datetime = NOW) -> Task:
     """A call task as the cadence's +7 step creates it (script from the step's template)."""
-    return calls.task_call_create(client=customer, invoices=invoices, step=step(7), now=at)
+    return hand_to_caller(client=customer, invoices=invoices, step=step(7), now=at)
 
 
 def record(client: Any, task: Task, **data: str) -> Any:

@@ -23,11 +23,11 @@ from reminders.models import (
     Reminder,
     ReminderStatus,
     SchedulerState,
-    Task,
 )
 from reminders.planning import reminders_plan
 from tests.factories import ClientFactory
 from tests.reminders.support import BERLIN, NOW, POSTMARK_URL, TUESDAY, step, tick
+from work.models import Task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 

@@ -9,10 +9,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count, Q
 
+from answers import links
+from answers.models import PortalSettings
 from clients.models import Client
 from receivables.models import ACTIVE_STATUSES
-from reminders import links
-from reminders.models import PortalSettings
 
 DEMO_BANK = {"account_holder": "Settle Demo Ltd", "bank_name": "Commerzbank Berlin",
              "iban": "DE89370400440532013000", "bic": "COBADEFFXXX",

@@ -20,81 +20,40 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from answers.promises import promise_record
 from clients.models import Channel, Client, FlagReason, InteractionChannel, InteractionKind
+from clients.selectors import business_time
 from clients.services import contact_flag, interaction_record
-from core import calendar as cal
 from core.money import MoneyError, parse_amount
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
 from receivables.services import invoice_transition
-from reminders import links, planner, selectors
-from reminders.models import (
-    CadenceStep,
-    CallAttempt,
-    CallOutcome,
-    Task,
-    TaskKind,
-    TaskStatus,
-)
-from reminders.promises import promise_record
-from reminders.rendering import TemplateError, render
+from reminders.models import CadenceStep
+from work.models import CallAttempt, CallOutcome, Task, TaskKind, TaskStatus
 
 MAX_CALLS = 7
 CALL_WINDOW = timedelta(days=7)
 REACHED = {CallOutcome.PROMISE, CallOutcome.DISPUTE, CallOutcome.PLAN}
 
 
-def _local_today(client: Client, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(client.timezone)).date()
 
 
-def business_time(client: Client, now: datetime, *, next_day: bool = False) -> datetime:
-    """Now if it is inside the client's business hours, else the next business-hours start
-    (always the next business day's start with ``next_day``)."""
-    spec = selectors.client_spec(client, frozenset())
-    today = _local_today(client, now)
-    if next_day:
-        return planner.send_time(cal.next_business_day(today + timedelta(days=1),
-                                                       client.country), now, spec)
-    return planner.send_time(today, now, spec)
 
 
-def call_script(*, client: Client, invoices: Sequence[Invoice], step: CadenceStep | None,
-                now: datetime) -> tuple[str, str]:
-    """(title, script) from the step's call template, else its email text, else a plain
-    line; the script is what the bookkeeper says, so it is plain text."""
-    default_title = f"Call {client.display_name} about {', '.join(i.number for i in invoices)}"
-    key = step.template_key if step else ""
-    template = (selectors.template_for(key, "call", client.language)
-                or selectors.template_for(key, "email", client.language)) if key else None
-    if template is None or not invoices:
-        return default_title, ""
-    context = selectors.message_context(
-        client=client, invoices=list(invoices), today=_local_today(client, now),
-        pay_url=links.link_issue(client=client, now=now, purpose="call").url,
-        tone=step.tone if step else "friendly",
-        language=template.language)
-    try:
-        rendered = render(subject=template.subject, text=template.text, html="",
-                          context=context)
-    except TemplateError as exc:
-        return default_title, f"(The call script could not be rendered: {exc})"
-    return (rendered.subject or default_title)[:300], rendered.text
 
 
 def task_call_create(*, client: Client, invoices: Sequence[Invoice], step: CadenceStep | None,
                      now: datetime, due_at: datetime | None = None,
-                     title: str = "") -> Task:
+                     title: str = "", script: str = "") -> Task:
     """A call task for the client's owner, due in the client's business hours (or at
-    ``due_at``, a time the client asked for)."""
-    default_title, script = call_script(client=client, invoices=invoices, step=step, now=now)
-    title = (title or default_title)[:300]
+    ``due_at``, a time the client asked for); ``script`` is what the caller says (the engine
+    renders it from the step's template: ``reminders.channels.phone``)."""
+    title = (title or default_call_title(client, invoices))[:300]
     with transaction.atomic():
         task = Task.objects.create(kind=TaskKind.CALL, client=client,
                                    assigned_to=client.owner, title=title, script=script,
@@ -108,6 +67,10 @@ def task_call_create(*, client: Client, invoices: Sequence[Invoice], step: Caden
                            metadata={"task": task.pk, "step": step.name if step else ""},
                            invoices=invoices)
     return task
+
+
+def default_call_title(client: Client, invoices: Sequence[Invoice]) -> str:
+    return f"Call {client.display_name} about {', '.join(i.number for i in invoices)}"
 
 
 def task_no_channel(*, client: Client, why: str, now: datetime,
@@ -193,7 +156,7 @@ def call_record(*, task: Task, number: str, outcome: CallOutcome | str,
         raise ValidationError({"number": "Choose one of the client's numbers."})
     invoices = [i for i in task.invoices.all() if i.status in ACTIVE_STATUSES]
     currency = invoices[0].currency if invoices else client.default_currency
-    today = _local_today(client, now)
+    today = client.local_today(now)
     amount = _clean_promise(outcome, promised_on, promised_amount, today, currency)
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()

@@ -14,7 +14,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 if TYPE_CHECKING:
-    from reminders.models import PortalSettings
+    from answers.models import PortalSettings
 
 # EPC QR codes carry euro amounts from 0.01 to 999,999,999.99 (EPC069-12).
 EPC_MAX = Decimal("999999999.99")

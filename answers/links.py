@@ -19,8 +19,9 @@ from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
+from answers.models import PayLink, PortalSettings
 from clients.models import Client
-from reminders.models import MessageStatus, OutboundMessage, PayLink, PortalSettings
+from reminders.models import MessageStatus, OutboundMessage
 
 TOKEN_BYTES = 16  # 128 bits of entropy
 VALID_DAYS_KEY = "settle:pay-link-valid-days"

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from reminders.models import MessageStatus, OutboundMessage, PrintBatch
+from reminders.models import MessageStatus, OutboundMessage
+from work.models import PrintBatch
 
 
 def waiting_letters() -> QuerySet[OutboundMessage]:
