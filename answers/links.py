@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from answers.models import PayLink, PortalSettings
 from clients.models import Client
-from reminders.models import MessageStatus, OutboundMessage
+from reminders.models import OutboundMessage
 
 TOKEN_BYTES = 16  # 128 bits of entropy
 VALID_DAYS_KEY = "settle:pay-link-valid-days"
@@ -95,15 +95,9 @@ def link_resolve(token: str, now: datetime | None = None) -> PayLink | None:
 
 
 def link_visited(link: PayLink, now: datetime) -> bool:
-    """Count a visit; True on the link's first one. The first visit through a message's link
-    marks the message "clicked" (statuses only move forward)."""
+    """Count a visit; True on the link's first one (``reminders.channels.events.
+    pay_link_opened`` then marks the message that carried it "clicked")."""
     first = PayLink.objects.filter(pk=link.pk, first_visit_at__isnull=True).update(
         first_visit_at=now) == 1
     PayLink.objects.filter(pk=link.pk).update(last_visit_at=now, visits=F("visits") + 1)
-    if first and link.message is not None:
-        from reminders.channels.events import record_event
-
-        record_event(provider="settle", event_key=f"pay-link-{link.pk}-clicked",
-                     event=MessageStatus.CLICKED, occurred_at=now, message=link.message,
-                     why="pay-now link opened")
     return first

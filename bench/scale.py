@@ -332,7 +332,7 @@ def _letter_html(client: Any, invoices: list[Any], today: date, step: Any) -> tu
     """The letter of demand's subject and HTML as the letter channel builds it."""
     from answers import links
     from reminders import selectors
-    from reminders.letters import letter_html
+    from reminders.channels.letter import letter_html
     from reminders.rendering import render
 
     template = (selectors.template_for(step.template_key, "letter", client.language)

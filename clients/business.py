@@ -4,12 +4,14 @@ minute per process (a send must not cost a query for it); saving the profile cle
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+from clients.business_cache import cache_key
+from clients.models import BusinessProfile
 
 
 @dataclass(frozen=True)
@@ -32,29 +34,15 @@ class Business:
         return " · ".join(x for x in (self.support_phone, self.from_email) if x)
 
 
-def _key() -> str:
-    # Part of the key: the settings the fallbacks come from (tests override them).
-    seed = "|".join(str(getattr(settings, name, "")) for name in (
-        "SETTLE_BUSINESS_NAME", "SETTLE_BUSINESS_ADDRESS", "SETTLE_SUPPORT_PHONE",
-        "DEFAULT_FROM_EMAIL", "SETTLE_BUSINESS_HOURS"))
-    return "settle:business:" + hashlib.sha256(seed.encode()).hexdigest()[:16]
-
-
-def forget() -> None:
-    cache.delete(_key())
-
-
 def business() -> Business:
-    found = cache.get(_key())
+    found = cache.get(cache_key())
     if found is None:
         found = _load()
-        cache.set(_key(), found, 60)
+        cache.set(cache_key(), found, 60)
     return found
 
 
 def _load() -> Business:
-    from clients.models import BusinessProfile
-
     row = BusinessProfile.objects.first()
     hours = settings.SETTLE_BUSINESS_HOURS
     start = row.business_start if row and row.business_start else time.fromisoformat(hours[0])

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clients.business_cache import forget
 from core import calendar as paycal
 from core.contact import (
     LANGUAGES,
@@ -432,9 +433,7 @@ class BusinessProfile(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        from clients.business import forget
-
-        forget()
+        forget()  # the next read of clients.business.business() sees the change
 
     def clean(self) -> None:
         start, end = self.business_start, self.business_end

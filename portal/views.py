@@ -43,6 +43,7 @@ from portal.texts import Texts
 from receivables.models import RECEIVABLE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import invoice_settlement
 from reminders import selectors
+from reminders.channels.events import pay_link_opened
 from work.callbacks import CALLBACK_WINDOWS, callback_days, callback_request
 
 VISIT_GAP_MINUTES = 30  # page views closer together than this are one visit
@@ -220,7 +221,7 @@ def _record_visit(link: PayLink, request: HttpRequest, now: datetime) -> None:
     """A timeline entry per visit (views within half an hour are one visit); the first visit
     through a message's link marks that message clicked."""
     last = link.last_visit_at
-    links.link_visited(link, now)
+    pay_link_opened(link, now)
     if last is None or (now - last).total_seconds() > VISIT_GAP_MINUTES * 60:
         interaction_record(client=link.client, kind=InteractionKind.PORTAL_VISIT,
                            channel=InteractionChannel.PORTAL, actor_label="client",

@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from answers.models import Dispute, Instalment, PayLink, PaymentPlan, PortalSettings
+from answers.links import link_url
 from clients.admin import ReadOnlyAdmin
 from core.sms import Segments, count_segments, ucs2_characters, ucs2_hint
 from reminders.models import (
@@ -17,7 +17,6 @@ from reminders.models import (
     TemplateChannel,
 )
 from reminders.rendering import SAMPLE_CONTEXT, TemplateError, render
-from work.models import CallAttempt, PrintBatch, Task
 
 
 class CadenceStepInline(admin.TabularInline):
@@ -53,8 +52,6 @@ _SAMPLE_PAY_TOKEN = "Xk3v9QpL2mZt7RbW4nYc8A"  # as long as a real pay-page token
 
 def sample_pay_url() -> str:
     """The sample pay link, at least as long as a real one, so the counts are not optimistic."""
-    from answers.links import link_url
-
     realistic = link_url(_SAMPLE_PAY_TOKEN)  # the exact shape of a real link
     sample = str(SAMPLE_CONTEXT["pay_url"])
     return sample if len(sample) >= len(realistic) else realistic
@@ -170,152 +167,3 @@ class MessageEventAdmin(ReadOnlyAdmin):
     list_filter = ["provider", "event"]
     search_fields = ["event_key", "recipient"]
     date_hierarchy = "occurred_at"
-
-
-@admin.register(PrintBatch)
-class PrintBatchAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "created_at", "created_by", "posted_at", "posted_by"]
-
-
-class CallAttemptInline(admin.TabularInline):
-    model = CallAttempt
-    extra = 0
-    can_delete = False
-    readonly_fields = ["called_at", "number", "outcome", "promised_on", "promised_amount", "note",
-                       "called_by"]
-    fields = [*readonly_fields]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
-    """Tasks are created by the engine and worked on the Tasks page; here they can be
-    reassigned or rescheduled."""
-
-    list_display = ["due_at", "kind", "client", "title", "assigned_to", "status"]
-    list_filter = ["status", "kind", "assigned_to"]
-    search_fields = ["title", "client__display_name"]
-    list_select_related = ["client", "assigned_to"]
-    fields = ["kind", "client", "title", "script", "assigned_to", "due_at", "status", "step",
-              "created_at", "closed_at", "closed_by"]
-    readonly_fields = ["kind", "client", "title", "script", "step", "created_at", "closed_at",
-                       "closed_by"]
-    inlines = [CallAttemptInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-@admin.register(CallAttempt)
-class CallAttemptAdmin(ReadOnlyAdmin):
-    list_display = ["called_at", "client", "number", "outcome", "called_by"]
-    list_filter = ["outcome"]
-    list_select_related = ["client", "called_by"]
-
-
-@admin.register(PayLink)
-class PayLinkAdmin(ReadOnlyAdmin):
-    """Links are made by the engine; only the token's hash is stored, so no link can be read
-    back from here. A link can be revoked."""
-
-    list_display = ["client", "purpose", "created_at", "expires_at", "revoked_at", "visits",
-                    "first_visit_at"]
-    list_filter = ["purpose"]
-    search_fields = ["client__display_name", "client__reference"]
-    list_select_related = ["client"]
-    exclude = ["token_hash"]
-    actions = ["revoke"]
-
-    @admin.action(description="Revoke the selected links")
-    def revoke(self, request: HttpRequest, queryset: Any) -> None:
-        from django.utils import timezone
-
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"{count} link(s) revoked.")
-
-
-@admin.register(PortalSettings)
-class PortalSettingsAdmin(admin.ModelAdmin):
-    fieldsets = [
-        ("Links", {"fields": ["link_valid_days"]}),
-        ("What clients may propose", {"fields": [
-            "promise_max_days", "plan_max_instalments", "plan_max_months",
-            "plan_first_within_days", "plan_min_instalment", "callback_days",
-            "dispute_attachment_mb"]}),
-        ("Bank transfer", {"fields": ["account_holder", "bank_name", "iban", "bic",
-                                      "account_number", "routing_number"]}),
-        ("Cheques", {"fields": ["accepts_cheques", "cheque_payee"]}),
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return not PortalSettings.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class InstalmentInline(admin.TabularInline):
-    model = Instalment
-    extra = 0
-    can_delete = False
-    readonly_fields = ["number", "due_date", "amount"]
-    fields = [*readonly_fields]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(PaymentPlan)
-class PaymentPlanAdmin(ReadOnlyAdmin):
-    list_display = ["client", "currency", "total", "status", "proposed_at", "decided_at",
-                    "decided_by"]
-    list_filter = ["status"]
-    search_fields = ["client__display_name"]
-    list_select_related = ["client", "decided_by"]
-    inlines = [InstalmentInline]
-    actions = ["accept", "decline", "cancel"]
-
-    def _decide(self, request: HttpRequest, queryset: Any, how: Any) -> None:
-        from django.core.exceptions import ValidationError
-
-        for plan in queryset:
-            try:
-                how(plan=plan, actor=request.user)
-            except ValidationError as exc:
-                self.message_user(request, f"{plan}: {'; '.join(exc.messages)}",
-                                  messages.ERROR)
-
-    @admin.action(description="Accept the selected plans")
-    def accept(self, request: HttpRequest, queryset: Any) -> None:
-        from answers.plans import plan_accept
-
-        self._decide(request, queryset, plan_accept)
-
-    @admin.action(description="Decline the selected plans")
-    def decline(self, request: HttpRequest, queryset: Any) -> None:
-        from answers.plans import plan_decline
-
-        self._decide(request, queryset, plan_decline)
-
-    @admin.action(description="Cancel the selected plans (the usual reminders resume)")
-    def cancel(self, request: HttpRequest, queryset: Any) -> None:
-        from answers.plans import plan_cancel
-
-        self._decide(request, queryset, plan_cancel)
-
-
-@admin.register(Instalment)
-class InstalmentAdmin(ReadOnlyAdmin):
-    list_display = ["plan", "number", "due_date", "amount"]
-    list_select_related = ["plan__client"]
-
-
-@admin.register(Dispute)
-class DisputeAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "client", "invoice", "reason", "status", "attachment_name"]
-    list_filter = ["status", "reason"]
-    search_fields = ["client__display_name", "invoice__number", "message"]
-    list_select_related = ["client", "invoice"]
-    exclude = ["attachment"]

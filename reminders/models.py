@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from clients.models import Client, ClientTag
 from core.contact import LANGUAGES
+from reminders.rendering import TemplateError, validate_template
 
 
 class SchedulerState(models.Model):
@@ -148,8 +149,6 @@ class MessageTemplate(models.Model):
 
     def clean(self) -> None:
         # Imported here: rendering builds a template engine, which models must not need.
-        from reminders.rendering import TemplateError, validate_template
-
         if self.channel == TemplateChannel.EMAIL and not self.subject.strip():
             raise ValidationError({"subject": "An email template needs a subject."})
         if self.channel == TemplateChannel.LETTER and not self.html.strip():

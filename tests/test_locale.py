@@ -34,7 +34,7 @@ from django.core.management import call_command
 from answers import links
 from checkout.services import checkout_start
 from receivables import documents, services
-from reminders import letters
+from reminders.channels import letter as letters
 from tests.checkout.conftest import fake_stripe, stripe_api  # noqa: F401 - fixtures
 from tests.factories import ClientFactory, TermsFactory
 from tests.reminders.support import TUESDAY

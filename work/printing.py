@@ -15,7 +15,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from reminders.channels import letter as letters
 from reminders.models import MessageStatus, OutboundMessage
+from reminders.outbox import record_sent
 from work.models import PrintBatch
 
 
@@ -49,8 +51,6 @@ def batch_letters(batch: PrintBatch) -> list[OutboundMessage]:
 
 
 def batch_pdf(batch: PrintBatch) -> bytes:
-    from reminders import letters
-
     items = [(f"{m.client.name_on_letters} · {m.subject}", m.html)
              for m in batch_letters(batch)]
     return letters.batch_pdf(items, title=f"Print batch {batch.pk}",
@@ -60,8 +60,6 @@ def batch_pdf(batch: PrintBatch) -> bytes:
 def batch_mark_posted(*, batch: PrintBatch, actor: User,
                       now: datetime | None = None) -> PrintBatch:
     """The batch went into the post: each letter is now sent, in each client's timeline."""
-    from reminders.outbox import record_sent
-
     now = now or timezone.now()
     with transaction.atomic():
         batch = PrintBatch.objects.select_for_update().get(pk=batch.pk)

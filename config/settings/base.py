@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "reminders",
     "answers",
     "work",
+    "escalation",
     "checkout",
     "portal",
     "desk",

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from core.sms import gsm_friendly
 from reminders import selectors
+from reminders.channels.letter import letter_html
 from reminders.models import CadenceStep, MessageTemplate, Reminder
 from reminders.rendering import Rendered, TemplateError, render
 
@@ -36,8 +37,6 @@ def render_message(rows: list[Reminder], step: CadenceStep, channel: str,
     if channel == "sms":
         rendered = Rendered(subject="", text=gsm_friendly(rendered.text).strip(), html="")
     if channel == "letter":  # the body goes into the letter layout: address, table, QR code
-        from reminders.letters import letter_html
-
         rendered = Rendered(subject=rendered.subject, text="", html=letter_html(
             client=client, invoices=invoices, today=today, subject=rendered.subject,
             body_html=rendered.html, pay_url=context["pay_url"],

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from answers.links import link_visited
+from answers.models import PayLink
 from clients.models import (
     Channel,
     Client,
@@ -110,3 +112,14 @@ def opt_out(*, number: str, opted_out: bool, occurred_at: datetime, keyword: str
                 contact_flag_clear(flag=flag, actor=None,
                                    note=f"the client replied {keyword} to opt back in")
     return len(clients)
+
+
+def pay_link_opened(link: PayLink, now: datetime) -> bool:
+    """A visit through a pay-now link: counted, and the first one through a message's link
+    marks that message clicked (statuses only move forward). True on the first visit."""
+    first = link_visited(link, now)
+    if first and link.message is not None:
+        record_event(provider="settle", event_key=f"pay-link-{link.pk}-clicked",
+                     event=MessageStatus.CLICKED, occurred_at=now, message=link.message,
+                     why="pay-now link opened")
+    return first

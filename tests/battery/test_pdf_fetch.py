@@ -1,9 +1,10 @@
 """Letter (and invoice/statement) rendering cannot reach file:// or internal addresses.
 
-Real HTML goes through the real functions (``reminders.letters.letter_html`` + ``render_pdf``,
-which the letter channel calls on an admin-edited template's output, and ``config.pdf`` with the
-fetcher invoices and statements use) and WeasyPrint. Loopback sockets are ALLOWED for these
-tests and a local HTTP server records every request it gets: it must get none. Every
+Real HTML goes through the real functions
+(``reminders.channels.letter.letter_html`` + ``render_pdf``, which the letter channel calls on
+an admin-edited template's output, and ``config.pdf`` with the fetcher invoices and
+statements use) and WeasyPrint. Loopback sockets are ALLOWED for these tests and a local HTTP
+server records every request it gets: it must get none. Every
 ``connect`` and DNS lookup made while rendering is recorded too: there must be none, so the
 refusal happens before any socket is touched (internal addresses such as 169.254.169.254 or
 10.x, which no test can serve, are refused just the same). A canary file on disk must not leak
@@ -31,7 +32,7 @@ from django.test import override_settings
 from config import pdf
 from receivables import services
 from receivables.documents import render as documents
-from reminders import letters
+from reminders.channels import letter as letters
 from tests.factories import ClientFactory, TermsFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.enable_socket]

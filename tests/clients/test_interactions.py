@@ -1,6 +1,7 @@
 """The timeline is append-only: not through the ORM, the admin, or plain SQL."""
 
 import pytest
+import time_machine
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.urls import reverse
 
@@ -88,6 +89,7 @@ def test_admin_shows_but_never_edits_or_deletes(entry, admin_client):
     assert Interaction.objects.get(pk=entry.pk).summary == "Called, will pay Friday"
 
 
+@time_machine.travel("2026-11-20T10:00:00+00:00", tick=False)
 def test_pausing_reminders_is_recorded(client_de, bookkeeper):
     from datetime import date
     client_pause_reminders(client=client_de, until=date(2026, 12, 1), actor=bookkeeper,

@@ -21,13 +21,11 @@ from django.test.utils import CaptureQueriesContext
 from answers.disputes import dispute_open
 from answers.models import PaymentPlan, PlanStatus
 from clients.models import Interaction, InteractionKind
+from escalation.demand import letter_of_demand_issue
+from escalation.handover import escalate_to_collections
+from escalation.package import collections_package
 from receivables.models import InvoiceStatus
 from receivables.services import invoice_transition
-from reminders.escalation import (
-    collections_package,
-    escalate_to_collections,
-    letter_of_demand_issue,
-)
 from reminders.models import CadenceStep, MessageStatus, OutboundMessage, Reminder, ReminderStatus
 from tests.factories import ClientFactory, UserFactory
 from tests.reminders.support import NOW, TUESDAY, step, tick

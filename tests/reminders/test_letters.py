@@ -16,7 +16,7 @@ from django.test import override_settings
 from core.money import format_money
 from receivables import services
 from receivables.selectors import invoice_quote
-from reminders import letters
+from reminders.channels import letter as letters
 from reminders.defaults import TEMPLATES
 from reminders.rendering import render
 from reminders.selectors import message_context
@@ -30,7 +30,7 @@ PAY_URL = "https://pay.example.com/p/t0k3n"
 INSTRUCTIONS = "Bank transfer to IBAN DE89 3704 0044 0532 0130 00, reference {reference}."
 ADDRESS = "Friedrichstraße 123\n10117 Berlin"
 A4, LETTER = (595.28, 841.89), (612.0, 792.0)
-LOG = "reminders.letters"
+LOG = "reminders.channels.letter"
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from clients.business import forget
+from clients.business_cache import forget
 from clients.models import BusinessProfile
 from receivables import services as receivables
 from receivables.models import Invoice, PaymentSource, PaymentSync

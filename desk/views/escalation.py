@@ -1,6 +1,6 @@
 """The bookkeeper's escalation pages: hand a client's invoices to collections (and download
 the package), and issue a letter of demand now. Views parse the request and call
-``reminders.escalation``; every rule lives there."""
+the escalation app; every rule lives there."""
 
 from __future__ import annotations
 
@@ -17,8 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clients.models import Client
 from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from core.money import format_money
+from escalation.demand import letter_of_demand_issue
+from escalation.evidence import Package
+from escalation.handover import escalate_to_collections
+from escalation.package import collections_package
 from receivables.models import Invoice, InvoiceStatus
-from reminders import escalation
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -75,7 +78,7 @@ def collections(request: AuthenticatedHttpRequest, client_pk: int) -> HttpRespon
                                        "stops every reminder for these invoices."], 400)
     try:
         invoices = _selected(request, client)
-        package = escalation.escalate_to_collections(
+        package = escalate_to_collections(
             invoices=invoices, actor=request.user, now=timezone.now(),
             note=request.POST.get("note", ""))
     except ValidationError as exc:
@@ -85,12 +88,12 @@ def collections(request: AuthenticatedHttpRequest, client_pk: int) -> HttpRespon
         "package": package, "files": sorted(package.files.items())})
 
 
-def _package(client_pk: int) -> escalation.Package:
+def _package(client_pk: int) -> Package:
     client = get_object_or_404(Client, pk=client_pk)
     invoices = list(Invoice.objects.filter(client=client, status=InvoiceStatus.IN_COLLECTIONS))
     if not invoices:
         raise Http404("None of this client's invoices is in collections.")
-    return escalation.collections_package(client=client, invoices=invoices, now=timezone.now())
+    return collections_package(client=client, invoices=invoices, now=timezone.now())
 
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -131,7 +134,7 @@ def demand(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     """Issue a letter of demand now for the selected invoices; back to where it was asked."""
     client = get_object_or_404(Client, pk=client_pk)
     try:
-        letter = escalation.letter_of_demand_issue(
+        letter = letter_of_demand_issue(
             client=client, invoices=_selected(request, client), actor=request.user,
             now=timezone.now())
     except ValidationError as exc:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reminders import escalation_views as views
+from desk.views import escalation as views
 
 app_name = "escalation"
 urlpatterns = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from receivables import views
+from desk.views import invoices as views
 
 app_name = "receivables"
 urlpatterns = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reminders import views
+from desk.views import work as views
 
 app_name = "reminders"
 urlpatterns = [
