@@ -58,6 +58,7 @@ run: $(STAMP) $(MESSAGES)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/check-private-access
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run -v0 || \
 	  (echo "Models and migrations disagree: run manage.py makemigrations" && false)

@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,7 +22,9 @@ from django.utils import timezone
 
 from answers.models import PayLink, PortalSettings
 from clients.models import Client
-from reminders.models import OutboundMessage
+
+if TYPE_CHECKING:  # the engine's model, named in signatures only (the engine calls us)
+    from reminders.models import OutboundMessage
 
 TOKEN_BYTES = 16  # 128 bits of entropy
 VALID_DAYS_KEY = "settle:pay-link-valid-days"

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from drf_spectacular.generators import SchemaGenerator
 
 from api.tokens import token_get, token_issue
-from config.roles import AuthenticatedHttpRequest, bookkeeper_required
+from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 
 
 @bookkeeper_required

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from config.roles import is_bookkeeper
+from infra.roles import is_bookkeeper
 
 
 class AuthenticatedRequest(Request):

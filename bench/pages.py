@@ -13,7 +13,7 @@ from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 
 from clients.models import Client
-from config.roles import ensure_groups
+from infra.roles import ensure_groups
 
 admin_group, bookkeeper_group = ensure_groups()
 users = get_user_model().objects

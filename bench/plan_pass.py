@@ -68,7 +68,7 @@ class Database:
     cleanup: Callable[[], None]
 
 
-def _fresh_database(tmp: Path) -> Database:
+def fresh_database(tmp: Path) -> Database:
     """A new, empty database: a temp SQLite file, or a new PostgreSQL database created next to
     the one DATABASE_URL names (dropped by ``cleanup``)."""
     given = os.environ.get("DATABASE_URL", "")
@@ -97,7 +97,7 @@ def _fresh_database(tmp: Path) -> Database:
                     urlunsplit(parts._replace(path=f"/{name}")), drop)
 
 
-def _setup_django(url: str, tmp: Path) -> None:
+def setup_django(url: str, tmp: Path) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     os.environ["SETTLE_VAR_DIR"] = str(tmp)  # never the working var/ directory
     os.environ["DATABASE_URL"] = url
@@ -111,7 +111,7 @@ def _setup_django(url: str, tmp: Path) -> None:
     django.setup()
 
 
-def _code_version() -> str:
+def code_version() -> str:
     """The commit measured, and the app files changed since (a benchmark of a moving tree)."""
     try:
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -164,7 +164,7 @@ def _kind(sql: str) -> str:
     return f"{verb} {table.group(1)}" if table and verb != "BEGIN" else verb
 
 
-class _Tally:
+class Tally:
     """execute_wrapper counting statements by kind: no SQL text kept, no debug cursor."""
 
     def __init__(self, kinds: Counter[str]) -> None:
@@ -199,7 +199,7 @@ PHASES = (
     ("due", "services._due_invoice_ids (page of due ids)"),
     ("load", "selectors.load_planning_batch (invoices, clients+tags, reminders)"),
     ("plan", "planner.plan (pure Python, per invoice)"),
-    ("insert", "config.bulk.insert_rows (Reminder rows)"),
+    ("insert", "infra.bulk.insert_rows (Reminder rows)"),
     ("update", "receivables.services.invoices_set_next_action"),
 )
 
@@ -208,7 +208,7 @@ PHASES = (
 def _phase_timers(connection: Any) -> Iterator[tuple[Counter[str], Counter[str]]]:
     """Wall time and database time (inside cursor.execute) per step of a pass, by wrapping
     the functions reminders_plan calls; what is left is the loop body of _plan_batch."""
-    from config import bulk
+    from infra import bulk
     from reminders import planner, selectors, services
 
     wall: Counter[str] = Counter()
@@ -309,7 +309,7 @@ class Bench:
         from reminders.selectors import CadenceBook
 
         kinds: Counter[str] = Counter()
-        with self.connection.execute_wrapper(_Tally(kinds)):
+        with self.connection.execute_wrapper(Tally(kinds)):
             CadenceBook()
         return sum(kinds.values()) + 1
 
@@ -324,7 +324,7 @@ class Bench:
             kinds: Counter[str] = Counter()
             rss_ok = _reset_peak_rss()
             before = _proc_status_mb("VmRSS") if rss_ok else None
-            with self.connection.execute_wrapper(_Tally(kinds)):
+            with self.connection.execute_wrapper(Tally(kinds)):
                 started = time.perf_counter()
                 report = reminders_plan(now=self.now, batch_size=batch)
                 result.walls.append(time.perf_counter() - started)
@@ -359,7 +359,7 @@ class Bench:
         self.reset()
         reminders_plan(now=self.now, batch_size=batch)
         kinds: Counter[str] = Counter()
-        with self.connection.execute_wrapper(_Tally(kinds)):
+        with self.connection.execute_wrapper(Tally(kinds)):
             started = time.perf_counter()
             report = reminders_plan(now=self.now + after, batch_size=batch)
             wall = time.perf_counter() - started
@@ -536,9 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     sizes = [args.batch] + [int(s) for s in args.compare.split(",") if s.strip()]
     tmp = Path(tempfile.mkdtemp(prefix="settle-bench-"))
-    db = _fresh_database(tmp)
+    db = fresh_database(tmp)
     try:
-        _setup_django(db.url, tmp)
+        setup_django(db.url, tmp)
         return _run(args, db, sorted(set(sizes), key=sizes.index))
     finally:
         db.cleanup()
@@ -560,7 +560,7 @@ def _run(args: argparse.Namespace, db: Database, sizes: list[int]) -> int:
     if timezone.is_naive(now):
         now = now.replace(tzinfo=UTC)
     print(f"# Planning pass benchmark: {db.label}, {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}, {_code_version()}")
+          f"Python {sys.version.split()[0]}, {code_version()}")
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     migrated = time.perf_counter() - started

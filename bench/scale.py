@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.plan_pass import _code_version, _fresh_database, _setup_django, _Tally  # noqa: E402
+from bench.plan_pass import Tally, code_version, fresh_database, setup_django  # noqa: E402
 
 FULL = {"clients": 10_000, "invoices": 1_000_000, "reminders": 10_000, "letters": 500,
         "requests": 200}
@@ -160,7 +160,7 @@ def build_book(run: Run) -> Any:
 
     from bench import scale_data
     from clients.models import ClientTag
-    from config.roles import ensure_groups
+    from infra.roles import ensure_groups
     from receivables.demo import ensure_terms
 
     args = run.args
@@ -234,7 +234,7 @@ def planning_pass(run: Run) -> None:
     say(f"raw due-set SELECT: {floor:.2f} s, {due_rows:,} rows")
     kinds: Counter[str] = Counter()
     say("planning pass ...")
-    with connection.execute_wrapper(_Tally(kinds)):
+    with connection.execute_wrapper(Tally(kinds)):
         started = time.perf_counter()
         report = reminders_plan(now=run.now)
         took = time.perf_counter() - started
@@ -284,7 +284,7 @@ def dispatch(run: Run, esp: FakeEsp) -> None:
     report, ticks = TickReport(), 0
     kinds: Counter[str] = Counter()
     say(f"dispatching {due:,} reminders ...")
-    with connection.execute_wrapper(_Tally(kinds)):
+    with connection.execute_wrapper(Tally(kinds)):
         started = time.perf_counter()
         while True:
             before = (report.sent, report.cancelled, report.deferred, report.failed,
@@ -382,14 +382,14 @@ def _bare_weasyprint(htmls: list[str]) -> tuple[bytes, int, float]:
     import weasyprint
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    from config import pdf
+    from infra import pdf
 
     files: dict[str, tuple[bytes, str]] = {}
 
     class Memory(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             if url not in files:  # read once, before the clock matters (see the warm-up)
-                name = url.split(pdf._static_base()[2], 1)[1]
+                name = url.split(pdf.static_base()[2], 1)[1]
                 kind = "text/css; charset=utf-8" if name.endswith(".css") else \
                     "application/octet-stream"
                 files[url] = (pdf.static_file(name).read_bytes(), kind)
@@ -460,7 +460,7 @@ def _time_page(get: Callable[[int], Any], n: int, budget: float) -> Timing:
         if time.perf_counter() - started > budget and len(times) >= 20:
             break
     kinds: Counter[str] = Counter()
-    with connection.execute_wrapper(_Tally(kinds)):
+    with connection.execute_wrapper(Tally(kinds)):
         get(n)
     return Timing(times, sum(kinds.values()))
 
@@ -533,7 +533,7 @@ def _facts(run: Run, db_label: str) -> list[str]:
             f"{load[2]:.1f} at the end (other work was running on the machine)",
             f"- database: {db_label} (scripts/with-postgres: fsync off, Unix socket); "
             f"database {size}, invoices table with indexes {invoices}",
-            f"- Python {sys.version.split()[0]}, Django, {_code_version()}",
+            f"- Python {sys.version.split()[0]}, Django, {code_version()}",
             f"- book as of {run.now.date()}, 'now' = {run.now.isoformat()}; sizes: "
             + ", ".join(f"--{k} {getattr(run.args, k):,}" for k in FULL)]
 
@@ -587,9 +587,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update({"ESP": "postmark", "ANYMAIL_POSTMARK_SERVER_TOKEN": "x",
                        "ANYMAIL_POSTMARK_API_URL": esp.url})
     tmp = Path(tempfile.mkdtemp(prefix="settle-scale-"))
-    db = _fresh_database(tmp)
+    db = fresh_database(tmp)
     try:
-        _setup_django(db.url, tmp)
+        setup_django(db.url, tmp)
         return _run(args, db.label, esp)
     finally:
         esp.stop()

@@ -4,8 +4,10 @@ minute per process (a send must not cost a query for it); saving the profile cle
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import time
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -56,3 +58,14 @@ def _load() -> Business:
         from_email=(row.from_email if row and row.from_email else settings.DEFAULT_FROM_EMAIL),
         start=start, end=end,
         payment_sync_max_hours=row.payment_sync_max_hours if row else 30)
+
+
+def sender_block() -> dict[str, Any]:
+    """The business as sender: name, address lines (the Business profile, else
+    SETTLE_BUSINESS_ADDRESS with lines separated by "|" or newlines) and the one-line return
+    address of a window envelope."""
+    profile = business()
+    name = profile.name
+    raw = profile.address
+    address = [line.strip() for line in re.split(r"[|\n]", raw) if line.strip()]
+    return {"name": name, "address": address, "return_line": " · ".join([name, *address])}

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from config.integrations import integrations as _integrations
+from infra.integrations import integrations as _integrations
 
 
 def integrations(request: HttpRequest) -> dict[str, object]:
@@ -8,7 +8,7 @@ def integrations(request: HttpRequest) -> dict[str, object]:
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
-    from config.roles import is_admin, is_bookkeeper
+    from infra.roles import is_admin, is_bookkeeper
 
     user = getattr(request, "user", None)
     return {"is_admin": is_admin(user), "is_bookkeeper": is_bookkeeper(user)}
@@ -16,7 +16,7 @@ def roles(request: HttpRequest) -> dict[str, object]:
 
 def payment_feed(request: HttpRequest) -> dict[str, object]:
     """For bookkeepers: a banner on every page while reminders wait for fresh payment data."""
-    from config.roles import is_bookkeeper
+    from infra.roles import is_bookkeeper
 
     if not is_bookkeeper(getattr(request, "user", None)):
         return {}

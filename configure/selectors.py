@@ -17,9 +17,9 @@ from django.db.models import Count, Max
 from answers import links
 from checkout.models import CheckoutSession, CheckoutStatus, StripeEvent
 from clients.models import Client
-from config.integrations import integrations
 from core.contact import LANGUAGES, country_names
 from core.sms import Segments, count_segments, gsm_friendly, ucs2_characters, ucs2_hint
+from infra.integrations import integrations
 from receivables.models import Invoice
 from reminders.forecast import forecast
 from reminders.models import (

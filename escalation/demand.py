@@ -20,8 +20,8 @@ from clients.models import (
 )
 from clients.selectors import working_contact
 from clients.services import actor_label_for, interaction_record
-from config import pdf
 from escalation.checks import amounts, live_plans, locked, plan_problem
+from infra import pdf
 from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import selectors
 from reminders.dispatch import step_send

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
-from clients.business import business
+from clients.business import business, sender_block
 from clients.models import (
     Client,
     Interaction,
@@ -28,7 +28,6 @@ from clients.models import (
 )
 from clients.selectors import open_flags
 from clients.services import actor_label_for
-from config import pdf
 from core.money import quantize as q
 from escalation.evidence import (
     HANDOVER_REASON,
@@ -42,6 +41,7 @@ from escalation.evidence import (
     load_evidence,
     sha256,
 )
+from infra import pdf
 from receivables.documents import invoice_html, statement_for, statement_html
 from receivables.models import Invoice
 from reminders.models import OutboundMessage
@@ -75,7 +75,7 @@ def _cover_context(evidence: Evidence, now: datetime, fmt: Format) -> dict[str, 
     latest = max(handovers.values(), key=lambda e: (e.occurred_at, e.pk), default=None)
     return {
         "title": f"Collections package: {client.display_name}",
-        "sender": pdf.sender_block(), "client": client,
+        "sender": sender_block(), "client": client,
         "address": pdf.address_lines(client, "en"), "contacts": _contact_points(client),
         "prepared": fmt.moment(now), "zone": client.timezone,
         "escalated_on": fmt.moment(latest.occurred_at) if latest else "",

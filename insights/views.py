@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from config.roles import bookkeeper_required
 from core.contact import babel_locale
 from core.money import format_money
+from infra.roles import bookkeeper_required
 from insights import charts, selectors
 from receivables.selectors import AGING_BUCKETS
 

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from clients.models import Client, InteractionChannel, InteractionKind, PaymentMethod
 from clients.services import field_label, interaction_record
-from config import bulk
 from core import terms as termsmath
 from core.money import (
     MoneyError,
@@ -32,6 +31,7 @@ from core.money import (
     to_decimal,
 )
 from core.money import quantize as q
+from infra import bulk
 from receivables import ledger
 from receivables.models import (
     CHARGE_KINDS,

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from clients.models import InteractionKind
 from clients.services import interactions_record_many
-from config import bulk
+from infra import bulk
 from receivables.models import ACTIVE_STATUSES, Invoice
 from receivables.services import invoices_set_next_action
 from reminders import planner, selectors

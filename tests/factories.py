@@ -25,7 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
         """``UserFactory(role="Admin")``; a bookkeeper by default, ``role=""`` for none."""
-        from config.roles import BOOKKEEPER, ensure_groups
+        from infra.roles import BOOKKEEPER, ensure_groups
 
         if not create or extracted == "":
             return

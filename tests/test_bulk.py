@@ -1,4 +1,4 @@
-"""config.bulk: set-based UPDATE and INSERT, one statement per chunk, on SQLite and PostgreSQL."""
+"""infra.bulk: set-based UPDATE and INSERT, one statement per chunk, on SQLite and PostgreSQL."""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config import bulk
+from infra import bulk
 from receivables.models import Invoice
 from reminders.models import CadenceStep, Reminder
 

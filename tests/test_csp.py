@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from clients.models import Client, Interaction, InteractionChannel, InteractionKind
 from clients.services import interaction_record
-from config.csp import style_sources
+from infra.csp import style_sources
 from receivables.demo import DemoOptions, seed_demo_book
 from reminders.tick import reminders_tick
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.roles import AuthenticatedHttpRequest, bookkeeper_required
+from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from transfer import exports, services, tasks
 from transfer.columns import LAYOUTS
 from transfer.forms import (

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -33,8 +34,10 @@ from clients.services import contact_flag, interaction_record
 from core.money import MoneyError, parse_amount
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
 from receivables.services import invoice_transition
-from reminders.models import CadenceStep
 from work.models import CallAttempt, CallOutcome, Task, TaskKind, TaskStatus
+
+if TYPE_CHECKING:  # the engine's model, named in signatures only (the engine calls us)
+    from reminders.models import CadenceStep
 
 MAX_CALLS = 7
 CALL_WINDOW = timedelta(days=7)

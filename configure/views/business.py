@@ -12,9 +12,9 @@ from django.utils import timezone
 from answers.models import PortalSettings
 from clients.business import business as business_identity
 from clients.models import BusinessProfile
-from config.roles import admin_required
 from configure import selectors, services
 from configure.forms import BusinessProfileForm, PortalSettingsForm
+from infra.roles import admin_required
 
 HOLIDAY_DAYS = 60
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from config.roles import admin_required
 from configure import selectors, services
 from configure.forms import CadenceForm, CadenceSettingsForm, MoveForm, StepForm
+from infra.roles import admin_required
 from reminders.models import Cadence, CadencePurpose, CadenceStep, StepAction
 
 FORECAST_DAYS = 14

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from config.roles import admin_required
 from configure import selectors
 from configure.audit import recent_entries
+from infra.roles import admin_required
 
 
 @admin_required

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
-from config.csp import allow_styles_of
-from config.roles import admin_required
 from configure import mail, selectors, services
 from configure.forms import TemplateForm
+from infra.csp import allow_styles_of
+from infra.roles import admin_required
 from receivables.models import Invoice
 from reminders.models import MessageTemplate, TemplateChannel
 from reminders.rendering import SAMPLE_CONTEXT, Rendered, TemplateError

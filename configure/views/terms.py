@@ -12,10 +12,10 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 
-from config.roles import admin_required
 from configure import services, statutory
 from configure.forms import PresetForm, TermsForm
 from core.money import format_money
+from infra.roles import admin_required
 from receivables.models import PaymentTerms
 
 EXAMPLE_DAYS_LATE = 30

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client, InteractionKind, PaymentMethod
 from clients.services import client_pause_reminders, interaction_record
-from config.csp import allow_styles_of
-from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from desk import client as pages
+from infra.csp import allow_styles_of
+from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from receivables.models import Invoice
 from receivables.services import invoice_pause_reminders, payment_record
 from reminders import manual

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clients.models import ContactFlag, Interaction, InteractionKind
-from config.roles import bookkeeper_required
 from desk import selectors
+from infra.roles import bookkeeper_required
 from reminders.models import Reminder, ReminderStatus
 
 

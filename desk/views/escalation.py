@@ -15,12 +15,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import Client
-from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from core.money import format_money
 from escalation.demand import letter_of_demand_issue
 from escalation.evidence import Package
 from escalation.handover import escalate_to_collections
 from escalation.package import collections_package
+from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from receivables.models import Invoice, InvoiceStatus
 
 

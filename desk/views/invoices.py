@@ -12,9 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from clients.models import Client
-from config.roles import bookkeeper_required
 from core.contact import LANGUAGES, babel_locale
 from core.money import MoneyError, format_money, normalize_currency
+from infra.roles import bookkeeper_required
 from receivables import selectors
 from receivables.models import Invoice
 

@@ -21,9 +21,9 @@ from answers.plans import plan_accept, plan_cancel, plan_decline
 from clients.models import ContactFlag
 from clients.selectors import client_timeline, open_flags
 from clients.services import contact_flag_clear
-from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from core.contact import babel_locale
 from core.money import format_money
+from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from receivables.models import Invoice
 from work import calls, printing
 from work.models import CallOutcome, PrintBatch, Task, TaskKind, TaskStatus

@@ -26,10 +26,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import Channel, ClientTag
-from config.roles import AuthenticatedHttpRequest, bookkeeper_required
 from core.contact import babel_locale
 from core.money import format_money
 from desk import worklist as wl
+from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from receivables.models import ACTIVE_STATUSES, Invoice
 from receivables.selectors import AGING_BUCKETS
 

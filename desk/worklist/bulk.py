@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 
 from clients.models import Client
 from clients.services import client_assign_owner
-from config.roles import ADMIN, BOOKKEEPER
+from infra.roles import ADMIN, BOOKKEEPER
 from receivables.models import Invoice
 from receivables.services import invoice_pause_reminders
 from reminders import manual

@@ -266,7 +266,7 @@ class WorklistPage:
 
 
 @contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
+def time_limit(seconds: float) -> Iterator[None]:
     """Statements run inside fail with OperationalError after ``seconds``. SQLite interrupts
     the statement and nothing else; PostgreSQL runs them in a savepoint, whose rollback also
     undoes the limit (and a successful run restores it)."""
@@ -301,7 +301,7 @@ def _match_count(base: QuerySet[Invoice], *, first_page_rows: int | None) -> int
     if first_page_rows is not None:
         return first_page_rows
     try:
-        with _time_limit(COUNT_SECONDS):
+        with time_limit(COUNT_SECONDS):
             return base.order_by().values("pk")[:COUNT_CAP + 1].count()
     except OperationalError:
         return None

@@ -43,7 +43,7 @@ def ensure_users(password: str) -> Users:
         bookkeeper.user_permissions.set(Permission.objects.filter(
             content_type__app_label__in=["clients", "receivables"]).exclude(
             codename__startswith="delete_"))
-    from config.roles import ensure_groups
+    from infra.roles import ensure_groups
 
     admin_group, bookkeeper_group = ensure_groups()
     admin.groups.add(admin_group)

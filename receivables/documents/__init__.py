@@ -1,6 +1,6 @@
 """Invoices and statements of account as PDF, and the statement's arithmetic.
 
-The PDFs share the reminder letters' machinery (``config.pdf``: paper by country, window-
+The PDFs share the reminder letters' machinery (``infra.pdf``: paper by country, window-
 envelope address block, a fetcher that reads only the app's static files), so an invoice or a
 statement can go out in the same envelope as a letter. Everything printed is formatted for the
 client: labels in the client's language (English when there are none), money with

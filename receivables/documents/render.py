@@ -1,4 +1,4 @@
-"""Invoices and statements as HTML, then PDF through ``config.pdf`` (WeasyPrint): labels in
+"""Invoices and statements as HTML, then PDF through ``infra.pdf`` (WeasyPrint): labels in
 the client's language, money with ``core.money.format_money``, dates with Babel, all in the
 client's locale."""
 
@@ -15,10 +15,11 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from clients.business import sender_block
 from clients.models import Client
-from config import pdf
 from core.contact import LANGUAGES, babel_locale
 from core.money import format_money, is_quantized
+from infra import pdf
 from receivables.documents.labels import labels_for
 from receivables.documents.statement import (
     NOT_ISSUED,
@@ -71,7 +72,7 @@ def _page(client: Client, language: str, title: str,
     """What every document shares: paper, sender, recipient, labels."""
     return {"base_url": pdf.base_url(), "language": language, "title": title,
             "paper": pdf.paper_for(client.country).lower(), "labels": labels,
-            "sender": pdf.sender_block(), "recipient": pdf.address_lines(client, language),
+            "sender": sender_block(), "recipient": pdf.address_lines(client, language),
             "customer_no": client.reference}
 
 
@@ -119,7 +120,7 @@ def _line_rows(lines: list[Any], fmt: _Format) -> list[dict[str, Any]]:
 
 
 def invoice_html(invoice: Invoice, *, language: str | None = None) -> str:
-    """The invoice as one HTML document, ready for ``config.pdf``. Payment instructions and
+    """The invoice as one HTML document, ready for ``infra.pdf``. Payment instructions and
     "please pay" appear only while something is owed on an issued invoice."""
     client = invoice.client
     language = _language(language, client)
@@ -146,7 +147,7 @@ def invoice_html(invoice: Invoice, *, language: str | None = None) -> str:
 
 def invoice_pdf(invoice: Invoice, *, language: str | None = None) -> bytes:
     """The invoice as a PDF in the client's language (or ``language``), on the paper of the
-    client's country. Raises ``config.pdf.PdfRenderError`` if it cannot be laid out."""
+    client's country. Raises ``infra.pdf.PdfRenderError`` if it cannot be laid out."""
     return pdf.render_pdf(invoice_html(invoice, language=language), url_fetcher=url_fetcher)
 
 
@@ -181,7 +182,7 @@ def _statement_reference(statement: Statement) -> str:
 
 
 def statement_html(statement: Statement, *, language: str | None = None) -> str:
-    """The statement as one HTML document, ready for ``config.pdf``."""
+    """The statement as one HTML document, ready for ``infra.pdf``."""
     client = statement.client
     language = _language(language, client)
     labels = labels_for(language)

@@ -5,7 +5,7 @@ print-and-post provider would be another class here.
 Letters are HTML (``templates/letters/``) styled by ``static/pdf/window.css`` (the page, shared
 with invoices and statements) and ``static/letters/letter.css``, laid out for window
 envelopes: DIN 5008 form B on A4, a #10 window envelope on US Letter. WeasyPrint, paper sizes,
-address blocks and the fetcher are shared with invoices and statements in ``config.pdf``.
+address blocks and the fetcher are shared with invoices and statements in ``infra.pdf``.
 Rendering fetches nothing but the app's own static files and ``data:`` URIs
 (``url_fetcher``): a letter body is admin-edited, and a PDF renderer that follows any URL
 would read local files or cloud metadata endpoints for whoever edits it.
@@ -28,12 +28,12 @@ from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override, pgettext_lazy
 
-from clients.business import business
+from clients.business import business, sender_block
 from clients.models import Client
-from config import pdf
-from config.pdf import Document, paper_for
 from core.contact import LANGUAGES, babel_locale
 from core.money import format_money
+from infra import pdf
+from infra.pdf import Document, paper_for
 from receivables.models import Invoice
 from receivables.selectors import invoice_quote
 from reminders.channels.base import Handover
@@ -77,10 +77,10 @@ LetterResourceRefused = pdf.PdfResourceRefused
 LetterResourceMissing = pdf.PdfResourceMissing
 
 _base_url = pdf.base_url
-_static_file = pdf.static_file
+static_file = pdf.static_file
 # Looked up at each fetch (not bound once), so a test can watch which files are opened.
 url_fetcher = pdf.StaticFilesOnlyFetcher(log=logger,
-                                         open_static=lambda name: _static_file(name))
+                                         open_static=lambda name: static_file(name))
 
 
 # --- One letter ------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def _address_lines(client: Client, language: str) -> list[str]:
 
 
 def _sender() -> dict[str, Any]:
-    return pdf.sender_block()
+    return sender_block()
 
 
 def _invoice_numbers(invoices: list[Invoice]) -> str:

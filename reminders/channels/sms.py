@@ -23,8 +23,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 from clients.business import business
 from clients.models import Client, FlagReason, InteractionChannel, InteractionKind
 from clients.services import interaction_record
-from config.integrations import twilio_configured
 from core.sms import count_segments
+from infra.integrations import twilio_configured
 from reminders.channels.base import Handover, PermanentError, TransientError
 from reminders.channels.events import opt_out, record_event
 from reminders.models import MessageStatus, OutboundMessage

@@ -54,21 +54,21 @@ class Battery:
         return list(self._entry.lines)
 
 
-_ENTRIES: dict[str, Entry] = {}
+ENTRIES: dict[str, Entry] = {}
 
 
 @pytest.fixture
 def battery(request: pytest.FixtureRequest) -> Iterator[Battery]:
-    entry = _ENTRIES.setdefault(request.node.nodeid, Entry(request.node.nodeid))
+    entry = ENTRIES.setdefault(request.node.nodeid, Entry(request.node.nodeid))
     entry.lines.clear()
     yield Battery(entry)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    entry = _ENTRIES.get(report.nodeid)
+    entry = ENTRIES.get(report.nodeid)
     if entry is None:
         if report.skipped and report.when == "setup" and "battery" in report.keywords:
-            entry = _ENTRIES[report.nodeid] = Entry(report.nodeid)
+            entry = ENTRIES[report.nodeid] = Entry(report.nodeid)
         else:
             return
     if report.failed:
@@ -100,7 +100,7 @@ def summary_lines(entries: list[Entry]) -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    entries = [e for e in _ENTRIES.values() if e.lines or e.outcome != "not run"]
+    entries = [e for e in ENTRIES.values() if e.lines or e.outcome != "not run"]
     if not entries:
         return
     terminalreporter.section(TITLE)

@@ -1,8 +1,8 @@
 """Helpers for the battery's process-level tests (real Celery workers, Redis, PostgreSQL).
 
 Built on tests/integration/test_reminder_delivery.py: its fake Postmark (``FakePostmark``,
-counting what arrives per outbox message), ``book`` (of any size), ``_worker_env`` and
-``_start`` are reused as they are; only the size of the book differs (these tests use
+counting what arrives per outbox message), ``book`` (of any size), ``worker_env`` and
+``start_worker_process`` are reused as they are; only the size of the book differs (these tests use
 100-200 reminders to stay within the suite's time budget).
 """
 
@@ -20,14 +20,26 @@ from django.db import connection
 from reminders.models import Reminder, ReminderStatus, SchedulerState
 from tests.integration.test_reminder_delivery import (
     FakePostmark,
-    _start,
-    _wait_for,
-    _worker_env,
     book,
+    start_worker_process,
+    wait_for,
+    worker_env,
 )
 
-__all__ = ["FakePostmark", "_start", "_wait_for", "_worker_env", "book", "children",
-           "delivered", "esp_counts", "send_tick", "statuses", "stop", "ticks"]
+__all__ = [
+    "FakePostmark",
+    "book",
+    "children",
+    "delivered",
+    "esp_counts",
+    "send_tick",
+    "start_worker_process",
+    "statuses",
+    "stop",
+    "ticks",
+    "wait_for",
+    "worker_env",
+]
 
 ONLY_POSTGRES = connection.vendor != "postgresql"
 WHY_POSTGRES = "runs in the PostgreSQL pass of `make test` (needs a database shared by processes)"

@@ -30,11 +30,11 @@ from tests.battery.fire import (
     ONLY_POSTGRES,
     WHY_POSTGRES,
     FakePostmark,
-    _start,
-    _wait_for,
     esp_counts,
     log_tail,
+    start_worker_process,
     stop,
+    wait_for,
 )
 from tests.integration.conftest import ROOT, app_env, free_port
 
@@ -143,10 +143,10 @@ def test_postgres_down_for_30_seconds_the_worker_recovers_and_catches_up(
     battery.tried(f"{COUNT} due reminders in a PostgreSQL of the test's own; a worker with "
                   "its beat (1 s ticks); the database crash-stopped (pg_ctl -m immediate) "
                   f"mid-batch and started again {OUTAGE_SECONDS} s later")
-    worker = _start(env, "worker", "--beat", f"--schedule={var}/beat", "--concurrency=1",
-                    "--loglevel=INFO", log=log)
+    worker = start_worker_process(env, "worker", "--beat", f"--schedule={var}/beat",
+                                  "--concurrency=1", "--loglevel=INFO", log=log)
     try:
-        assert _wait_for(lambda: esp_counts()[1] >= 10, 60), log_tail(log)
+        assert wait_for(lambda: esp_counts()[1] >= 10, 60), log_tail(log)
         cluster.crash()
         cut_at = esp_counts()[1]
         assert cut_at < COUNT, "the outage came too late to test anything"
@@ -155,7 +155,7 @@ def test_postgres_down_for_30_seconds_the_worker_recovers_and_catches_up(
         during = esp_counts()[1]
         cluster.start()
         back_at = time.monotonic()
-        assert _wait_for(lambda: _done(cluster.statuses()), 60), (cluster.statuses(),
+        assert wait_for(lambda: _done(cluster.statuses()), 60), (cluster.statuses(),
                                                                   log_tail(log))
         caught_up = time.monotonic() - back_at
         time.sleep(2)  # further ticks: nothing more may go out

@@ -29,7 +29,7 @@ from hypothesis.extra.django import TestCase
 from core.money import minor_units
 from receivables import services
 from receivables.models import Invoice, Payment
-from tests.battery.conftest import _ENTRIES, Entry
+from tests.battery.conftest import ENTRIES, Entry
 from tests.factories import SEED_TERMS, ClientFactory, TermsFactory
 
 TODAY = date(2026, 3, 1)
@@ -129,12 +129,12 @@ class TestAllocationKeepsEveryMinorUnit(TestCase):
     def setUpClass(cls) -> None:
         super().setUpClass()
         # No ``battery`` fixture in a unittest-style class: report through the same record.
-        _ENTRIES.setdefault(NODEID, Entry(NODEID))
+        ENTRIES.setdefault(NODEID, Entry(NODEID))
 
     @classmethod
     def tearDownClass(cls) -> None:
         super().tearDownClass()
-        _ENTRIES[NODEID].lines[:] = [
+        ENTRIES[NODEID].lines[:] = [
             ("tried", f"{cls.tried} random books (JPY/EUR/KWD invoices, taxed, with and "
                       f"without early-payment discount), {cls.payments} payments recorded "
                       f"and {cls.refused} refused (wrong currency for the named invoice, "

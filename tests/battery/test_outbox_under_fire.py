@@ -27,18 +27,18 @@ from tests.battery.fire import (
     ONLY_POSTGRES,
     WHY_POSTGRES,
     FakePostmark,
-    _start,
-    _wait_for,
-    _worker_env,
     book,
     children,
     delivered,
     esp_counts,
     log_tail,
     send_tick,
+    start_worker_process,
     statuses,
     stop,
     ticks,
+    wait_for,
+    worker_env,
 )
 from tests.concurrency import at_once
 
@@ -76,15 +76,15 @@ def test_a_pool_child_killed_mid_task_is_redelivered_and_nothing_doubles(
     FakePostmark.delay = 0.04  # ~3 s of ESP time for the whole batch in one tick
     book(count)
     var, log = _var()
-    env = _worker_env(redis_url, slow_esp, var)
+    env = worker_env(redis_url, slow_esp, var)
     battery.tried(f"{count} due reminders, ONE tick message queued (no beat), a prefork worker "
                   "(concurrency 2); both pool children SIGKILLed mid-batch, the main process "
                   "left running")
-    worker = _start(env, "worker", "--concurrency=2", "--pool=prefork", "--loglevel=INFO",
-                    log=log)
+    worker = start_worker_process(env, "worker", "--concurrency=2", "--pool=prefork",
+                                  "--loglevel=INFO", log=log)
     try:
         send_tick(redis_url)
-        assert _wait_for(lambda: esp_counts()[1] >= 20, 60), log_tail(log)
+        assert wait_for(lambda: esp_counts()[1] >= 20, 60), log_tail(log)
         pool = children(worker.pid)
         assert len(pool) == 2, pool
         for pid in pool:
@@ -92,7 +92,7 @@ def test_a_pool_child_killed_mid_task_is_redelivered_and_nothing_doubles(
         killed_at = esp_counts()[1]
         assert killed_at < count, "the kill came too late to test anything"
         # No beat, no other message: only a redelivered tick can send the rest.
-        assert _wait_for(lambda: esp_counts()[1] >= count - 2, 60), (
+        assert wait_for(lambda: esp_counts()[1] >= count - 2, 60), (
             esp_counts(), statuses(), log_tail(log))
         assert worker.poll() is None, "the main process died"
         replaced = children(worker.pid)
@@ -106,7 +106,7 @@ def test_a_pool_child_killed_mid_task_is_redelivered_and_nothing_doubles(
         # is stale (SETTLE_STALE_CLAIM_SECONDS=3), puts it back or into review.
         time.sleep(3.5)
         send_tick(redis_url)
-        assert _wait_for(lambda: delivered() == count, 30), (statuses(), log_tail(log))
+        assert wait_for(lambda: delivered() == count, 30), (statuses(), log_tail(log))
         time.sleep(1)
     finally:
         stop(worker)
@@ -129,19 +129,19 @@ def test_a_countdown_longer_than_the_visibility_timeout_does_the_work_once(
     FakePostmark.delay = 0.005
     book(count)
     var, log = _var()
-    env = {**_worker_env(redis_url, slow_esp, var),
+    env = {**worker_env(redis_url, slow_esp, var),
            "DJANGO_SETTINGS_MODULE": "tests.battery.worker_settings",
            "SETTLE_TEST_VISIBILITY_TIMEOUT": str(visibility)}
     battery.tried(f"a tick with countdown={countdown}s on Redis with visibility_timeout="
                   f"{visibility}s (kombu sweeping every second), {count} reminders due, a "
                   "prefork worker of 2")
-    worker = _start(env, "worker", "--concurrency=2", "--pool=prefork", log=log)
+    worker = start_worker_process(env, "worker", "--concurrency=2", "--pool=prefork", log=log)
     try:
         queued_at = time.monotonic()
         send_tick(redis_url, countdown=countdown)
         time.sleep(countdown - 1.5)
         assert ticks() == 0 and esp_counts()[1] == 0, "the countdown was not honoured"
-        assert _wait_for(lambda: delivered() == count, 40), (statuses(), log_tail(log))
+        assert wait_for(lambda: delivered() == count, 40), (statuses(), log_tail(log))
         sent_by = esp_counts()[1]
         # Copies redelivered while a run was in progress still run (each finds nothing to do)
         # until none is left: a loop would keep the count rising for ever.
@@ -173,7 +173,7 @@ def test_redis_flushed_with_ticks_queued_the_next_tick_recovers_everything(
     FakePostmark.delay = 0.005
     book(count)
     var, log = _var()
-    env = _worker_env(redis_url, slow_esp, var)
+    env = worker_env(redis_url, slow_esp, var)
     battery.tried(f"{count} due reminders; 3 tick messages queued while no worker runs; "
                   "Redis FLUSHALL; then a worker with its beat (1 s ticks, concurrency 1) "
                   "starts")
@@ -185,10 +185,10 @@ def test_redis_flushed_with_ticks_queued_the_next_tick_recovers_everything(
     assert statuses() == {ReminderStatus.SCHEDULED: count}
     battery.held("after the flush Redis is empty: the queued work exists only in the "
                  f"database ({count} rows 'scheduled')")
-    worker = _start(env, "worker", "--beat", f"--schedule={var}/beat", "--concurrency=1",
-                    log=log)
+    worker = start_worker_process(env, "worker", "--beat", f"--schedule={var}/beat",
+                                  "--concurrency=1", log=log)
     try:
-        assert _wait_for(lambda: delivered() == count, 60), (statuses(), log_tail(log))
+        assert wait_for(lambda: delivered() == count, 60), (statuses(), log_tail(log))
         time.sleep(2)  # more ticks: nothing more may go out
     finally:
         stop(worker)

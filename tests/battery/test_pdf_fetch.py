@@ -2,7 +2,7 @@
 
 Real HTML goes through the real functions
 (``reminders.channels.letter.letter_html`` + ``render_pdf``, which the letter channel calls on
-an admin-edited template's output, and ``config.pdf`` with the fetcher invoices and
+an admin-edited template's output, and ``infra.pdf`` with the fetcher invoices and
 statements use) and WeasyPrint. Loopback sockets are ALLOWED for these tests and a local HTTP
 server records every request it gets: it must get none. Every
 ``connect`` and DNS lookup made while rendering is recorded too: there must be none, so the
@@ -29,7 +29,7 @@ from urllib.parse import quote
 import pytest
 from django.test import override_settings
 
-from config import pdf
+from infra import pdf
 from receivables import services
 from receivables.documents import render as documents
 from reminders.channels import letter as letters

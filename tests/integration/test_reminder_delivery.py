@@ -114,7 +114,7 @@ def book(count: int = COUNT, prefix: str = "IT") -> None:
     assert report.planned == count
 
 
-def _worker_env(redis_url: str, esp: Any, var: str) -> dict[str, str]:
+def worker_env(redis_url: str, esp: Any, var: str) -> dict[str, str]:
     db = connection.settings_dict
     host = quote(db["HOST"], safe="")
     return app_env(
@@ -125,13 +125,13 @@ def _worker_env(redis_url: str, esp: Any, var: str) -> dict[str, str]:
         ANYMAIL_POSTMARK_API_URL=f"http://127.0.0.1:{esp.server_address[1]}/")
 
 
-def _start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
+def start_worker_process(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([str(VENV_BIN / "celery"), "-A", "config", *args],
                             cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
                             start_new_session=True)
 
 
-def _wait_for(condition: Any, timeout: float) -> bool:
+def wait_for(condition: Any, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -149,19 +149,19 @@ def _statuses() -> Counter[str]:
 def test_every_reminder_reaches_the_esp_at_most_once(redis_url, fake_esp):
     book()
     var = tempfile.mkdtemp(prefix="settle-it-")
-    env, log = _worker_env(redis_url, fake_esp, var), Path(var) / "celery.log"
-    beats = [_start(env, "beat", f"--schedule={var}/beat{i}", log=log)
+    env, log = worker_env(redis_url, fake_esp, var), Path(var) / "celery.log"
+    beats = [start_worker_process(env, "beat", f"--schedule={var}/beat{i}", log=log)
              for i in (1, 2)]
-    worker = _start(env, "worker", "--concurrency=2", "--pool=prefork", log=log)
+    worker = start_worker_process(env, "worker", "--concurrency=2", "--pool=prefork", log=log)
     try:
-        assert _wait_for(lambda: sum(FakePostmark.received.values()) >= 150, 90), \
+        assert wait_for(lambda: sum(FakePostmark.received.values()) >= 150, 90), \
             log.read_text()[-3000:]
         os.killpg(worker.pid, signal.SIGKILL)  # mid-batch: no goodbye, no acks
         worker.wait()
         killed_at = sum(FakePostmark.received.values())
         assert killed_at < COUNT, "the kill came too late to test anything"
-        worker = _start(env, "worker", "--concurrency=2", log=log)
-        assert _wait_for(lambda: _statuses().get(ReminderStatus.SENT, 0)
+        worker = start_worker_process(env, "worker", "--concurrency=2", log=log)
+        assert wait_for(lambda: _statuses().get(ReminderStatus.SENT, 0)
                          + _statuses().get(ReminderStatus.REVIEW, 0) == COUNT, 240), \
             (_statuses(), log.read_text()[-3000:])
         time.sleep(3)  # a few more ticks from both beats: nothing more may go out

@@ -170,7 +170,7 @@ def test_letter_html_places_the_address_for_the_window(client_de: Any, client_us
     us = plain_letter(client_us, [invoice(client_us, "INV-2")])
     assert 'class="letter paper-a4"' in a4 and 'class="return-line"' in a4
     assert 'class="letter paper-letter"' in us and 'class="return-line"' not in us
-    css = Path(letters._static_file("pdf/window.css")).read_text()
+    css = Path(letters.static_file("pdf/window.css")).read_text()
     for rule in ("left: -5mm", "top: 45mm", "width: 85mm", "height: 45mm",  # DIN 5008 B
                  "left: -0.125in", "top: 2in", "width: 4in", "height: 1.125in"):  # #10
         assert rule in css
@@ -362,8 +362,8 @@ def test_rendering_never_reads_what_a_letter_body_points_at(client_us: Any, tmp_
                                                             caplog: Any,
                                                             monkeypatch: Any) -> None:
     read: list[str] = []
-    real_static_file = letters._static_file
-    monkeypatch.setattr(letters, "_static_file",
+    real_static_file = letters.static_file
+    monkeypatch.setattr(letters, "static_file",
                         lambda name: read.append(name) or real_static_file(name))
     hostile = (
         '<base href="file:///etc/">'

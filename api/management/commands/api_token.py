@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from api.tokens import token_issue
-from config.roles import is_bookkeeper
+from infra.roles import is_bookkeeper
 
 
 class Command(BaseCommand):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import mimetypes
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,7 +62,7 @@ def base_url() -> str:
     return settings.SITE_URL.rstrip("/") + "/"
 
 
-def _static_base() -> tuple[str, str, str]:
+def static_base() -> tuple[str, str, str]:
     """(scheme, host[:port], path) of the static files: ('https', 'settle.example', '/static/')."""
     parts = urlsplit(urljoin(base_url(), settings.STATIC_URL))
     return parts.scheme.lower(), parts.netloc.lower(), parts.path
@@ -83,7 +82,7 @@ def _static_name(url: str) -> str:
     """The static file name ``url`` stands for, or ``PdfResourceRefused`` saying why not."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    static_scheme, static_host, static_path = _static_base()
+    static_scheme, static_host, static_path = static_base()
     if scheme not in ("", "http", "https"):
         raise PdfResourceRefused(f"{scheme}: URLs are not allowed in printed documents")
     if (scheme or parts.netloc) and parts.netloc.lower() != static_host:
@@ -210,16 +209,3 @@ def address_lines(to: PostalAddressee, language: str) -> list[str]:
         name = Locale.parse(language).territories.get(to.country.upper(), to.country)
         lines.append(name.upper())
     return [line.strip() for line in lines if line and line.strip()]
-
-
-def sender_block() -> dict[str, Any]:
-    """The business as sender: name, address lines (the Business profile, else
-    SETTLE_BUSINESS_ADDRESS with lines separated by "|" or newlines) and the one-line return
-    address of a window envelope."""
-    from clients.business import business
-
-    profile = business()
-    name = profile.name
-    raw = profile.address
-    address = [line.strip() for line in re.split(r"[|\n]", raw) if line.strip()]
-    return {"name": name, "address": address, "return_line": " · ".join([name, *address])}
