@@ -196,7 +196,7 @@ def _captured(connection: Any) -> Iterator[list[dict[str, str]]]:
 
 PHASES = (
     ("cadence", "CadenceBook() (once per pass)"),
-    ("due", "services._due_invoice_ids (page of due ids)"),
+    ("due", "planning.due_invoice_ids (page of due ids)"),
     ("load", "selectors.load_planning_batch (invoices, clients+tags, reminders)"),
     ("plan", "planner.plan (pure Python, per invoice)"),
     ("insert", "infra.bulk.insert_rows (Reminder rows)"),
@@ -209,7 +209,7 @@ def _phase_timers(connection: Any) -> Iterator[tuple[Counter[str], Counter[str]]
     """Wall time and database time (inside cursor.execute) per step of a pass, by wrapping
     the functions reminders_plan calls; what is left is the loop body of _plan_batch."""
     from infra import bulk
-    from reminders import planner, selectors, services
+    from reminders import planner, planning, selectors
 
     wall: Counter[str] = Counter()
     db: Counter[str] = Counter()
@@ -234,10 +234,10 @@ def _phase_timers(connection: Any) -> Iterator[tuple[Counter[str], Counter[str]]
         finally:
             db[current[0]] += time.perf_counter() - started
 
-    targets = [(selectors, "CadenceBook", "cadence"), (services, "_due_invoice_ids", "due"),
+    targets = [(selectors, "CadenceBook", "cadence"), (planning, "due_invoice_ids", "due"),
                (selectors, "load_planning_batch", "load"), (planner, "plan", "plan"),
                (bulk, "insert_rows", "insert"),
-               (services, "invoices_set_next_action", "update")]
+               (planning, "invoices_set_next_action", "update")]
     saved = [(owner, attr, owner.__dict__.get(attr)) for owner, attr, _ in targets]
     for owner, attr, name in targets:
         setattr(owner, attr, timed(name, getattr(owner, attr)))

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 from django.db.models import Count, Max
@@ -279,7 +278,7 @@ def preview_render(*, template: MessageTemplate, client: Client, invoice: Invoic
                    now: datetime) -> Rendered:
     """The template's parts as this client would get them for this invoice today (raises
     ``TemplateError``). Letters show their body without the letter layout."""
-    today = now.astimezone(ZoneInfo(client.timezone)).date()
+    today = client.local_today(now)
     context = message_context(client=client, invoices=[invoice], today=today,
                               pay_url=sample_pay_url(), language=template.language)
     channel = template.channel

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -61,7 +60,7 @@ def escalate_to_collections(*, invoices: Iterable[Invoice], actor: User | None,
         for invoice in chosen:
             invoice_transition(invoice=invoice, to=InvoiceStatus.IN_COLLECTIONS, actor=actor,
                                reason=note or HANDOVER_REASON)
-        day = now.astimezone(ZoneInfo(client.timezone)).date().isoformat()
+        day = client.local_today(now).isoformat()
         cancelled = _cancel_waiting(chosen, f"Not sent: handed to collections by "
                                             f"{actor_label_for(actor)} on {day}.")
         package = collections_package(client=client, invoices=chosen, now=now)

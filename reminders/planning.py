@@ -30,7 +30,7 @@ BATCH_SIZE = 1000
 
 RECHECK_STOPPED = timedelta(days=1)  # a stopped invoice is looked at again daily
 
-def _due_invoice_ids(now: datetime, after_id: int, limit: int) -> list[int]:
+def due_invoice_ids(now: datetime, after_id: int, limit: int) -> list[int]:
     return list(Invoice.objects.filter(status__in=ACTIVE_STATUSES, balance__gt=0)
                 .filter(Q(next_action_at__isnull=True) | Q(next_action_at__lte=now))
                 .filter(pk__gt=after_id).order_by("pk").values_list("pk", flat=True)[:limit])
@@ -123,7 +123,7 @@ def reminders_plan(*, now: datetime, batch_size: int = BATCH_SIZE,
     report = report or TickReport()
     book = selectors.CadenceBook()
     last_id = 0
-    while ids := _due_invoice_ids(now, last_id, batch_size):
+    while ids := due_invoice_ids(now, last_id, batch_size):
         _plan_batch(ids, book, now, report)
         last_id = ids[-1]
     return report

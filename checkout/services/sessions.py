@@ -66,7 +66,7 @@ def stripe_enabled() -> bool:
 
 def client_today(client: Client, now: datetime) -> date:
     """The client's calendar day at ``now``: discounts and interest run on the client's days."""
-    return now.astimezone(ZoneInfo(client.timezone)).date()
+    return client.local_today(now)
 
 
 # --- Quoting --------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client.objects.select_related("owner", "default_terms")
                                .prefetch_related("tags"), pk=pk)
     now = timezone.now()
-    today = now.astimezone(ZoneInfo(client.timezone)).date()
+    today = client.local_today(now)
     rows = pages.open_invoice_rows(client, today, now)
     preview = None
     if (wanted := request.GET.get("preview", "")).isdigit():
