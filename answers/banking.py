@@ -6,15 +6,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import segno.helpers
 from django.core.exceptions import ValidationError
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-if TYPE_CHECKING:
-    from answers.models import PortalSettings
+
+class BankSettings(Protocol):
+    """What these checks read of the pay-now settings (``answers.models.PortalSettings``)."""
+
+    link_valid_days: int
+    plan_max_instalments: int
+    plan_min_instalment: dict[str, str]
+    account_holder: str
+    bank_name: str
+    iban: str
+    bic: str
+    account_number: str
+    routing_number: str
+    accepts_cheques: bool
+    cheque_payee: str
 
 # EPC QR codes carry euro amounts from 0.01 to 999,999,999.99 (EPC069-12).
 EPC_MAX = Decimal("999999999.99")
@@ -28,7 +41,7 @@ def _routing_ok(number: str) -> bool:
     return sum(w * d for w, d in zip([3, 7, 1] * 3, digits, strict=True)) % 10 == 0
 
 
-def validate_settings(row: PortalSettings) -> None:
+def validate_settings(row: BankSettings) -> None:
     """Normalize and check the bank details an admin enters; raise field errors."""
     errors: dict[str, str] = {}
     row.iban = row.iban.replace(" ", "").upper()
@@ -86,7 +99,7 @@ class TransferDetails:
         return bool(self.iban or self.account_number)
 
 
-def transfer_details(row: PortalSettings, *, currency: str, amount: Decimal,
+def transfer_details(row: BankSettings, *, currency: str, amount: Decimal,
                      reference: str) -> TransferDetails:
     """What the client types into their bank, for one payment of ``amount``."""
     iban = IBAN(row.iban).formatted if row.iban else ""
