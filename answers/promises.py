@@ -31,6 +31,7 @@ from clients.models import (
     InteractionKind,
 )
 from clients.services import interaction_record
+from core import calendar as cal
 from core.contact import babel_locale
 from core.money import MoneyError, format_money, parse_amount
 from receivables.models import Invoice
@@ -43,7 +44,9 @@ def promise_record(*, client: Client, invoices: Sequence[Invoice], promised_on: 
                    actor: User | None = None, actor_label: str | None = None,
                    summary: str = "", metadata: dict[str, Any] | None = None) -> None:
     """The invoices wait until ``promised_on``; the timeline entry is what the broken-promise
-    check and the next message's wording read."""
+    check and the next message's wording read. A promise reaches at most a year ahead."""
+    if problem := cal.hold_problem(promised_on, client.local_today(now)):
+        raise ValidationError({"promised_on": problem})
     Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(
         promised_until=promised_on, next_action_at=None)
     currency = invoices[0].currency if invoices else client.default_currency

@@ -22,6 +22,7 @@ from clients.models import (
     InteractionInvoice,
     InteractionKind,
 )
+from core import calendar as cal
 
 
 def field_label(model: type[models.Model], name: str) -> str:
@@ -113,6 +114,8 @@ def client_pause_reminders(*, client: Client, until: date | None,
     """Pause reminders up to and including ``until`` (None resumes them); the timeline says so."""
     if until is not None and until < timezone.localdate():
         raise ValidationError({"until": "Choose today or a later day."})
+    if until is not None and (problem := cal.hold_problem(until, timezone.localdate())):
+        raise ValidationError({"until": problem})
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         client.reminders_paused_until = until

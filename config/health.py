@@ -48,13 +48,16 @@ def _scheduler() -> dict[str, Any]:
     from reminders.selectors import scheduler_last_tick
 
     state = scheduler_last_tick()
-    last = state.last_tick_at if state else None
-    if last is None:
+    if state is None or state.last_tick_at is None:
         return {"ok": False, "error": "the scheduler has never ticked"}
+    last = state.last_tick_at
     age = timezone.now() - last
+    # Errors of the last pass (an invoice that could not be planned, a message that could not
+    # be rendered) are reported, not failed on: the other clients' reminders still go out.
     return {"ok": age <= scheduler_limit(), "last_tick_at": last.isoformat(),
             "age_seconds": int(age.total_seconds()),
-            "limit_seconds": int(scheduler_limit().total_seconds())}
+            "limit_seconds": int(scheduler_limit().total_seconds()),
+            "last_pass_errors": state.last_errors}
 
 
 @never_cache

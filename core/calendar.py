@@ -185,3 +185,39 @@ def business_moment(day: date, now: datetime, *, timezone: str, country: str, st
             return datetime.combine(local_now.date(), start, tzinfo=zone)
     following = next_business_day(local_now.date() + timedelta(days=1), country)
     return datetime.combine(following, start, tzinfo=zone)
+
+
+# --- Dates a person may enter ----------------------------------------------------------------
+# Bounds for every date the app accepts (forms, API, import): far enough for any real invoice,
+# near enough that date arithmetic (a due date, a step 90 days later) never leaves the calendar.
+EARLIEST_DATE = date(2000, 1, 1)
+YEARS_AHEAD = 10
+HOLD_DAYS_AHEAD = 365  # a pause or a promise: at most a year ahead
+
+
+def years_later(day: date, years: int) -> date:
+    """The same day ``years`` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def latest_date(today: date) -> date:
+    return years_later(today, YEARS_AHEAD)
+
+
+def date_range_problem(day: date, today: date) -> str | None:
+    """Why ``day`` cannot be an invoice or payment date, or None when it can."""
+    if EARLIEST_DATE <= day <= latest_date(today):
+        return None
+    return (f"Choose a date between {EARLIEST_DATE.isoformat()} and "
+            f"{latest_date(today).isoformat()}.")
+
+
+def hold_problem(day: date, today: date) -> str | None:
+    """Why a pause or promise cannot last until ``day`` (it must be within a year), or None."""
+    if day <= today + timedelta(days=HOLD_DAYS_AHEAD):
+        return None
+    return (f"Choose a date up to {(today + timedelta(days=HOLD_DAYS_AHEAD)).isoformat()} "
+            "(at most a year ahead).")

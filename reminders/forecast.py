@@ -7,6 +7,7 @@ at most one message per client per local day), so the forecast is what the ticks
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,8 @@ from reminders.models import Reminder, ReminderStatus, StepAction
 
 Entries = dict[tuple[int, int, str, str], dict[str, Any]]  # (client, step, local day, currency)
 
+
+log = logging.getLogger(__name__)
 
 def forecast(*, now: datetime, days: int, batch_size: int = 1000,
              limit: int | None = None) -> list[dict[str, Any]]:
@@ -41,7 +44,10 @@ def forecast(*, now: datetime, days: int, batch_size: int = 1000,
     for start in range(0, len(ids), batch_size):
         batch = selectors.load_planning_batch(ids[start:start + batch_size])
         for invoice in batch["invoices"]:
-            _simulate(invoice, batch, book, now, end, entries)
+            try:
+                _simulate(invoice, batch, book, now, end, entries)
+            except Exception:  # as the tick does: one unplannable invoice never hides the rest
+                log.exception("Could not forecast invoice %s", invoice.number)
     result = _one_message_a_day(list(entries.values()), book)
     for entry in result:
         entry.pop("_client"), entry.pop("_sends")

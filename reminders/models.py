@@ -19,11 +19,13 @@ from reminders.rendering import TemplateError, validate_template
 
 
 class SchedulerState(models.Model):
-    """A single row: when the scheduler last ticked and what it did."""
+    """A single row: when the scheduler last completed a pass and what went wrong in it."""
 
     singleton = models.BooleanField(default=True, unique=True, editable=False)
     last_tick_at = models.DateTimeField(null=True, blank=True)
     ticks = models.PositiveBigIntegerField(default=0)
+    last_errors = models.PositiveIntegerField(
+        default=0, help_text="Invoices or messages the last completed pass could not handle.")
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(singleton=True),

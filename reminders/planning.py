@@ -8,6 +8,7 @@ retried task harmless. A promise date that passed unpaid is flagged as broken he
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clients.models import InteractionKind
+from answers.base import tell_owner
+from clients.models import Client, InteractionKind
 from clients.services import interactions_record_many
 from infra import bulk
 from receivables.models import ACTIVE_STATUSES, Invoice
@@ -25,6 +27,9 @@ from reminders import planner, selectors
 from reminders.models import Reminder, ReminderStatus
 from reminders.outbox import TickReport
 from work.calls import task_no_channel
+from work.models import Task, TaskKind, TaskStatus
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
 
@@ -51,6 +56,7 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
     # A client's tags, cadence and preferences are the same for each of its invoices.
     per_client: dict[int, tuple[planner.ClientSpec, tuple[planner.StepSpec, ...]]] = {}
     no_channel: dict[int, list[Invoice]] = defaultdict(list)
+    cannot_plan: list[tuple[Invoice, Exception]] = []
     _flag_broken_promises(batch, now)
     for invoice in batch["invoices"]:
         if (known := per_client.get(invoice.client_id)) is None:
@@ -61,11 +67,16 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
                                              book.steps.get(cadence.pk, ()) if cadence else ())
         client_spec, steps = known
         report.examined += 1
-        unit = selectors.planning_unit(invoice, batch, book, steps)
-        if unit.spec is None:  # a plan waits for a decision, or rides on another invoice
+        try:
+            unit = selectors.planning_unit(invoice, batch, book, steps)
+            if unit.spec is None:  # a plan waits for a decision, or rides on another invoice
+                next_action[invoice.pk] = now + RECHECK_STOPPED
+                continue
+            result = planner.plan(unit.spec, client_spec, unit.steps, now)
+        except Exception as exc:  # one invoice never stops the others' reminders
+            cannot_plan.append((invoice, exc))
             next_action[invoice.pk] = now + RECHECK_STOPPED
             continue
-        result = planner.plan(unit.spec, client_spec, unit.steps, now)
         if result.due_step is not None:
             new_rows.append((invoice.pk, invoice.client_id, result.due_step.id,
                              unit.instalment_id, result.channel, result.send_at,
@@ -84,10 +95,28 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
         report.planned += bulk.insert_rows(Reminder, _REMINDER_COLUMNS,
                                            [row + stamp for row in new_rows])
         invoices_set_next_action(next_action)
+    for failed, problem in cannot_plan:
+        _report_unplannable(failed, problem, batch["clients"][failed.client_id], now, report)
     for client_id, invoices in no_channel.items():  # rare: a person has to look
         task_no_channel(client=batch["clients"][client_id], invoices=invoices, now=now,
                               why="The client has no email, mobile number, address or phone "
                                   "that works among their preferred channels.")
+
+def _report_unplannable(invoice: Invoice, exc: Exception, client: Client, now: datetime,
+                        report: TickReport) -> None:
+    """Logged, counted in the tick's report (and so on /healthz), and a task for the client's
+    bookkeeper (one open at a time per invoice); the invoice is looked at again tomorrow."""
+    log.exception("Could not plan reminders for invoice %s", invoice.number, exc_info=exc)
+    report.errors.append(f"Could not plan {invoice.number}: {exc}")
+    title = f"Reminders could not be planned for {invoice.number}"
+    if Task.objects.filter(client=client, title=title, status=TaskStatus.OPEN).exists():
+        return
+    tell_owner(client=client, title=title, now=now, invoices=[invoice], kind=TaskKind.NOTICE,
+               text=f"Settle could not plan reminders for {invoice.number} (issued "
+                    f"{invoice.issue_date.isoformat()}, due {invoice.due_date.isoformat()}): "
+                    f"{exc}. Check its dates and terms; it is tried again every day and no "
+                    "other invoice is held up.")
+
 
 def _flag_broken_promises(batch: dict[str, Any], now: datetime) -> None:
     """A promise date that passed with the invoice still owed: the timeline flags it as

@@ -14,18 +14,22 @@ from reminders.outbox import TickReport
 from reminders.planning import reminders_plan
 
 
-def scheduler_heartbeat() -> SchedulerState:
-    """Record that a scheduler tick ran (one conditional UPDATE, so two beats never race)."""
+def scheduler_heartbeat(errors: int = 0) -> SchedulerState:
+    """Record that a scheduler pass completed, with how many things it could not handle (one
+    conditional UPDATE, so two beats never race)."""
     with transaction.atomic():
         state, _ = SchedulerState.objects.get_or_create(singleton=True)
         SchedulerState.objects.filter(pk=state.pk).update(last_tick_at=timezone.now(),
-                                                          ticks=F("ticks") + 1)
+                                                          ticks=F("ticks") + 1,
+                                                          last_errors=errors)
     state.refresh_from_db()
     return state
 
 def reminders_tick(*, now: datetime | None = None) -> TickReport:
-    """One scheduler pass: heartbeat, plan, dispatch."""
+    """One scheduler pass: plan, dispatch, then the heartbeat — recorded only for a pass that
+    completed, so /healthz turns red when passes keep failing."""
     now = now or timezone.now()
-    scheduler_heartbeat()
     report = reminders_plan(now=now)
-    return reminders_dispatch(now=now, report=report)
+    report = reminders_dispatch(now=now, report=report)
+    scheduler_heartbeat(errors=len(report.errors))
+    return report

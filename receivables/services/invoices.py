@@ -34,7 +34,7 @@ from receivables.models import (
     PaymentTerms,
 )
 from receivables.services.balances import add_adjustment
-from receivables.services.terms import due_date_for, money_error, terms_for
+from receivables.services.terms import check_dates, check_hold, due_date_for, money_error, terms_for
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ def invoice_create(
         raise ValidationError({"number": "An invoice number is required."})
     terms = terms or terms_for(client)
     code = _resolve_currency(currency, client, terms)
+    check_dates(issue_date=issue_date, due_date=due_date)
     due_date = due_date or due_date_for(terms=terms, issue_date=issue_date)
     if due_date < issue_date:
         raise ValidationError({"due_date": f"The due date {due_date} is before the issue date "
@@ -224,8 +225,7 @@ def invoice_pause_reminders(*, invoice: Invoice, until: date | None,
                             actor: User | None, reason: str = "") -> Invoice:
     """Pause this invoice's reminders up to and including ``until`` (None resumes them); the
     client's other invoices carry on. The timeline says who, until when and why."""
-    if until is not None and until < timezone.localdate():
-        raise ValidationError({"until": "Choose today or a later day."})
+    check_hold(until)
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         invoice.reminders_paused_until = until
@@ -287,6 +287,7 @@ def invoice_update(*, invoice: Invoice, due_date: date | None = None,
             if value is not None and value != getattr(invoice, name):
                 setattr(invoice, name, value.strip() if isinstance(value, str) else value)
                 changed.append(name)
+        check_dates(issue_date=invoice.issue_date, due_date=invoice.due_date)
         if invoice.due_date < invoice.issue_date:
             raise ValidationError({"due_date": f"The due date {invoice.due_date} is before the "
                                                f"issue date {invoice.issue_date}."})

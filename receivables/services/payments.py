@@ -33,7 +33,7 @@ from receivables.models import (
     PaymentSync,
 )
 from receivables.services.balances import add_adjustment, refresh_payment_status
-from receivables.services.terms import money_error
+from receivables.services.terms import check_dates, money_error
 
 
 def _target_invoices(client: Client, currency: str, invoices: Sequence[Invoice] | None
@@ -111,6 +111,7 @@ def payment_validate(*, client: Client, amount: Decimal | str | int, received_on
     # after midnight is not in the future while the business's clock still says yesterday.
     if received_on > max(timezone.localdate(), client.local_today()):
         raise ValidationError({"received_on": "A payment cannot be received in the future."})
+    check_dates(received_on=received_on)
     reference = reference.strip()
     if reference and Payment.objects.filter(client=client, reference=reference).exists():
         raise ValidationError({"reference": f"A payment with reference '{reference}' is "
