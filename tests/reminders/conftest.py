@@ -1,5 +1,5 @@
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -8,13 +8,21 @@ import time_machine
 
 from receivables.models import Invoice
 from tests.factories import UserFactory
-from tests.reminders.support import NOW, TUESDAY
+from tests.reminders.support import BERLIN, NOW, TUESDAY
 
 
 @pytest.fixture
 def at_now() -> Iterator[None]:
     """The wall clock at NOW (Tuesday 17 March 2026, 10:30 in Berlin)."""
     with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def render_day() -> Iterator[None]:
+    """The wall clock of the rendering tests (test_rendering_*): Monday 9 November 2026, 10:00
+    in Berlin (rendering_support.TODAY)."""
+    with time_machine.travel(datetime(2026, 11, 9, 10, tzinfo=BERLIN), tick=False):
         yield
 
 
@@ -40,3 +48,11 @@ def postmark(settings: Any) -> Iterator[responses.RequestsMock]:
     settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "test"}
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         yield rsps
+
+
+@pytest.fixture
+def me(client: Any) -> Any:
+    """The logged-in bookkeeper (the reminder pages' tests, test_pages_*)."""
+    user = UserFactory(username="berta", first_name="Berta", last_name="Keeper")
+    client.force_login(user)
+    return user

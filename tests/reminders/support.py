@@ -1,11 +1,13 @@
-"""Shared by the reminder tests: the Tuesday they run on, and one scheduler pass."""
+"""Shared by the reminder tests: the Tuesday they run on, one scheduler pass, and the outbox
+statuses of an invoice."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
 
-from reminders.models import CadenceStep
+from receivables.models import Invoice
+from reminders.models import CadenceStep, Reminder
 from reminders.outbox import TickReport
 from reminders.tick import reminders_tick
 
@@ -24,3 +26,9 @@ def tick(at: datetime) -> TickReport:
 def step(offset: int) -> CadenceStep:
     """The default cadence's step at ``offset`` days."""
     return CadenceStep.objects.get(cadence__is_default=True, offset_days=offset)
+
+
+def statuses(invoice: Invoice) -> dict[int, str]:
+    """The invoice's outbox rows: step offset (days) → status."""
+    return dict(Reminder.objects.filter(invoice=invoice)
+                .values_list("step__offset_days", "status"))
