@@ -78,7 +78,7 @@ class StepForm(forms.ModelForm):
     class Meta:
         model = CadenceStep
         fields = ["name", "offset_days", "channel", "template_key", "tone", "actions",
-                  "only_tags"]
+                  "only_tags", "legal_notice", "needs_notice"]
 
     def __init__(self, *args: Any, templates: list[tuple[str, str, str]], **kwargs: Any
                  ) -> None:
@@ -106,6 +106,10 @@ class StepForm(forms.ModelForm):
         if sends and not key:
             self.add_error("template_key", "A step that sends a message needs a message "
                                            "template.")
+        if data.get("legal_notice") and channel in ("sms", "call"):
+            self.add_error("channel", "A legal notice goes by letter or e-mail (or "
+                                      "'preferred', which means one of them), never by SMS or "
+                                      "a call.")
         elif sends and channel:
             lacking = missing_templates(key=key, channel=channel, available=self.english)
             if lacking:
@@ -122,9 +126,19 @@ class MoveForm(forms.Form):
 
 
 class CadenceForm(forms.ModelForm):
+    notice_days = forms.IntegerField(
+        required=False, min_value=1, max_value=90, label="Notice period (days)",
+        help_text="How long a letter of demand gives the client before a step that needs "
+                  "notice (hand-over to collections). Empty keeps the current period (14 days "
+                  "for a new cadence).")
+
+    def clean_notice_days(self) -> int:
+        value = self.cleaned_data.get("notice_days")
+        return int(value) if value is not None else self.instance.notice_days
+
     class Meta:
         model = Cadence
-        fields = ["name", "description", "priority"]
+        fields = ["name", "description", "priority", "notice_days"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         error_messages = {"name": {"unique": "Another cadence already has this name."}}
 

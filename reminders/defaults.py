@@ -379,11 +379,14 @@ def install_defaults(apps: object) -> None:
     cadence, created = cadence_model.objects.get_or_create(
         name=DEFAULT_CADENCE, defaults={"is_default": True, "priority": 1000,
                                         "description": "Seeded from the domain articles."})
+    # The legal flags came later (reminders.0011): a migration before it has no such fields.
+    has_flags = any(f.name == "legal_notice" for f in step_model._meta.get_fields())
     if created:
         for name, offset, channel, key, tone, actions, only_tags in DEFAULT_STEPS:
+            flags = legal_flags(key, actions) if has_flags else {}
             step = step_model.objects.create(cadence=cadence, name=name, offset_days=offset,
                                              channel=channel, template_key=key, tone=tone,
-                                             actions=actions)
+                                             actions=actions, **flags)
             for tag in only_tags:
                 step.only_tags.add(tag_model.objects.get_or_create(name=tag)[0])
     for key, languages in TEMPLATES.items():
@@ -392,3 +395,10 @@ def install_defaults(apps: object) -> None:
                 template_model.objects.get_or_create(
                     key=key, channel=channel, language=language,
                     defaults={"subject": subject, "text": text, "html": html})
+
+
+def legal_flags(template_key: str, actions: list[str]) -> dict[str, bool]:
+    """The seeded cadences' legal steps: a letter of demand is a legal notice; handing over to
+    collections needs one first."""
+    return {"legal_notice": template_key.startswith("demand"),
+            "needs_notice": "hand_to_collections" in actions}

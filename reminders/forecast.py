@@ -77,9 +77,13 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
     if unit.instalment_id is not None:
         planned = set(unit.spec.planned_step_ids)
     cursor = now
+    # A legal notice waiting in the outbox goes out when it is due (as the tick will send it).
+    notice_sent_on = unit.spec.notice_sent_on
+    if notice_sent_on is None and (due := batch["notice_due"].get(invoice.pk)) is not None:
+        notice_sent_on = client.local_today(max(due, now))
     while cursor <= end:
-        result = planner.plan(replace(unit.spec, planned_step_ids=frozenset(planned)), spec,
-                              unit.steps, cursor)
+        result = planner.plan(replace(unit.spec, planned_step_ids=frozenset(planned),
+                                      notice_sent_on=notice_sent_on), spec, unit.steps, cursor)
         # A plan with a due step always has its send time (planner.plan).
         if (result.due_step is not None and result.send_at is not None
                 and result.send_at <= end):
@@ -87,6 +91,8 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
                  result.send_at)
             planned.add(result.due_step.id)
             planned.update(result.skipped_step_ids)
+            if result.due_step.legal_notice:
+                notice_sent_on = client.local_today(result.send_at)
             continue
         if result.next_action_at is None or result.next_action_at > end:
             return

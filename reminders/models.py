@@ -76,6 +76,9 @@ class Cadence(models.Model):
                                   help_text="Clients with any of these tags use this cadence.")
     clients = models.ManyToManyField(Client, blank=True, related_name="cadences",
                                      help_text="Clients assigned to this cadence explicitly.")
+    notice_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days a legal notice (the letter of demand) gives the client "
+                              "before a step that needs it (hand-over to collections).")
     purpose = models.CharField(
         max_length=12, choices=CadencePurpose.choices, default=CadencePurpose.INVOICES,
         help_text="Invoices: the escalation for unpaid invoices. Instalments: the reminders "
@@ -110,6 +113,14 @@ class CadenceStep(models.Model):
                                help_text="What the step does: " + ", ".join(StepAction.values))
     only_tags = models.ManyToManyField(ClientTag, blank=True, related_name="+",
                                        help_text="Only for clients with one of these tags.")
+    legal_notice = models.BooleanField(
+        default=False, help_text="A legal notice (letter of demand): it goes by its own channel "
+                                 "(by letter or e-mail when it says 'preferred'), never by SMS or "
+                                 "a call; when that cannot reach the client, a person gets a "
+                                 "task instead.")
+    needs_notice = models.BooleanField(
+        default=False, help_text="Happens only after the legal notice went out and the "
+                                 "cadence's notice period passed (hand-over to collections).")
 
     class Meta:
         ordering = ["cadence", "offset_days", "id"]

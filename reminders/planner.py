@@ -22,6 +22,14 @@ Rules, in the order they apply:
 4. **Catch-up.** Of all steps whose day has come and that were never planned, only the latest
    one is due; the earlier ones are reported as skipped, so an invoice imported 40 days overdue
    gets the +30 letter, not five messages at once.
+5. **Legal steps keep their channel.** A legal notice (the letter of demand) goes only by its
+   own channel — by letter or e-mail when the step says "preferred" — never by SMS or a call;
+   when that channel cannot reach the client nothing is sent and a person gets a task
+   (``Stop.NO_LEGAL_CHANNEL``).
+6. **Escalation needs its notice.** A step that needs notice (hand-over to collections) happens
+   only after the cadence's legal notice went out for this invoice and its notice period
+   passed. A catch-up that arrives at such a step sends the notice instead (never skips it),
+   then waits the notice period.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ class Stop(StrEnum):
     PAUSED = "paused"
     PROMISED = "promise_to_pay"
     NO_CHANNEL = "no_usable_channel"
+    NO_LEGAL_CHANNEL = "no_channel_for_the_legal_notice"
     CADENCE_DONE = "cadence_complete"
 
 
@@ -58,6 +67,9 @@ class StepSpec:
     offset_days: int
     channel: str = "preferred"  # or email | sms | letter | call
     only_tags: frozenset[str] = frozenset()  # empty = every client
+    legal_notice: bool = False  # the letter of demand: its own channel or none
+    needs_notice: bool = False  # after the legal notice and its notice period only
+    notice_days: int = 14  # the cadence's notice period
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,7 @@ class InvoiceSpec:
     promised_until: date | None = None
     planned_step_ids: frozenset[int] = frozenset()
     paused_until: date | None = None
+    notice_sent_on: date | None = None  # the client's local day the legal notice went out
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,13 @@ def _stop(invoice: InvoiceSpec) -> Stop | None:
     return None
 
 
+LEGAL_CHANNELS = ("letter", "email")  # a legal notice never goes by SMS or a call
+
+
 def resolve_channel(step: StepSpec, client: ClientSpec) -> str | None:
+    if step.legal_notice:
+        allowed = LEGAL_CHANNELS if step.channel == "preferred" else (step.channel,)
+        return next((c for c in client.channels if c in allowed), None)
     if step.channel == "call":
         return "call"
     if step.channel == "preferred":
@@ -181,8 +200,42 @@ def plan(invoice: InvoiceSpec, client: ClientSpec, steps: tuple[StepSpec, ...],
     if not arrived:
         return Plan(next_action_at=next_at, stop=None if upcoming else Stop.CADENCE_DONE)
     day, step = arrived[-1]
+    if step.needs_notice:
+        notice = _notice_first(invoice, client, applicable, arrived, step, today)
+        if isinstance(notice, datetime):  # the notice went out or waits: not yet
+            return Plan(next_action_at=notice)
+        if notice is not None:
+            day, step = notice
+            arrived = [(d, s) for d, s in arrived if s.offset_days < step.offset_days]
+            arrived.append((day, step))
+            # Looked at again the next business day: the notice is out, then it runs.
+            next_at = _local_start(cal.next_business_day(today + timedelta(days=1),
+                                                         client.country), client)
     channel = resolve_channel(step, client)
     if channel is None:
-        return Plan(stop=Stop.NO_CHANNEL, next_action_at=next_at)
+        return Plan(stop=Stop.NO_LEGAL_CHANNEL if step.legal_notice else Stop.NO_CHANNEL,
+                    next_action_at=next_at)
     return Plan(due_step=step, send_at=send_time(day, now, client), channel=channel,
                 skipped_step_ids=tuple(s.id for _, s in arrived[:-1]), next_action_at=next_at)
+
+
+def _notice_first(invoice: InvoiceSpec, client: ClientSpec, applicable: list[StepSpec],
+                  arrived: list[tuple[date, StepSpec]], step: StepSpec,
+                  today: date) -> tuple[date, StepSpec] | datetime | None:
+    """For a step that needs notice: the legal notice to send first (its day and step), the
+    moment to look again while the notice is on its way or running, or None to go ahead (the
+    notice period passed, or the cadence has no legal notice to wait for)."""
+    notices = [s for s in applicable if s.legal_notice and s.offset_days < step.offset_days]
+    if not notices:
+        return None
+    notice = notices[-1]
+    if notice.id not in invoice.planned_step_ids:
+        day = next((d for d, s in arrived if s.id == notice.id), today)
+        return day, notice
+    if invoice.notice_sent_on is None:  # planned, not yet out: look again tomorrow
+        return _local_start(cal.next_business_day(today + timedelta(days=1), client.country),
+                            client)
+    runs_out = invoice.notice_sent_on + timedelta(days=step.notice_days)
+    if today < runs_out:
+        return _local_start(cal.next_business_day(runs_out, client.country), client)
+    return None

@@ -57,6 +57,7 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
     per_client: dict[int, tuple[planner.ClientSpec, tuple[planner.StepSpec, ...]]] = {}
     no_channel: dict[int, list[Invoice]] = defaultdict(list)
     cannot_plan: list[tuple[Invoice, Exception]] = []
+    no_legal_channel: list[Invoice] = []
     _flag_broken_promises(batch, now)
     for invoice in batch["invoices"]:
         if (known := per_client.get(invoice.client_id)) is None:
@@ -86,8 +87,11 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
         report.skipped += len(result.skipped_step_ids)
         if result.stop == planner.Stop.NO_CHANNEL:
             no_channel[invoice.client_id].append(invoice)
+        if result.stop == planner.Stop.NO_LEGAL_CHANNEL:
+            no_legal_channel.append(invoice)
         next_action[invoice.pk] = result.next_action_at or (
-            now + RECHECK_STOPPED if result.stop in (planner.Stop.NO_CHANNEL, None) else None)
+            now + RECHECK_STOPPED if result.stop in (
+                planner.Stop.NO_CHANNEL, planner.Stop.NO_LEGAL_CHANNEL, None) else None)
     stamp = (timezone.now(),) * 2
     with transaction.atomic():
         # One INSERT per batch; the unique (invoice, step) constraint turns a row another
@@ -95,6 +99,13 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
         report.planned += bulk.insert_rows(Reminder, _REMINDER_COLUMNS,
                                            [row + stamp for row in new_rows])
         invoices_set_next_action(next_action)
+    for invoice in no_legal_channel:
+        _tell_once(batch["clients"][invoice.client_id], invoice, now,
+                   f"The letter of demand for {invoice.number} cannot go out",
+                   "A legal notice goes only by letter or e-mail, never by SMS or a call, and "
+                   f"neither reaches {batch['clients'][invoice.client_id].display_name}. Add a "
+                   "postal address (or e-mail), or send the notice yourself; reminders for "
+                   f"{invoice.number} wait until then.")
     for failed, problem in cannot_plan:
         _report_unplannable(failed, problem, batch["clients"][failed.client_id], now, report)
     for client_id, invoices in no_channel.items():  # rare: a person has to look
@@ -108,14 +119,19 @@ def _report_unplannable(invoice: Invoice, exc: Exception, client: Client, now: d
     bookkeeper (one open at a time per invoice); the invoice is looked at again tomorrow."""
     log.exception("Could not plan reminders for invoice %s", invoice.number, exc_info=exc)
     report.errors.append(f"Could not plan {invoice.number}: {exc}")
-    title = f"Reminders could not be planned for {invoice.number}"
+    _tell_once(client, invoice, now, f"Reminders could not be planned for {invoice.number}",
+               f"Settle could not plan reminders for {invoice.number} (issued "
+               f"{invoice.issue_date.isoformat()}, due {invoice.due_date.isoformat()}): "
+               f"{exc}. Check its dates and terms; it is tried again every day and no other "
+               "invoice is held up.")
+
+
+def _tell_once(client: Client, invoice: Invoice, now: datetime, title: str, text: str) -> None:
+    """A task for the client's bookkeeper, unless the same one is still open."""
     if Task.objects.filter(client=client, title=title, status=TaskStatus.OPEN).exists():
         return
     tell_owner(client=client, title=title, now=now, invoices=[invoice], kind=TaskKind.NOTICE,
-               text=f"Settle could not plan reminders for {invoice.number} (issued "
-                    f"{invoice.issue_date.isoformat()}, due {invoice.due_date.isoformat()}): "
-                    f"{exc}. Check its dates and terms; it is tried again every day and no "
-                    "other invoice is held up.")
+               text=text)
 
 
 def _flag_broken_promises(batch: dict[str, Any], now: datetime) -> None:

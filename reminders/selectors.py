@@ -6,7 +6,7 @@ Batch loaders take a list of ids and run a fixed number of queries whatever its 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -58,7 +58,9 @@ class CadenceBook:
                        for c in sorted(cadences, key=lambda c: (c.priority, c.name))]
         self.steps = {c.pk: tuple(planner.StepSpec(
             id=s.pk, offset_days=s.offset_days, channel=s.channel,
-            only_tags=frozenset(t.name for t in s.only_tags.all())) for s in c.steps.all())
+            only_tags=frozenset(t.name for t in s.only_tags.all()),
+            legal_notice=s.legal_notice, needs_notice=s.needs_notice,
+            notice_days=c.notice_days) for s in c.steps.all())
             for c in everything}
         self.step_rows = {s.pk: s for c in everything for s in c.steps.all()}
 
@@ -94,12 +96,20 @@ def load_planning_batch(invoice_ids: list[int]) -> dict[str, Any]:
     clients = {c.pk: c for c in Client.objects.filter(
         pk__in={i.client_id for i in invoices}).prefetch_related("tags", open_flags_prefetch())}
     planned: dict[int, set[int]] = defaultdict(set)
-    for invoice_id, step_id in Reminder.objects.filter(
+    # When each invoice's legal notice went out (sent), or is due to (still in the outbox).
+    notice_sent: dict[int, datetime] = {}
+    notice_due: dict[int, datetime] = {}
+    for invoice_id, step_id, legal, status, sent_at, scheduled_for in Reminder.objects.filter(
             invoice_id__in=invoice_ids, instalment__isnull=True).values_list(
-            "invoice_id", "step_id"):
+            "invoice_id", "step_id", "step__legal_notice", "status", "sent_at",
+            "scheduled_for"):
         planned[invoice_id].add(step_id)
+        if legal and status == ReminderStatus.SENT and sent_at is not None:
+            notice_sent[invoice_id] = sent_at
+        elif legal and status in (ReminderStatus.SCHEDULED, ReminderStatus.CLAIMED):
+            notice_due[invoice_id] = scheduled_for
     return {"invoices": invoices, "clients": clients, "planned": planned,
-            **_plans_for(invoice_ids)}
+            "notice_sent": notice_sent, "notice_due": notice_due, **_plans_for(invoice_ids)}
 
 
 def _plans_for(invoice_ids: list[int]) -> dict[str, Any]:
@@ -135,8 +145,12 @@ def planning_unit(invoice: Invoice, batch: dict[str, Any], book: CadenceBook,
                   planned: set[int] | None = None) -> Unit:
     plan = batch["plan_of"].get(invoice.pk)
     if plan is None:
-        return Unit(invoice_spec(invoice, batch["planned"][invoice.pk] if planned is None
-                                 else planned), cadence_steps)
+        sent = batch["notice_sent"].get(invoice.pk)
+        client = batch["clients"][invoice.client_id]
+        spec = invoice_spec(invoice, batch["planned"][invoice.pk] if planned is None
+                            else planned)
+        return Unit(replace(spec, notice_sent_on=client.local_today(sent) if sent else None),
+                    cadence_steps)
     if plan.status == PlanStatus.PROPOSED:
         return Unit(None, ())
     carriers = [i.pk for i in plan.invoices.all()

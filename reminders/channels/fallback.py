@@ -16,6 +16,7 @@ from clients.selectors import business_time, open_flags_prefetch, usable_channel
 from clients.services import contact_flag, interaction_record
 from reminders.channels.base import CHANNEL_LABEL
 from reminders.models import Reminder, ReminderStatus
+from reminders.planner import LEGAL_CHANNELS
 from work.calls import task_no_channel
 
 
@@ -36,6 +37,10 @@ def fall_back(*, rows: list[Reminder], expected: str, failed_channel: str, why: 
             pk=client.pk)
         tried = set(rows[0].failed_channels) | {failed_channel}
         options = [c for c in usable_channels(fresh) if c not in tried]
+        step = rows[0].step
+        if step is not None and step.legal_notice:  # a legal notice is never downgraded
+            allowed = LEGAL_CHANNELS if step.channel == "preferred" else (step.channel,)
+            options = [c for c in options if c in allowed]
         failed = [*rows[0].failed_channels, failed_channel]
         ids = [r.pk for r in rows]
         invoices = [r.invoice for r in rows]

@@ -113,6 +113,7 @@ def test_adding_a_step_replans_the_open_invoices(admin, standard, client_de, mak
     ({"offset_days": "400"}, "offset_days", "at most 365 days after"),
     ({"offset_days": "soon"}, "offset_days", "whole number of days"),
     ({"channel": "letter", "template_key": "no-such"}, "template_key", "not one of the"),
+    ({"channel": "sms", "legal_notice": "on"}, "channel", "never by SMS or a call"),
 ])
 def test_invalid_steps_are_refused_with_a_message(admin, standard, overrides, field, message):
     before = standard.steps.count()
@@ -140,6 +141,20 @@ def test_a_template_without_an_english_version_for_the_channel_is_refused(admin,
     assert _add(admin, standard, template_key="german_only", channel="sms").status_code == 302
     assert _add(admin, standard, name="Ring", template_key="", channel="call",
                 actions=["create_call_task"]).status_code == 302
+
+
+def test_the_seeded_cadence_marks_its_legal_steps_and_the_notice_is_editable(admin, standard):
+    steps = {s.template_key: s for s in standard.steps.all()}
+    assert steps["demand_30"].legal_notice and not steps["demand_30"].needs_notice
+    assert steps["collections_45"].needs_notice and not steps["collections_45"].legal_notice
+    assert sum(s.legal_notice or s.needs_notice for s in steps.values()) == 2
+    assert standard.notice_days == 14
+    response = admin.post(reverse("configure:cadence-settings", args=[standard.pk]),
+                          {"name": standard.name, "priority": standard.priority,
+                           "notice_days": "21"})
+    assert response.status_code == 302, response.content[:300]
+    standard.refresh_from_db()
+    assert standard.notice_days == 21
 
 
 def test_a_letter_step_may_print_the_email_template(admin, standard):

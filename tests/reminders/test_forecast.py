@@ -145,8 +145,9 @@ def test_catch_up_escalation_and_stops(berlin, new_york, make_invoice):
         # Only the latest step that has come; the earlier ones are skipped, not listed.
         ("Müller Bau GmbH", [late.number], "Letter of demand", "letter",
          "2026-01-13T09:00:00+01:00"),
+        # +45 is Sun 18 Jan, but the hand-over waits the letter's 14 days of notice.
         ("Müller Bau GmbH", [late.number], "Hand to collections", "call",
-         "2026-01-19T09:00:00+01:00"),  # +45 = Sun 18 Jan
+         "2026-01-27T09:00:00+01:00"),
         # Paused through the 27th: the -3 and 0 steps fell in the pause, +7 is on the 28th.
         ("Acme Corp", [paused.number], "Polite follow-up", "email",
          "2026-01-28T09:00:00-05:00"),

@@ -10,6 +10,7 @@ from django.core import mail
 
 from clients.models import InteractionKind
 from receivables.models import AdjustmentKind, InvoiceStatus
+from reminders.models import CadenceStep, Reminder
 from reminders.tick import reminders_tick
 from tests.factories import ClientFactory, TermsFactory
 
@@ -45,6 +46,12 @@ def test_plus_14_step_charges_the_late_fee_once(make_invoice):
 
 def test_plus_45_hands_to_collections_without_a_message(make_invoice):
     invoice = make_invoice(ClientFactory(), "500.00", issue_date=TODAY - timedelta(days=30 + 45))
+    # The letter of demand was sent 14 days ago: its notice has run.
+    Reminder.objects.create(invoice=invoice, client=invoice.client,
+                            step=CadenceStep.objects.get(template_key="demand_30"),
+                            channel="letter", status="sent",
+                            scheduled_for=datetime(2026, 3, 3, 9, tzinfo=BERLIN),
+                            sent_at=datetime(2026, 3, 3, 9, tzinfo=BERLIN))
     _tick()
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.IN_COLLECTIONS

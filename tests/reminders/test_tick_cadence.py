@@ -12,7 +12,7 @@ from django.core import mail
 from clients.models import InteractionKind
 from clients.services import client_set_tags
 from receivables.models import InvoiceStatus
-from reminders.models import OutboundMessage, Reminder, ReminderStatus
+from reminders.models import CadenceStep, OutboundMessage, Reminder, ReminderStatus
 from reminders.planning import reminders_plan
 from tests.factories import ClientFactory
 from tests.reminders.support import BERLIN, NOW, statuses, step, tick
@@ -57,13 +57,18 @@ def test_catch_up_sends_only_the_latest_step(client, overdue):
     assert invoice.adjustments.count() == 0  # the skipped +14 step charged no fee
     # Later ticks never go back to a caught-up step: only +45 is still to come.
     assert tick(datetime(2026, 3, 20, 10, tzinfo=BERLIN)).planned == 0
-    assert tick(datetime(2026, 3, 23, 10, tzinfo=BERLIN)).planned == 1
+    # +45 (Mon 23 March) waits for the letter's notice: 14 days from 17 March.
+    assert tick(datetime(2026, 3, 23, 10, tzinfo=BERLIN)).planned == 0
+    assert tick(datetime(2026, 3, 30, 10, tzinfo=BERLIN)).planned == 0
+    assert tick(datetime(2026, 3, 31, 10, tzinfo=BERLIN)).planned == 1
     assert statuses(invoice) == {30: "sent", 45: "sent"}
 
 
 def test_english_fallback_email_is_not_mixed_with_french(overdue):
     client = ClientFactory(language="fr", country="FR", default_currency="EUR",
-                           address_line1="")  # no postal address: the demand goes by email
+                           address_line1="")  # no postal address ...
+    # ... and the demand step may use the client's preferred legal channel: email.
+    CadenceStep.objects.filter(template_key="demand_30").update(channel="preferred")
     invoice = overdue(client, 40)
     tick(NOW)
     [email] = mail.outbox
@@ -74,12 +79,22 @@ def test_english_fallback_email_is_not_mixed_with_french(overdue):
 
 def test_plus_45_hands_to_collections_without_an_email(client, overdue):
     invoice = overdue(client, 75)
+    # Never reminded, 75 days late: the catch-up sends the letter of demand first (it never
+    # skips the notice), and hands over once its 14 days have run.
     report = tick(NOW)
-    assert (report.planned, report.sent, report.skipped) == (1, 0, 5)
+    assert (report.planned, report.sent, report.skipped) == (1, 1, 4)
+    assert statuses(invoice) == {30: "sent"}
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.OPEN
+    assert tick(NOW + timedelta(days=13)).planned == 0
+    [letter] = OutboundMessage.objects.all()
+    assert letter.channel == "letter"
+    report = tick(NOW + timedelta(days=14))
+    assert (report.planned, report.sent) == (1, 0)
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.IN_COLLECTIONS
     assert mail.outbox == []
-    assert not OutboundMessage.objects.exists()
+    assert list(OutboundMessage.objects.all()) == [letter]  # the hand-over sends nothing
     reminder = Reminder.objects.get(invoice=invoice, step=step(45))
     assert (reminder.status, reminder.channel, reminder.message) == ("sent", "call", None)
     [task] = Task.objects.filter(client=client)
@@ -91,7 +106,7 @@ def test_plus_45_hands_to_collections_without_an_email(client, overdue):
     assert list(call.invoices.all()) == [invoice]
     change = client.interactions.get(kind=InteractionKind.STATUS_CHANGE)
     assert change.metadata["to"] == "in_collections"
-    assert tick(NOW + timedelta(days=1)).examined == 0  # out of the cadence now
+    assert tick(NOW + timedelta(days=15)).examined == 0  # out of the cadence now
 
 
 def test_plus_21_call_task_only_for_high_value_clients(overdue):

@@ -10,7 +10,7 @@ import requests
 from django.core import mail
 
 from clients.models import Client, InteractionKind
-from reminders.models import OutboundMessage, Reminder, ReminderStatus
+from reminders.models import CadenceStep, OutboundMessage, Reminder, ReminderStatus
 from tests.factories import ClientFactory
 from tests.reminders.support import NOW, POSTMARK_URL, step, tick
 
@@ -123,7 +123,9 @@ def test_transient_retry_leaves_no_phantom_message_in_the_outbox(client, overdue
 
 
 def test_retried_send_does_not_repeat_the_steps_actions(client, overdue, postmark):
-    Client.objects.filter(pk=client.pk).update(address_line1="")  # the demand goes by email
+    Client.objects.filter(pk=client.pk).update(address_line1="")  # no letter possible ...
+    # ... and the admin lets the demand go by the client's preferred legal channel: email.
+    CadenceStep.objects.filter(template_key="demand_30").update(channel="preferred")
     overdue(client, 40)
     postmark.post(POSTMARK_URL, status=500, json={"ErrorCode": 1, "Message": "Internal error"})
     postmark.post(POSTMARK_URL, json=_postmark_ok(client.email))
