@@ -132,13 +132,24 @@ class CadenceForm(forms.ModelForm):
                   "notice (hand-over to collections). Empty keeps the current period (14 days "
                   "for a new cadence).")
 
+    hold_business_days = forms.IntegerField(
+        required=False, min_value=0, max_value=20, label="Hold after a personal contact "
+                                                          "(business days)",
+        help_text="After a logged call, a note, a promise, a reply or a call-back request, "
+                  "automated messages to that client wait this long (0: no hold). Empty keeps "
+                  "the current value (3 for a new cadence).")
+
     def clean_notice_days(self) -> int:
         value = self.cleaned_data.get("notice_days")
         return int(value) if value is not None else self.instance.notice_days
 
+    def clean_hold_business_days(self) -> int:
+        value = self.cleaned_data.get("hold_business_days")
+        return int(value) if value is not None else self.instance.hold_business_days
+
     class Meta:
         model = Cadence
-        fields = ["name", "description", "priority", "notice_days"]
+        fields = ["name", "description", "priority", "notice_days", "hold_business_days"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         error_messages = {"name": {"unique": "Another cadence already has this name."}}
 

@@ -108,11 +108,13 @@ def _stop_reason(reminder: Reminder, plans: set[str]) -> str | None:
         return "replaced by the payment plan's reminders"
     return None
 
-def _wait_until(reminder: Reminder, today: date, plans: set[str]) -> date | None:
-    """The last day of a pause, a pending promise, or a payment plan the bookkeeper has not
-    decided on yet: the reminder waits, it is not dropped."""
+def _wait_until(reminder: Reminder, today: date, plans: set[str],
+                held: date | None = None) -> date | None:
+    """The last day of a pause, a pending promise, a hold after a personal contact, or a
+    payment plan the bookkeeper has not decided on yet: the reminder waits, it is not
+    dropped."""
     ends = [d for d in (reminder.client.reminders_paused_until, reminder.invoice.promised_until,
-                        reminder.invoice.reminders_paused_until)
+                        reminder.invoice.reminders_paused_until, held)
             if d is not None and today <= d]
     if PlanStatus.PROPOSED in plans and reminder.instalment is None:
         ends.append(today)  # looked at again tomorrow
@@ -125,16 +127,20 @@ def _sent_today(client: Client, now: datetime) -> bool:
     return OutboundMessage.objects.filter(client=client, sent_at__gte=start).exclude(
         status__in=FAILED_STATUSES).exists()
 
-def _live_rows(rows: list[Reminder], now: datetime, report: TickReport) -> list[Reminder]:
+def _live_rows(rows: list[Reminder], now: datetime, report: TickReport, *,
+               hold: bool = True) -> list[Reminder]:
     """Cancel what must never go out; push back what waits for a pause or a promise."""
     client = rows[0].client
     spec = selectors.client_spec(client, frozenset())
     today = client.local_today(now)
     live = []
     plans = _plan_statuses(rows)
+    # People first: a call, a note or a reply since planning holds the automated messages.
+    held = selectors.hold_until(client, rows[0].step.cadence, selectors.last_personal_contact(
+        [client.pk], now).get(client.pk)) if hold else None
     for row in rows:
         reason = _stop_reason(row, plans[row.invoice_id])
-        wait = _wait_until(row, today, plans[row.invoice_id])
+        wait = _wait_until(row, today, plans[row.invoice_id], held)
         if reason:
             set_status([row], ReminderStatus.CLAIMED, status=ReminderStatus.CANCELLED,
                  last_error=f"Not sent: {reason}.")
@@ -146,8 +152,11 @@ def _live_rows(rows: list[Reminder], now: datetime, report: TickReport) -> list[
             live.append(row)
     return live
 
-def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport) -> bool:
-    live = _live_rows(rows, now, report)
+def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
+                   hold: bool = True) -> bool:
+    """Check, time and send one claimed group; ``hold=False`` when a person asked for it now
+    (their own contact with the client does not hold it back)."""
+    live = _live_rows(rows, now, report, hold=hold)
     if not live:
         return False
     client, step = live[0].client, live[0].step

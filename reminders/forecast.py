@@ -43,6 +43,7 @@ def forecast(*, now: datetime, days: int, batch_size: int = 1000,
     ids = sorted(due.values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
         batch = selectors.load_planning_batch(ids[start:start + batch_size])
+        batch["contacts"] = selectors.last_personal_contact(batch["clients"], now)
         for invoice in batch["invoices"]:
             try:
                 _simulate(invoice, batch, book, now, end, entries)
@@ -69,7 +70,8 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
     tags = frozenset(t.name for t in client.tags.all())
     cadence = book.cadence_for(client.pk, tags)
     steps = book.steps.get(cadence.pk, ()) if cadence else ()
-    spec = selectors.client_spec(client, tags)
+    spec = selectors.client_spec(client, tags, selectors.hold_until(
+        client, cadence, batch["contacts"].get(client.pk)))
     planned = set(batch["planned"][invoice.pk])
     unit = selectors.planning_unit(invoice, batch, book, steps, planned)
     if unit.spec is None:

@@ -124,7 +124,7 @@ def send_now(*, invoices: list[Invoice], actor: User | None,
     for row in rows:
         claimed = reminders_claim([row.pk], now)
         if claimed:
-            dispatch_group(claimed, now, report)
+            dispatch_group(claimed, now, report, hold=False)
     return report
 
 

@@ -76,6 +76,10 @@ class Cadence(models.Model):
                                   help_text="Clients with any of these tags use this cadence.")
     clients = models.ManyToManyField(Client, blank=True, related_name="cadences",
                                      help_text="Clients assigned to this cadence explicitly.")
+    hold_business_days = models.PositiveSmallIntegerField(
+        default=3, help_text="After a person's contact with the client (a logged call, a note, "
+                             "a promise, a reply, a dispute, a call-back request), automated "
+                             "messages wait this many business days.")
     notice_days = models.PositiveSmallIntegerField(
         default=14, help_text="Days a legal notice (the letter of demand) gives the client "
                               "before a step that needs it (hand-over to collections).")

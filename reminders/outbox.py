@@ -56,7 +56,7 @@ def reminders_claim(ids: list[int], now: datetime) -> list[Reminder]:
     # them (one query here instead of one per check; a fallback re-reads them fresh).
     return list(Reminder.objects.filter(pk__in=ids, status=ReminderStatus.CLAIMED,
                                         claim_token=token)
-                .select_related("invoice__terms", "client", "step", "instalment__plan")
+                .select_related("invoice__terms", "client", "step__cadence", "instalment__plan")
                 .prefetch_related(Prefetch("client__contact_flags",
                                            ContactFlag.objects.filter(cleared_at__isnull=True))))
 

@@ -8,7 +8,8 @@ loads plain values in batches, calls ``plan`` for each open invoice, and writes 
 Rules, in the order they apply:
 
 1. **Stops.** Nothing is planned for an invoice that is paid, void, written off, disputed or in
-   collections, whose client has paused reminders or promised to pay by a date not yet passed,
+   collections, whose client has paused reminders, was in personal contact within the hold
+   (a call, a note, a reply: people first), or promised to pay by a date not yet passed,
    or that has no usable channel. Pauses and promises still give a ``next_action_at`` (the day
    after they end) so the invoice is looked at again exactly then.
 2. **Step dates.** A step's day is the due date plus its offset. A pre-due step moves earlier to
@@ -55,6 +56,7 @@ class Stop(StrEnum):
     IN_COLLECTIONS = "in_collections"
     DRAFT = "draft"
     PAUSED = "paused"
+    HELD = "held_after_a_personal_contact"
     PROMISED = "promise_to_pay"
     NO_CHANNEL = "no_usable_channel"
     NO_LEGAL_CHANNEL = "no_channel_for_the_legal_notice"
@@ -79,6 +81,7 @@ class ClientSpec:
     channels: tuple[str, ...]  # usable channels in preference order
     pay_run_days: tuple[int | str, ...] = ()
     paused_until: date | None = None
+    held_until: date | None = None  # a person spoke with the client: automated messages wait
     tags: frozenset[str] = frozenset()
     business_start: time = time(9, 0)
     business_end: time = time(17, 0)
@@ -180,6 +183,7 @@ def plan(invoice: InvoiceSpec, client: ClientSpec, steps: tuple[StepSpec, ...],
         return Plan(stop=stop)
     today = now.astimezone(ZoneInfo(client.timezone)).date()
     for until, reason in ((client.paused_until, Stop.PAUSED),
+                          (client.held_until, Stop.HELD),
                           (invoice.paused_until, Stop.PAUSED),
                           (invoice.promised_until, Stop.PROMISED)):
         if until is not None and today <= until:

@@ -57,6 +57,7 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
     per_client: dict[int, tuple[planner.ClientSpec, tuple[planner.StepSpec, ...]]] = {}
     no_channel: dict[int, list[Invoice]] = defaultdict(list)
     cannot_plan: list[tuple[Invoice, Exception]] = []
+    contacts = selectors.last_personal_contact(batch["clients"], now)
     no_legal_channel: list[Invoice] = []
     _flag_broken_promises(batch, now)
     for invoice in batch["invoices"]:
@@ -64,7 +65,8 @@ def _plan_batch(ids: list[int], book: selectors.CadenceBook, now: datetime,
             client = batch["clients"][invoice.client_id]
             tags = frozenset(t.name for t in client.tags.all())
             cadence = book.cadence_for(client.pk, tags)
-            known = per_client[client.pk] = (selectors.client_spec(client, tags),
+            held = selectors.hold_until(client, cadence, contacts.get(client.pk))
+            known = per_client[client.pk] = (selectors.client_spec(client, tags, held),
                                              book.steps.get(cadence.pk, ()) if cadence else ())
         client_spec, steps = known
         report.examined += 1

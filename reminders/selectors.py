@@ -6,6 +6,7 @@ Batch loaders take a list of ids and run a fixed number of queries whatever its 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -13,13 +14,14 @@ from typing import Any
 
 from babel.dates import format_date
 from django.conf import settings
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, Q
 
 from answers import instalments as plans
 from answers.models import Instalment, PaymentPlan, PlanStatus
 from clients.business import business
-from clients.models import Client, InteractionKind
+from clients.models import Client, Interaction, InteractionKind
 from clients.selectors import open_flags_prefetch, usable_channels
+from core import calendar as cal
 from core import terms as termsmath
 from core.contact import babel_locale
 from core.money import format_money
@@ -79,11 +81,37 @@ class CadenceBook:
 
 
 
-def client_spec(client: Client, tags: frozenset[str]) -> planner.ClientSpec:
+def client_spec(client: Client, tags: frozenset[str],
+                held_until: date | None = None) -> planner.ClientSpec:
     return planner.ClientSpec(
         timezone=client.timezone, country=client.country, channels=usable_channels(client),
         pay_run_days=tuple(client.pay_run_days or ()), paused_until=client.reminders_paused_until,
-        tags=tags, business_start=business().start, business_end=business().end)
+        held_until=held_until, tags=tags, business_start=business().start,
+        business_end=business().end)
+
+
+# What a person did with the client (not the system): a logged call, a note, a promise, a
+# dispute, a plan — by a bookkeeper, or by the client (a reply, the pay-now page).
+PERSONAL_KINDS = (InteractionKind.CALL, InteractionKind.NOTE, InteractionKind.PROMISE_TO_PAY,
+                  InteractionKind.DISPUTE, InteractionKind.PAYMENT_PLAN)
+HOLD_LOOKBACK = timedelta(days=30)
+
+
+def last_personal_contact(client_ids: Iterable[int], now: datetime) -> dict[int, datetime]:
+    """Client id → the latest personal contact within the last month, in one query."""
+    return dict(Interaction.objects.filter(
+        client_id__in=list(client_ids), kind__in=PERSONAL_KINDS,
+        occurred_at__gte=now - HOLD_LOOKBACK, occurred_at__lte=now).filter(
+        Q(actor__isnull=False) | Q(actor_label="client")).values("client_id").annotate(
+        last=Max("occurred_at")).values_list("client_id", "last"))
+
+
+def hold_until(client: Client, cadence: Cadence | None, contact: datetime | None) -> date | None:
+    """The last day automated messages wait after a personal contact (people first)."""
+    if contact is None or cadence is None or not cadence.hold_business_days:
+        return None
+    return cal.add_business_days(client.local_today(contact), cadence.hold_business_days,
+                                 client.country)
 
 
 

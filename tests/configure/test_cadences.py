@@ -151,10 +151,10 @@ def test_the_seeded_cadence_marks_its_legal_steps_and_the_notice_is_editable(adm
     assert standard.notice_days == 14
     response = admin.post(reverse("configure:cadence-settings", args=[standard.pk]),
                           {"name": standard.name, "priority": standard.priority,
-                           "notice_days": "21"})
+                           "notice_days": "21", "hold_business_days": "0"})
     assert response.status_code == 302, response.content[:300]
     standard.refresh_from_db()
-    assert standard.notice_days == 21
+    assert (standard.notice_days, standard.hold_business_days) == (21, 0)
 
 
 def test_a_letter_step_may_print_the_email_template(admin, standard):

@@ -148,7 +148,10 @@ def test_declined_plan_resumes_the_cadence(client, customer, issue, overdue, own
     propose(client, issue(customer), [invoice], count="2")
     plan = PaymentPlan.objects.get()
     plan_decline(plan=plan, actor=owner, note="Too long")
-    assert tick(datetime(2026, 3, 18, 10, 0, tzinfo=BERLIN)).sent == 1
+    # The client's proposal was a personal contact: the cadence resumes after its hold (three
+    # business days from Tuesday 17 March), on Monday.
+    assert tick(datetime(2026, 3, 18, 10, 0, tzinfo=BERLIN)).sent == 0
+    assert tick(datetime(2026, 3, 23, 10, 0, tzinfo=BERLIN)).sent == 1
     assert entries(customer, InteractionKind.PAYMENT_PLAN)[-1].summary.startswith(
         "Payment plan declined")
 

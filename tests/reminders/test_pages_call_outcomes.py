@@ -76,8 +76,11 @@ def test_wrong_mobile_number_stops_sms_for_the_client(client, me, overdue):
     assert task.status == TaskStatus.DONE
     no_channel = Task.objects.get(client=customer, kind="no_channel", status="open")
     assert no_channel.script == f"{MOBILE} is a wrong number and there is no other."
-    # The next reminder goes by email, not SMS.
+    # The next reminder goes by email, not SMS — after the call's hold (people first: three
+    # business days from Tuesday, so on Monday).
     tick(NOW + timedelta(hours=1))
+    assert not OutboundMessage.objects.exists()
+    tick(NOW + timedelta(days=6))
     message = OutboundMessage.objects.get()
     assert (message.channel, message.to) == ("email", customer.email)
 
@@ -161,8 +164,8 @@ def test_clearing_a_flag_from_the_task_page_makes_the_channel_usable(client, me,
     assert f"SMS {MOBILE} can be used again." in html
     assert escape(f"SMS {MOBILE} usable again: number checked") in html  # in the timeline
     assert f'action="{clear_url}"' not in html
-    # The next reminder goes by SMS again.
-    tick(NOW + timedelta(hours=1))
+    # The next reminder goes by SMS again (after the call's hold, on Monday).
+    tick(NOW + timedelta(days=6))
     assert OutboundMessage.objects.get().channel == "sms"
 
 
