@@ -232,6 +232,8 @@ def _history_line(client: Client, language: str, locale: str, today: date) -> st
     if broken is not None:
         return _HISTORY[language]["broken"].format(
             day=format_date(broken, format="long", locale=locale))
+    if _long_behind(client, today):
+        return ""  # never "thank you for paying on time" to a client in collections or far behind
     # On time = the money arrived (the payment's date, not when it was entered) by the due date.
     paid = list(Invoice.objects.filter(client=client, status=InvoiceStatus.PAID)
                 .annotate(settled=Max("allocations__payment__received_on"))
@@ -240,6 +242,17 @@ def _history_line(client: Client, language: str, locale: str, today: date) -> st
     if len(paid) >= 3 and on_time / len(paid) >= 0.8:
         return _HISTORY[language]["on_time"]
     return ""
+
+
+LONG_OVERDUE_DAYS = 60
+
+
+def _long_behind(client: Client, today: date) -> bool:
+    """The client has invoices in collections, or owes on one more than 60 days late."""
+    owed = Invoice.objects.filter(client=client, balance__gt=0)
+    return (owed.filter(status=InvoiceStatus.IN_COLLECTIONS).exists()
+            or owed.filter(status__in=ACTIVE_STATUSES,
+                           due_date__lt=today - timedelta(days=LONG_OVERDUE_DAYS)).exists())
 
 
 _HISTORY = {
