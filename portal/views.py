@@ -199,6 +199,8 @@ def page_context(link: PayLink, token: str, now: datetime) -> dict[str, Any]:
     return {
         "t": t, "client": client, "token": token, "groups": groups,
         "business": business().name, "card": stripe_enabled(),
+        # The way the client told us they pay leads: bank details first unless they pay by card.
+        "transfer_first": (client.payment_methods or ["bank_transfer"])[0] != "card",
         "portal": portal, "language": t.language, "plans": _plan_rows(client, t, money, day),
         "contact": business().contact,
         "has_payable": any(g["payable"] for g in groups), "several": len(groups) > 1,
