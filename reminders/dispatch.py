@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,7 @@ from reminders.channels.fallback import fall_back
 from reminders.channels.phone import hand_to_caller
 from reminders.models import (
     FAILED_STATUSES,
+    Cadence,
     CadenceStep,
     MessageStatus,
     OutboundMessage,
@@ -51,7 +53,8 @@ MAX_ATTEMPTS = 5
 
 def reminders_dispatch(*, now: datetime, limit: int = 500,
                        report: TickReport | None = None) -> TickReport:
-    """Send what is due: one consolidated message per client and step, at most one a day."""
+    """Send what is due: per client and currency, one message covering every invoice due for
+    any step, in the most advanced step's words, within the contact policy."""
     report = report or TickReport()
     report.recovered += recover(now)
     due_rows = Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=now)
@@ -67,18 +70,17 @@ def reminders_dispatch(*, now: datetime, limit: int = 500,
                            feed.age_text, feed.limit, report.held)
         due_rows = due_rows.exclude(receivables_selectors.fed_client())
     due = list(due_rows.order_by("client_id", "scheduled_for", "pk")
-               .values_list("pk", "client_id", "step_id", "invoice__currency")[:limit])
-    # One message per client, step and currency: amounts in different currencies never add up.
-    groups: dict[tuple[int, int, str], list[int]] = defaultdict(list)
-    for pk, client_id, step_id, currency in due:
-        groups[(client_id, step_id, currency)].append(pk)
-    done_clients: set[int] = set()
-    for (client_id, _, _), ids in groups.items():
-        if client_id in done_clients:
-            continue  # one message per client per tick; the rest waits for tomorrow's window
+               .values_list("pk", "client_id", "invoice__currency")[:limit])
+    # One message per client and currency (amounts in different currencies never add up),
+    # whatever step each invoice is at.
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for pk, client_id, currency in due:
+        groups[(client_id, currency)].append(pk)
+    contacted: set[int] = set()  # clients messaged in this pass: one contact, per currency
+    for (client_id, _), ids in groups.items():
         rows = reminders_claim(ids, now)
-        if rows and dispatch_group(rows, now, report):
-            done_clients.add(client_id)
+        if rows and dispatch_group(rows, now, report, same_contact=client_id in contacted):
+            contacted.add(client_id)
     return report
 
 def _plan_statuses(rows: list[Reminder]) -> dict[int, set[str]]:
@@ -120,12 +122,6 @@ def _wait_until(reminder: Reminder, today: date, plans: set[str],
         ends.append(today)  # looked at again tomorrow
     return max(ends) if ends else None
 
-def _sent_today(client: Client, now: datetime) -> bool:
-    zone = ZoneInfo(client.timezone)
-    start = datetime.combine(now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone)
-    # A message that bounced or failed did not reach the client: its fallback may go today.
-    return OutboundMessage.objects.filter(client=client, sent_at__gte=start).exclude(
-        status__in=FAILED_STATUSES).exists()
 
 def _live_rows(rows: list[Reminder], now: datetime, report: TickReport, *,
                hold: bool = True) -> list[Reminder]:
@@ -153,31 +149,104 @@ def _live_rows(rows: list[Reminder], now: datetime, report: TickReport, *,
     return live
 
 def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
-                   hold: bool = True) -> bool:
+                   hold: bool = True, same_contact: bool = False) -> bool:
     """Check, time and send one claimed group; ``hold=False`` when a person asked for it now
-    (their own contact with the client does not hold it back)."""
+    (their own contact with the client does not hold it back); ``same_contact`` when another
+    currency's message to this client went out in the same pass (the same contact)."""
     live = _live_rows(rows, now, report, hold=hold)
     if not live:
         return False
-    client, step = live[0].client, live[0].step
+    client = live[0].client
     spec = selectors.client_spec(client, frozenset())
     today = client.local_today(now)
     window = planner.send_time(today, now, spec)  # never outside local business hours
     if window > now:
         report.deferred += defer(live, window)
         return False
-    if StepAction.SEND_MESSAGE in step.actions and _sent_today(client, now):
-        following = cal.next_business_day(today + timedelta(days=1), client.country)
-        report.deferred += defer(live, planner.send_time(following, now, spec))
+    messages = [r for r in live if StepAction.SEND_MESSAGE in r.step.actions]
+    for step, rows in _by_step([r for r in live if r not in messages]).items():
+        _run_actions(rows, step, now)  # a call task, a hand-over: no message, no policy
+        set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
+    if not messages:
         return False
-    if StepAction.SEND_MESSAGE not in step.actions:
-        _run_actions(live, step, now)
-        set_status(live, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
+    allowed = today if same_contact else _next_message_day(messages, today, now, hold)
+    if allowed > today:
+        day = cal.next_business_day(allowed, client.country)
+        report.deferred += defer(messages, planner.send_time(day, now, spec))
         return False
-    return step_send(live, step, now, report)
+    return _send_merged(messages, now, report)
+
+
+def _by_step(rows: list[Reminder]) -> dict[CadenceStep, list[Reminder]]:
+    grouped: dict[CadenceStep, list[Reminder]] = defaultdict(list)
+    for row in rows:
+        grouped[row.step].append(row)
+    return grouped
+
+
+def lead_step(steps: Iterable[CadenceStep]) -> CadenceStep:
+    """The most advanced of the steps a message covers: its tone, then its day, lead."""
+    return max(steps, key=lambda s: (planner.TONE_RANK.get(s.tone, 0), s.offset_days, s.pk))
+
+
+def sent_days(client: Client, now: datetime) -> tuple[date, ...]:
+    """The client's local days automated messages reached (or were posted to) them on, in the
+    last 30 days (a bounced or failed message did not reach them)."""
+    zone = ZoneInfo(client.timezone)
+    return tuple(sorted({at.astimezone(zone).date() for at in OutboundMessage.objects.filter(
+        client=client, sent_at__gte=now - timedelta(days=30), sent_at__lte=now,
+        reminders__isnull=False).exclude(status__in=FAILED_STATUSES).values_list(
+        "sent_at", flat=True) if at is not None}))
+
+
+def _next_message_day(rows: list[Reminder], today: date, now: datetime, policy_on: bool
+                      ) -> date:
+    """The contact policy of the client's cadence; a bookkeeper's "send now" bypasses it but
+    for one message a day."""
+    client = rows[0].client
+    sent = sent_days(client, now)
+    if not policy_on:
+        return planner.next_message_day(sent, today, overdue=False,
+                                        policy=planner.ContactPolicy(min_days=1, per_30_days=0))
+    lead = lead_step(r.step for r in rows)
+    overdue = planner.anything_overdue(open_due_dates(client), today, client.country)
+    return planner.next_message_day(sent, today, overdue=overdue,
+                                    policy=contact_policy(lead.cadence))
+
+
+def open_due_dates(client: Client) -> list[date]:
+    """The due dates of what the client owes (for "once anything is overdue")."""
+    return list(Invoice.objects.filter(client=client, status__in=ACTIVE_STATUSES,
+                                       balance__gt=0).values_list("due_date", flat=True))
+
+
+def contact_policy(cadence: Cadence) -> planner.ContactPolicy:
+    return planner.ContactPolicy(min_days=cadence.min_days_between_messages,
+                                 per_30_days=cadence.max_messages_per_30_days)
+
+
+def _send_merged(rows: list[Reminder], now: datetime, report: TickReport) -> bool:
+    """One message for every row, in the lead step's words; each row's own step still charges
+    its late fee before and does its other actions after (once: a retry repeats none)."""
+    lead = lead_step(r.step for r in rows)
+    rows = sorted(rows, key=lambda r: r.step != lead)  # the lead's channel and instalment
+    for row in rows:
+        if StepAction.APPLY_LATE_FEE in row.step.actions:
+            _apply_late_fee(row.invoice, now)
+    sent = _send(rows, lead, now, report)
+    if sent:
+        for step, group in _by_step(rows).items():
+            _run_actions(group, step, now)
+    return sent
+
+
+def unique_invoices(rows: list[Reminder]) -> list[Invoice]:
+    """The rows' invoices, each once (one invoice may have rows at several steps)."""
+    return list({r.invoice_id: r.invoice for r in rows}.values())
+
 
 def _run_actions(rows: list[Reminder], step: CadenceStep, now: datetime) -> None:
-    invoices = [r.invoice for r in rows]
+    invoices = unique_invoices(rows)
     client = rows[0].client
     if StepAction.CREATE_CALL_TASK in step.actions:
         hand_to_caller(client=client, invoices=invoices, step=step, now=now)
@@ -224,7 +293,7 @@ def _apply_late_fee(invoice: Invoice, now: datetime) -> None:
 def _call_instead(rows: list[Reminder], step: CadenceStep, now: datetime,
                   report: TickReport) -> bool:
     """The client prefers the phone: a person calls, with this step's message as script."""
-    hand_to_caller(client=rows[0].client, invoices=[r.invoice for r in rows],
+    hand_to_caller(client=rows[0].client, invoices=unique_invoices(rows),
                            step=step, now=now)
     report.sent += set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
     return True
@@ -266,7 +335,7 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
     report.sent += set_status(rows, ReminderStatus.SENDING, status=ReminderStatus.SENT,
                               sent_at=now)
     if handover.reached_client:
-        record_sent(message, step, [r.invoice for r in rows], now)
+        record_sent(message, step, unique_invoices(rows), now)
     return True
 
 

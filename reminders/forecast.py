@@ -8,8 +8,9 @@ at most one message per client per local day), so the forecast is what the ticks
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from django.db.models import F, Q
 from core import calendar as cal
 from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import planner, selectors
+from reminders.dispatch import contact_policy, lead_step, open_due_dates, sent_days
 from reminders.models import Reminder, ReminderStatus, StepAction
 
 Entries = dict[tuple[int, int, str, str], dict[str, Any]]  # (client, step, local day, currency)
@@ -49,16 +51,17 @@ def forecast(*, now: datetime, days: int, batch_size: int = 1000,
                 _simulate(invoice, batch, book, now, end, entries)
             except Exception:  # as the tick does: one unplannable invoice never hides the rest
                 log.exception("Could not forecast invoice %s", invoice.number)
-    result = _one_message_a_day(list(entries.values()), book)
+    result = _contact_policy(list(entries.values()), now)
     for entry in result:
-        entry.pop("_client"), entry.pop("_sends")
+        for private in ("_client", "_sends", "_step", "_due", "_currency"):
+            entry.pop(private)
     return result
 
 
 def _waiting(entries: Entries, now: datetime, end: datetime) -> None:
     """Reminders already planned and waiting in the outbox."""
     rows = (Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=end)
-            .select_related("client", "invoice", "step"))
+            .select_related("client", "invoice", "step__cadence"))
     for row in rows:
         _add(entries, row.client, row.invoice, row.step, row.channel,
              max(row.scheduled_for, now))
@@ -108,29 +111,68 @@ def _add(entries: Entries, client: Any, invoice: Invoice, step: Any, channel: st
     entry = entries.setdefault(key, {
         "client": client.display_name, "client_reference": client.reference, "invoices": [],
         "step": step.name, "channel": channel, "send_at": send_at, "language": client.language,
-        "tone": step.tone, "_client": client,
+        "tone": step.tone, "_client": client, "_step": step, "_due": [],
+        "_currency": invoice.currency,
         "_sends": StepAction.SEND_MESSAGE in step.actions})
+    entry["_due"].append(invoice.due_date)
     if invoice.number not in entry["invoices"]:
         entry["invoices"].append(invoice.number)
     entry["send_at"] = min(entry["send_at"], send_at)
 
 
-def _one_message_a_day(entries: list[dict[str, Any]], book: selectors.CadenceBook
-                       ) -> list[dict[str, Any]]:
-    """Move a client's second message of a local day to the next business day's start."""
-    entries.sort(key=lambda e: (e["send_at"], e["client"]))
-    used: set[tuple[int, str]] = set()
-    for entry in entries:
+def _contact_policy(entries: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """As the dispatcher does: messages to a client due at the same moment are one contact —
+    one message per currency, covering every invoice then due, in the most advanced step's
+    words — and a contact waits for the client's cadence policy after the ones before it
+    (those already sent included)."""
+    pending = sorted(entries, key=lambda e: (e["send_at"], e["client"]))
+    out: list[dict[str, Any]] = []
+    contacts: dict[int, set[datetime]] = defaultdict(set)
+    days: dict[int, list[date]] = {}
+    owed: dict[int, list[date]] = {}
+    while pending:
+        entry = pending.pop(0)
         if not entry["_sends"]:
+            out.append(entry)
             continue
-        client = entry["_client"]
-        spec = selectors.client_spec(client, frozenset())
-        while (client.pk, entry["send_at"].date().isoformat()) in used:
-            following = cal.next_business_day(entry["send_at"].date() + timedelta(days=1),
-                                              client.country)
-            entry["send_at"] = planner.send_time(following, entry["send_at"], spec)
-        used.add((client.pk, entry["send_at"].date().isoformat()))
-    entries.sort(key=lambda e: (e["send_at"], e["client"]))
-    for entry in entries:
+        client, when = entry["_client"], entry["send_at"]
+        group = [entry, *(e for e in pending if e["_sends"] and e["_client"].pk == client.pk
+                         and e["_currency"] == entry["_currency"] and e["send_at"] == when)]
+        pending = [e for e in pending if not any(e is g for g in group)]
+        lead = lead_step(e["_step"] for e in group)
+        if when not in contacts[client.pk]:
+            if client.pk not in days:
+                days[client.pk] = list(sent_days(client, now))
+            if client.pk not in owed:
+                owed[client.pk] = open_due_dates(client)
+            overdue = planner.anything_overdue(owed[client.pk], when.date(), client.country)
+            allowed = planner.next_message_day(tuple(days[client.pk]), when.date(),
+                                               overdue=overdue,
+                                               policy=contact_policy(lead.cadence))
+            if allowed > when.date():
+                day = cal.next_business_day(allowed, client.country)
+                moved = planner.send_time(day, when, selectors.client_spec(client, frozenset()))
+                for e in group:
+                    e["send_at"] = moved
+                pending = sorted([*pending, *group], key=lambda e: (e["send_at"], e["client"]))
+                continue
+            contacts[client.pk].add(when)
+            days[client.pk].append(when.date())
+        for other in group[1:]:
+            _merge(entry, other)
+        out.append(entry)
+    out.sort(key=lambda e: (e["send_at"], e["client"]))
+    for entry in out:
         entry["send_at"] = entry["send_at"].isoformat()
-    return entries
+    return out
+
+def _merge(into: dict[str, Any], entry: dict[str, Any]) -> None:
+    """One message for both: every invoice, the lead step's name, tone and channel."""
+    for number in entry["invoices"]:
+        if number not in into["invoices"]:
+            into["invoices"].append(number)
+    into["_due"] = into["_due"] + entry["_due"]
+    lead = lead_step([into["_step"], entry["_step"]])
+    if lead is entry["_step"]:
+        into.update(step=entry["step"], tone=entry["tone"], channel=entry["channel"],
+                    _step=entry["_step"])

@@ -76,6 +76,11 @@ class Cadence(models.Model):
                                   help_text="Clients with any of these tags use this cadence.")
     clients = models.ManyToManyField(Client, blank=True, related_name="cadences",
                                      help_text="Clients assigned to this cadence explicitly.")
+    min_days_between_messages = models.PositiveSmallIntegerField(
+        default=7, help_text="Once anything is overdue, at most one automated message to a "
+                             "client per this many days (one covers every invoice then due).")
+    max_messages_per_30_days = models.PositiveSmallIntegerField(
+        default=4, help_text="At most this many automated messages to a client in 30 days.")
     hold_business_days = models.PositiveSmallIntegerField(
         default=3, help_text="After a person's contact with the client (a logged call, a note, "
                              "a promise, a reply, a dispute, a call-back request), automated "

@@ -35,6 +35,7 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -161,6 +162,38 @@ def _stop(invoice: InvoiceSpec) -> Stop | None:
 
 
 LEGAL_CHANNELS = ("letter", "email")  # a legal notice never goes by SMS or a call
+
+
+TONE_RANK = {"friendly": 0, "firm": 1, "final": 2}
+
+
+@dataclass(frozen=True)
+class ContactPolicy:
+    """One considerate voice per client: once anything is overdue, at most one automated
+    message per ``min_days``, and at most ``per_30_days`` in any 30 days (one a day before)."""
+
+    min_days: int = 7
+    per_30_days: int = 4
+
+
+def next_message_day(sent: tuple[date, ...], day: date, *, overdue: bool,
+                     policy: ContactPolicy) -> date:
+    """The first day on or after ``day`` that a message may go out, given the local days
+    earlier automated messages went out on."""
+    earliest = day
+    if sent:
+        gap = policy.min_days if overdue and policy.min_days else 1
+        earliest = max(earliest, max(sent) + timedelta(days=gap))
+        recent = sorted(d for d in sent if d > earliest - timedelta(days=30))
+        if policy.per_30_days and len(recent) >= policy.per_30_days:
+            earliest = max(earliest, recent[-policy.per_30_days] + timedelta(days=30))
+    return earliest
+
+
+def anything_overdue(due_dates: Iterable[date], day: date, country: str) -> bool:
+    """Whether an invoice is overdue on ``day``: past its due date moved to a business day
+    (an invoice due on a Sunday is payable on the Monday)."""
+    return any(cal.next_business_day(due, country) < day for due in due_dates)
 
 
 def resolve_channel(step: StepSpec, client: ClientSpec) -> str | None:

@@ -25,7 +25,7 @@ def template_for_step(step: CadenceStep, channel: str, language: str) -> Message
 def render_message(rows: list[Reminder], step: CadenceStep, channel: str,
                     now: datetime, pay_url: str) -> tuple[MessageTemplate, Rendered]:
     client = rows[0].client
-    invoices = [r.invoice for r in rows]
+    invoices = list({r.invoice_id: r.invoice for r in rows}.values())  # one line each
     template = template_for_step(step, channel, client.language)
     today = client.local_today(now)
     context = selectors.message_context(

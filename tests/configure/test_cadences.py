@@ -63,10 +63,12 @@ def test_adding_a_step_changes_the_forecast(admin, admin_user, standard, client_
     invoice = make_invoice(client_de, issue_date=TUESDAY - timedelta(days=28))  # due Thu 19th
     assert "Second nudge" not in {e["step"] for e in forecast(now=NOW, days=14)}
 
-    response = _add(admin, standard)
+    # The day before the due date (a step after it would merge into the +7 message: once
+    # anything is overdue, the client hears from us at most once a week).
+    response = _add(admin, standard, offset_days="-1")
     assert response.status_code == 302
     step = CadenceStep.objects.get(cadence=standard, name="Second nudge")
-    assert (step.offset_days, step.actions, step.template_key) == (5, ["send_message"],
+    assert (step.offset_days, step.actions, step.template_key) == (-1, ["send_message"],
                                                                    "overdue_7")
     entries = [e for e in forecast(now=NOW, days=14) if e["step"] == "Second nudge"]
     assert [e["invoices"] for e in entries] == [[invoice.number]]
@@ -76,7 +78,7 @@ def test_adding_a_step_changes_the_forecast(admin, admin_user, standard, client_
     assert invoice.number in page.content.decode()
     log = LogEntry.objects.get(object_id=str(step.pk))
     assert (log.user, log.action_flag) == (admin_user, ADDITION)
-    assert "Second nudge" in log.change_message and "+5" in log.change_message
+    assert "Second nudge" in log.change_message and "-1" in log.change_message
 
 
 def test_forecast_keeps_to_this_cadences_clients(admin, standard, client_de, make_invoice, at_now):

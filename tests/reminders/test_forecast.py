@@ -19,6 +19,7 @@ from clients.models import Interaction
 from clients.services import client_pause_reminders, client_set_tags
 from receivables import services as receivables
 from receivables.models import Invoice, InvoiceStatus
+from reminders.dispatch import lead_step
 from reminders.models import OutboundMessage, Reminder, ReminderStatus, SchedulerState
 from reminders.tick import reminders_tick
 from tests.factories import ClientFactory
@@ -96,12 +97,12 @@ def test_json_lists_each_message_with_the_clients_offset(berlin, new_york, make_
 def test_invoices_at_the_same_step_are_one_entry(berlin, make_invoice):
     invoices = [make_invoice(berlin, issue_date=date(2025, 12, 20)) for _ in range(3)]
     make_invoice(berlin, issue_date=date(2025, 12, 21))  # due a day later: its own entries
-    entries = [e for e in forecast(days=7) if e["step"] == "Friendly nudge"]
-    assert [(e["invoices"], e["send_at"][:10]) for e in entries] == [
-        ([i.number for i in invoices], "2026-01-16"),
-        # -3 of Tuesday 20th is Saturday 17th → Monday 19th; but the first three invoices'
-        # "Due today" goes out that day, and a client gets one message a day: Tuesday 20th.
-        ([f"INV-{4:04d}"], "2026-01-20"),
+    entries = [(e["step"], e["invoices"], e["send_at"][:10]) for e in forecast(days=7)]
+    assert entries == [
+        ("Friendly nudge", [i.number for i in invoices], "2026-01-16"),
+        # -3 of Tuesday 20th is Saturday 17th → Monday 19th, when the first three invoices'
+        # "Due today" goes out: one message covers all four, in the more advanced step's words.
+        ("Due today", [*(i.number for i in invoices), f"INV-{4:04d}"], "2026-01-19"),
     ]
 
 
@@ -215,12 +216,23 @@ def _tick_daily(first: date, last: date) -> None:
 
 
 def _what_went_out(zones: dict[str, ZoneInfo]) -> set[tuple[str, str, str, tuple[str, ...]]]:
+    """Per message (named by the step that led it: one message covers every invoice then
+    due), and per step for what sends no message (a call task, a hand-over)."""
+    by_message: dict[int, list[Reminder]] = defaultdict(list)
     grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for r in (Reminder.objects.filter(status=ReminderStatus.SENT)
               .select_related("client", "step", "invoice")):
+        if r.message_id is not None:
+            by_message[r.message_id].append(r)
+            continue
         local_day = r.sent_at.astimezone(zones[r.client.reference]).date().isoformat()
         grouped[(r.client.reference, r.step.name, local_day)].append(r.invoice.number)
-    return {(*key, tuple(sorted(numbers))) for key, numbers in grouped.items()}
+    for rows in by_message.values():
+        local_day = rows[0].sent_at.astimezone(zones[rows[0].client.reference]).date()
+        lead = lead_step(r.step for r in rows)
+        grouped[(rows[0].client.reference, lead.name, local_day.isoformat())].extend(
+            r.invoice.number for r in rows)
+    return {(*key, tuple(sorted(set(numbers)))) for key, numbers in grouped.items()}
 
 
 def _predicted(entries: list[dict[str, Any]]) -> set[tuple[str, str, str, tuple[str, ...]]]:

@@ -153,33 +153,40 @@ def test_three_invoices_at_the_same_step_make_one_email(client, overdue):
     assert other_email.subject == f"Following up: invoice {other.number}"
 
 
-def test_at_most_one_message_per_client_per_day(client, overdue):
+def test_one_message_covers_every_invoice_due_for_any_step(client, overdue):
     first, second = overdue(client, 7), overdue(client, 14)
-    assert tick(NOW).sent == 1
-    assert len(mail.outbox) == 1
-    report = tick(NOW + timedelta(minutes=5))
-    assert (report.sent, report.deferred) == (0, 1)
-    assert len(mail.outbox) == 1
-    waiting = Reminder.objects.get(status=ReminderStatus.SCHEDULED)
-    assert waiting.scheduled_for == datetime(2026, 3, 18, 9, tzinfo=BERLIN)
-    assert tick(datetime(2026, 3, 17, 16, 59, tzinfo=BERLIN)).sent == 0
-    assert tick(datetime(2026, 3, 18, 8, 59, tzinfo=BERLIN)).sent == 0
-    assert tick(datetime(2026, 3, 18, 9, 0, tzinfo=BERLIN)).sent == 1
-    assert len(mail.outbox) == 2
-    days = sorted(m.sent_at.astimezone(BERLIN).date() for m in OutboundMessage.objects.all())
-    assert days == [TUESDAY, date(2026, 3, 18)]
+    assert tick(NOW).sent == 2  # two outbox rows ...
+    [email] = mail.outbox  # ... one message, in the more advanced (+14, firm) step's words
+    assert first.number in email.body and second.number in email.body
+    lead = MessageTemplate.objects.get(key="overdue_14", channel="email", language="de")
+    assert email.subject.startswith(lead.subject.split("{{")[0])
+    assert first.number in email.subject and second.number in email.subject
     assert {statuses(first)[7], statuses(second)[14]} == {"sent"}
 
 
-def test_deferral_on_friday_waits_for_monday(client, make_invoice):
-    friday = datetime(2026, 3, 20, 10, 30, tzinfo=BERLIN)
-    for days in (7, 14):
-        make_invoice(client, issue_date=friday.date() - timedelta(days=30 + days))
-    tick(friday)
-    assert tick(friday + timedelta(minutes=5)).deferred == 1
+def test_at_most_one_message_a_week_once_anything_is_overdue(client, overdue):
+    overdue(client, 7)
+    later = overdue(client, -5)  # due Sunday 22nd: its nudge (-3) is on Thursday
+    assert tick(NOW).sent == 1
+    report = tick(datetime(2026, 3, 19, 10, tzinfo=BERLIN))
+    assert (report.sent, report.deferred) == (0, 1)
+    waiting = Reminder.objects.get(invoice=later, status=ReminderStatus.SCHEDULED)
+    assert waiting.scheduled_for == datetime(2026, 3, 24, 9, tzinfo=BERLIN)  # Tue + 7 days
+    assert tick(datetime(2026, 3, 23, 16, tzinfo=BERLIN)).sent == 0
+    assert tick(datetime(2026, 3, 24, 9, 0, tzinfo=BERLIN)).sent >= 1
+    days = sorted(m.sent_at.astimezone(BERLIN).date() for m in OutboundMessage.objects.all())
+    assert days == [TUESDAY, date(2026, 3, 24)]
+
+
+def test_a_policy_day_on_a_holiday_waits_for_the_next_business_day(client, make_invoice):
+    friday = datetime(2026, 3, 27, 10, 30, tzinfo=BERLIN)
+    make_invoice(client, issue_date=friday.date() - timedelta(days=30 + 7))
+    make_invoice(client, issue_date=friday.date() - timedelta(days=25))  # nudge on Monday
+    assert tick(friday).sent == 1
+    assert tick(datetime(2026, 3, 30, 10, tzinfo=BERLIN)).deferred == 1
     waiting = Reminder.objects.get(status=ReminderStatus.SCHEDULED)
-    assert waiting.scheduled_for == datetime(2026, 3, 23, 9, tzinfo=BERLIN)  # Monday
-    tick(datetime(2026, 3, 21, 9, 30, tzinfo=BERLIN))  # Saturday
+    # A week after Friday 27 March is Good Friday, then Easter Monday: Tuesday 7 April.
+    assert waiting.scheduled_for == datetime(2026, 4, 7, 9, tzinfo=BERLIN)
     assert len(mail.outbox) == 1
 
 
@@ -187,7 +194,7 @@ def test_invoices_in_different_currencies_are_not_added_up(client, overdue):
     euros = overdue(client, 7, "100.00")
     dollars = overdue(client, 7, "50.00", currency="USD")
     tick(NOW)
-    assert len(mail.outbox) == 1  # one message a day: the other currency waits a day
+    assert len(mail.outbox) == 2  # one contact: a message per currency, in the same pass
     tick(NOW + timedelta(days=1))
     assert len(mail.outbox) == 2
     body = "\n".join(m.body for m in mail.outbox)
