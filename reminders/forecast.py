@@ -51,7 +51,9 @@ def forecast(*, now: datetime, days: int, batch_size: int = 1000,
                 _simulate(invoice, batch, book, now, end, entries)
             except Exception:  # as the tick does: one unplannable invoice never hides the rest
                 log.exception("Could not forecast invoice %s", invoice.number)
-    result = _contact_policy(list(entries.values()), now)
+    # What the contact policy moves past the window is not in it.
+    result = [e for e in _contact_policy(list(entries.values()), now)
+              if datetime.fromisoformat(e["send_at"]) <= end]
     for entry in result:
         for private in ("_client", "_sends", "_step", "_due", "_currency"):
             entry.pop(private)

@@ -45,6 +45,7 @@ def _url(template: MessageTemplate, client: Any = None) -> str:
 
 
 def test_list_groups_by_key_channel_and_language(admin, django_assert_max_num_queries):
+    MessageTemplate.objects.filter(key="due_today", channel="email", language="fr").delete()
     with django_assert_max_num_queries(8):
         response = admin.get(reverse("configure:templates"))
     groups = {g["key"]: g for g in response.context["groups"]}
@@ -55,6 +56,7 @@ def test_list_groups_by_key_channel_and_language(admin, django_assert_max_num_qu
     cells = {c["language"]: c["template"] for c in email_row["cells"]}
     assert cells["en"].language == "en" and cells["de"].language == "de"
     assert cells["fr"] is None  # offered as "+ add"
+    assert cells["es"].language == "es"
     assert "Standard: Due today" in due["used_by"]
     sms_cell = next(c for c in due["grid"][1]["cells"] if c["language"] == "en")
     assert sms_cell["sms"].segments.segments == 1
@@ -201,6 +203,7 @@ def test_test_send_without_an_address_says_so(admin, admin_user, email_template,
 
 
 def test_create_a_translation_starts_from_the_english_text(admin, admin_user, acme):
+    MessageTemplate.objects.filter(key="due_today", channel="sms", language="fr").delete()
     url = reverse("configure:template-new") + "?key=due_today&channel=sms&language=fr"
     response = admin.get(url)
     form = response.context["form"]
@@ -220,4 +223,4 @@ def test_a_second_template_for_the_same_cell_is_refused(admin):
         "key": "due_today", "channel": "sms", "language": "en", "text": "{{ pay_url }}"})
     assert response.context["form"].non_field_errors() == [
         "'due_today' already has a sms template in English: edit that one."]
-    assert MessageTemplate.objects.filter(key="due_today", channel="sms").count() == 2
+    assert MessageTemplate.objects.filter(key="due_today", channel="sms").count() == 4

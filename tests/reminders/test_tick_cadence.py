@@ -12,7 +12,13 @@ from django.core import mail
 from clients.models import InteractionKind
 from clients.services import client_set_tags
 from receivables.models import InvoiceStatus
-from reminders.models import CadenceStep, OutboundMessage, Reminder, ReminderStatus
+from reminders.models import (
+    CadenceStep,
+    MessageTemplate,
+    OutboundMessage,
+    Reminder,
+    ReminderStatus,
+)
 from reminders.planning import reminders_plan
 from tests.factories import ClientFactory
 from tests.reminders.support import BERLIN, NOW, statuses, step, tick
@@ -69,6 +75,8 @@ def test_english_fallback_email_is_not_mixed_with_french(overdue):
                            address_line1="")  # no postal address ...
     # ... and the demand step may use the client's preferred legal channel: email.
     CadenceStep.objects.filter(template_key="demand_30").update(channel="preferred")
+    # ... and no French letter of demand (a translation not there, or deleted by an admin).
+    MessageTemplate.objects.filter(key="demand_30", language="fr").delete()
     invoice = overdue(client, 40)
     tick(NOW)
     [email] = mail.outbox
