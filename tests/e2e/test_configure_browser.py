@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
+from core import calendar as cal
 from reminders.defaults import install_defaults
 from reminders.models import Cadence, MessageTemplate
 from tests.e2e.test_desk_browser import shot
@@ -48,17 +49,23 @@ def test_editing_a_template_changes_the_preview(admin_page, make_invoice):
 def test_adding_a_step_changes_the_forecast(admin_page, make_invoice):
     page = admin_page
     customer = ClientFactory(display_name="Forecast GmbH", channel_preferences=["email"])
-    make_invoice(customer, "99.00", issue_date=timezone.localdate() - timedelta(days=25))
+    # Due on a day whose eve and nudge day (-3) are business days too, so the step added at -1
+    # goes out on a day of its own (a message covers every invoice due at its moment).
+    due = timezone.localdate() + timedelta(days=5)
+    while not all(cal.is_business_day(due - timedelta(days=d), customer.country)
+                  for d in (0, 1, 3)):
+        due += timedelta(days=1)
+    make_invoice(customer, "99.00", issue_date=due - timedelta(days=30))
     cadence = Cadence.objects.get(is_default=True)
     page.goto(f"/configure/cadences/{cadence.pk}/")
     before = page.inner_text("table.forecast")
     assert "Early check-in" not in before
     form = page.locator("form[action*='/steps/add/']")
     form.locator("input[name=name]").fill("Early check-in")
-    form.locator("input[name=offset_days]").fill("8")
+    form.locator("input[name=offset_days]").fill("-1")
     form.locator("select[name=template_key]").select_option("overdue_7")
     form.locator("input[name=actions][value=send_message]").check()
     form.locator("button[type=submit]").click()
     assert "Early check-in" in page.inner_text("table.forecast")
-    assert cadence.steps.filter(name="Early check-in", offset_days=8).exists()
+    assert cadence.steps.filter(name="Early check-in", offset_days=-1).exists()
     shot(page, "configure-cadence")
