@@ -19,7 +19,7 @@ from django.db.models import F, Q
 from core import calendar as cal
 from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import planner, selectors
-from reminders.dispatch import contact_policy, lead_step, open_due_dates, sent_days
+from reminders.dispatch import contact_policy, lead_step, open_due_dates_of, sent_days_of
 from reminders.models import Reminder, ReminderStatus, StepAction
 
 Entries = dict[tuple[int, int, str, str], dict[str, Any]]  # (client, step, local day, currency)
@@ -130,8 +130,10 @@ def _contact_policy(entries: list[dict[str, Any]], now: datetime) -> list[dict[s
     pending = sorted(entries, key=lambda e: (e["send_at"], e["client"]))
     out: list[dict[str, Any]] = []
     contacts: dict[int, set[datetime]] = defaultdict(set)
-    days: dict[int, list[date]] = {}
-    owed: dict[int, list[date]] = {}
+    clients = {e["_client"].pk: e["_client"] for e in pending if e["_sends"]}
+    days: dict[int, list[date]] = {pk: list(found) for pk, found in
+                                   sent_days_of(clients.values(), now).items()}
+    owed = open_due_dates_of(clients)
     while pending:
         entry = pending.pop(0)
         if not entry["_sends"]:
@@ -143,12 +145,9 @@ def _contact_policy(entries: list[dict[str, Any]], now: datetime) -> list[dict[s
         pending = [e for e in pending if not any(e is g for g in group)]
         lead = lead_step(e["_step"] for e in group)
         if when not in contacts[client.pk]:
-            if client.pk not in days:
-                days[client.pk] = list(sent_days(client, now))
-            if client.pk not in owed:
-                owed[client.pk] = open_due_dates(client)
             overdue = planner.anything_overdue(owed[client.pk], when.date(), client.country)
-            allowed = planner.next_message_day(tuple(days[client.pk]), when.date(),
+            allowed = planner.next_message_day(tuple(days.setdefault(client.pk, [])),
+                                               when.date(),
                                                overdue=overdue,
                                                policy=contact_policy(lead.cadence))
             if allowed > when.date():
