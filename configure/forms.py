@@ -14,7 +14,7 @@ from answers.models import PortalSettings
 from clients.models import Client, ClientTag
 from core.contact import LANGUAGES
 from core.money import MoneyError, parse_amount
-from receivables.models import PaymentTerms
+from receivables.models import PaymentTerms, ReferenceRate
 from reminders.models import (
     Cadence,
     CadencePurpose,
@@ -241,7 +241,7 @@ class TermsForm(forms.ModelForm):
         fields = ["name", "net_days", "discount_percent", "discount_days", "late_fee_flat",
                   "late_fee_currency", "late_fee_percent", "late_fee_after_days",
                   "interest_percent", "interest_period", "interest_after_days", "grace_days",
-                  "is_default"]
+                  "is_default", "statutory"]
         error_messages = {"name": {"unique": "Other payment terms already have this name."}}
 
     def _get_validation_exclusions(self) -> set[str]:
@@ -252,6 +252,8 @@ class TermsForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if data.get("statutory"):  # the law sets the fee and interest: the model clears them
+            return data
         fee, currency = data.get("late_fee_flat"), (data.get("late_fee_currency") or "").upper()
         if fee and currency:
             try:
@@ -265,16 +267,34 @@ class TermsForm(forms.ModelForm):
         return data
 
 
-class PresetForm(forms.Form):
-    """A statutory preset's inputs (prefixed by the preset's key on the terms page)."""
+class ReferenceRateForm(forms.ModelForm):
+    """An admin's reference rate for one half-year of a statutory preset (it adds a half-year
+    or overrides the published rate; saving the same half-year again replaces it)."""
 
-    reference_rate = forms.DecimalField(
-        max_digits=6, decimal_places=3, min_value=-5, max_value=25,
-        error_messages={"invalid": "Give the reference rate as a number, e.g. 4.00."})
-    typical_invoice = forms.DecimalField(
-        max_digits=12, decimal_places=2, min_value=0, label="Typical invoice amount",
-        help_text="The fixed compensation depends on the debt's size; terms hold one flat fee, "
-                  "so the preset uses the band this amount falls in.")
+    class Meta:
+        model = ReferenceRate
+        fields = ["statutory", "half_year_start", "rate", "note"]
+        labels = {"statutory": "Preset", "rate": "Reference rate (% a year)"}
+        widgets = {"half_year_start": forms.DateInput(attrs={"type": "date"})}
+        error_messages = {"rate": {"invalid": "Give the reference rate as a number, e.g. "
+                                              "4.00."}}
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        # The same half-year again replaces the admin's earlier rate: the form edits that row.
+        statutory, start = data.get("statutory"), data.get("half_year_start")
+        existing = ReferenceRate.objects.filter(statutory=statutory, half_year_start=start
+                                                ).first() if statutory and start else None
+        if existing is not None:
+            self.instance = existing
+        return data
+
+    def clean_rate(self) -> Any:
+        rate = self.cleaned_data.get("rate")
+        if rate is not None and not -5 <= rate <= 25:
+            raise forms.ValidationError("Give a percentage between -5 and 25.")
+        return rate
 
 
 class PortalSettingsForm(forms.ModelForm):

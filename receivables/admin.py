@@ -23,11 +23,13 @@ from receivables.models import (
     PaymentSource,
     PaymentSync,
     PaymentTerms,
+    ReferenceRate,
 )
 
 _TERMS_MATH_FIELDS = ["net_days", "discount_percent", "discount_days", "late_fee_flat",
                       "late_fee_currency", "late_fee_percent", "late_fee_after_days",
-                      "interest_percent", "interest_period", "interest_after_days", "grace_days"]
+                      "interest_percent", "interest_period", "interest_after_days", "grace_days",
+                      "statutory"]
 
 
 @admin.register(PaymentTerms)
@@ -316,3 +318,9 @@ class PaymentSyncAdmin(ReadOnlyAdmin):
     """When an import or the API last brought payments up to date (read only: written by them)."""
 
     list_display = ["source", "synced_at", "payments"]
+
+
+@admin.register(ReferenceRate)
+class ReferenceRateAdmin(admin.ModelAdmin):
+    list_display = ["statutory", "half_year_start", "rate", "note"]
+    list_filter = ["statutory"]

@@ -49,6 +49,19 @@ class InterestPeriod(models.TextChoices):
     YEAR = "year", "per year"
 
 
+class Statutory(models.TextChoices):
+    NONE = "", "No: the late fee and interest below"
+    UK = "uk", "UK: Late Payment of Commercial Debts (Interest) Act 1998"
+    EU = "eu", "EU: Late Payment Directive 2011/7/EU"
+
+
+# Reset on statutory terms: the law sets the late fee and interest (see ``core.terms``).
+_STATUTORY_RESETS: Final[dict[str, Any]] = {
+    "late_fee_flat": Decimal(0), "late_fee_currency": "", "late_fee_percent": Decimal(0),
+    "late_fee_after_days": 0, "interest_percent": Decimal(0),
+    "interest_period": InterestPeriod.YEAR, "interest_after_days": 0}
+
+
 class PaymentTerms(models.Model):
     """Commercial terms an invoice is issued under. Day counts after the due date are
     "days overdue"; the printed summary counts every day from the invoice date."""
@@ -81,6 +94,12 @@ class PaymentTerms(models.Model):
                              "time: no fee, no interest.")
     is_default = models.BooleanField(default=False,
                                      help_text="Used for clients without terms of their own.")
+    statutory = models.CharField(
+        "statutory late payment", max_length=2, choices=Statutory.choices, blank=True,
+        default=Statutory.NONE,
+        help_text="The law's fixed sum per invoice (by its amount, in the law's currency) and "
+                  "interest 8 points above the reference rate of the half-year the invoice "
+                  "became late; the late fee and interest fields are then cleared.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -112,10 +131,21 @@ class PaymentTerms(models.Model):
             errors["late_fee_currency"] = "Give the currency of the flat late fee."
         if self.late_fee_currency:
             self.late_fee_currency = self.late_fee_currency.upper()
+        if self.statutory:  # the law sets the fee and the interest: nothing else to check
+            errors.pop("late_fee_currency", None)
+            for name, value in _STATUTORY_RESETS.items():
+                setattr(self, name, value)
         if errors:
             raise ValidationError(errors)
 
     def as_rule(self) -> termsmath.TermsRule:
+        """The pure rule; statutory terms carry their rate table (published plus the admin's
+        rates) and ignore the fee and interest fields, whatever a row holds."""
+        if self.statutory:
+            return termsmath.TermsRule(
+                net_days=self.net_days, discount_percent=self.discount_percent,
+                discount_days=self.discount_days, grace_days=self.grace_days,
+                statutory=self.statutory, reference_rates=ReferenceRate.table(self.statutory))
         return termsmath.TermsRule(
             net_days=self.net_days, discount_percent=self.discount_percent,
             discount_days=self.discount_days, late_fee_flat=self.late_fee_flat,
@@ -125,8 +155,49 @@ class PaymentTerms(models.Model):
             interest_after_days=self.interest_after_days, grace_days=self.grace_days)
 
     def summary(self, locale: str = "en") -> str:
+        """The terms in words, in the language of a Babel locale ("de_DE", "fr_FR", "en_GB")."""
         return termsmath.summarize(self.as_rule(), currency=self.late_fee_currency or None,
                                    locale=locale)
+
+
+class ReferenceRate(models.Model):
+    """An admin's reference rate for a statutory preset's half-year: one the published table
+    (``core.terms``) does not have yet, or a correction of one (it wins)."""
+
+    statutory = models.CharField(max_length=2, choices=[
+        (Statutory.UK.value, "UK: Bank of England base rate"),
+        (Statutory.EU.value, "EU: ECB main refinancing rate")])
+    half_year_start = models.DateField(
+        "half-year from", help_text="1 January (for January to June) or 1 July (for July to "
+                                    "December).")
+    rate = models.DecimalField("reference rate %", max_digits=6, decimal_places=3)
+    note = models.CharField(max_length=200, blank=True, help_text="Where the rate comes from.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["statutory", "half_year_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["statutory", "half_year_start"],
+                                    name="one_reference_rate_per_half_year"),
+            models.CheckConstraint(condition=Q(rate__gte=-5, rate__lte=25),
+                                   name="reference_rate_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_statutory_display()} from {self.half_year_start}: {self.rate} %"
+
+    def clean(self) -> None:
+        start = self.half_year_start
+        if start and (start.day != 1 or start.month not in (1, 7)):
+            raise ValidationError({"half_year_start": "A half-year starts on 1 January or "
+                                                      "1 July."})
+
+    @classmethod
+    def table(cls, statutory: str) -> termsmath.RateTable:
+        """The rates statutory terms use: the published table with the admin's rates."""
+        statute = termsmath.STATUTES[statutory]
+        return termsmath.merge_rates(statute.published_rates, cls.objects.filter(
+            statutory=statutory).values_list("half_year_start", "rate"))
 
 
 class InvoiceStatus(models.TextChoices):

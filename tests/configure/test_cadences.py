@@ -60,15 +60,15 @@ def test_timeline_puts_close_steps_in_separate_lanes():
 
 def test_adding_a_step_changes_the_forecast(admin, admin_user, standard, client_de, make_invoice,
                                             at_now):
-    invoice = make_invoice(client_de, issue_date=TUESDAY - timedelta(days=28))  # due Thu 19th
+    invoice = make_invoice(client_de, issue_date=TUESDAY - timedelta(days=7))  # due Thu 9 April
     assert "Second nudge" not in {e["step"] for e in forecast(now=NOW, days=14)}
 
-    # The day before the due date (a step after it would merge into the +7 message: once
-    # anything is overdue, the client hears from us at most once a week).
-    response = _add(admin, standard, offset_days="-1")
+    # Two weeks before the due date, on Thursday 26 March (a step closer to the nudge would be
+    # held by the contact policy: the client hears from us at most once a week).
+    response = _add(admin, standard, offset_days="-14")
     assert response.status_code == 302
     step = CadenceStep.objects.get(cadence=standard, name="Second nudge")
-    assert (step.offset_days, step.actions, step.template_key) == (-1, ["send_message"],
+    assert (step.offset_days, step.actions, step.template_key) == (-14, ["send_message"],
                                                                    "overdue_7")
     entries = [e for e in forecast(now=NOW, days=14) if e["step"] == "Second nudge"]
     assert [e["invoices"] for e in entries] == [[invoice.number]]
@@ -94,7 +94,7 @@ def test_forecast_keeps_to_this_cadences_clients(admin, standard, client_de, mak
                                                now=NOW, days=14)
     gentle_rows = selectors.cadence_forecast(other, selectors.cadence_steps(other), now=NOW,
                                              days=14)
-    assert {e["client"] for e in standard_rows if e["step"] == "Due today"} == {
+    assert {e["client"] for e in standard_rows if e["step"] == "Friendly nudge"} == {
         client_de.display_name}
     assert {e["client"] for e in gentle_rows} == {gentle_client.display_name}
 

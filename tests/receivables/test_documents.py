@@ -252,7 +252,8 @@ def test_invoice_pdf_for_a_german_client(client_de, invoice, tmp_path):
     for expected in ("Rechnung INV-0001", "Rechnungsnr.", "Rechnungsdatum", "1. Juni 2026",
                      "Fällig am", "1. Juli 2026", "Projekt Phoenix", "Beschreibung",
                      "Consulting", "Einzelpreis", "1.000,00 €", "USt. 19 %", "190,00 €",
-                     "Gesamtbetrag", "1.190,00 €", "Zahlungsbedingungen: Net 30",
+                     "Gesamtbetrag", "1.190,00 €",
+                     "Zahlungsbedingungen: Zahlbar innerhalb von 30 Tagen",
                      "Bitte zahlen Sie 1.190,00 € bis zum 1. Juli 2026.",
                      "Verwendungszweck INV-0001", "Nordlicht GmbH", "Hafenweg 5",
                      "20457 Hamburg", client_de.display_name, "Seite 1 von 1"):
