@@ -1,9 +1,11 @@
 """Dispatch: send what the outbox says is due, each row exactly once.
 
-Due rows are grouped per client, step and currency (amounts in different currencies never add
-up) and claimed; a claimed group is checked again (paid, disputed, paused, promised, plan),
-timed (the client's business hours, one message a day, no SMS at night) and handed to its
-channel (``reminders.channels``). A transient provider error retries with backoff, a permanent
+Due rows are grouped per client (one message, a section per currency: amounts in different
+currencies never add up) and claimed; a claimed group is checked again (paid, disputed,
+paused, promised, plan, a hold after a personal contact), timed (the client's business hours,
+the contact policy, no SMS at night), kept to the episode's tone (never a gentler one than
+the client already had about what they owe) and handed to its channel
+(``reminders.channels``). A transient provider error retries with backoff, a permanent
 one flags the contact point and falls back to the client's next channel.
 """
 
@@ -53,8 +55,8 @@ MAX_ATTEMPTS = 5
 
 def reminders_dispatch(*, now: datetime, limit: int = 500,
                        report: TickReport | None = None) -> TickReport:
-    """Send what is due: per client and currency, one message covering every invoice due for
-    any step, in the most advanced step's words, within the contact policy."""
+    """Send what is due: per client, one message covering every invoice due for any step, in
+    the most advanced step's words, within the contact policy."""
     report = report or TickReport()
     report.recovered += recover(now)
     due_rows = Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=now)
@@ -70,17 +72,16 @@ def reminders_dispatch(*, now: datetime, limit: int = 500,
                            feed.age_text, feed.limit, report.held)
         due_rows = due_rows.exclude(receivables_selectors.fed_client())
     due = list(due_rows.order_by("client_id", "scheduled_for", "pk")
-               .values_list("pk", "client_id", "invoice__currency")[:limit])
-    # One message per client and currency (amounts in different currencies never add up),
-    # whatever step each invoice is at.
-    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for pk, client_id, currency in due:
-        groups[(client_id, currency)].append(pk)
-    contacted: set[int] = set()  # clients messaged in this pass: one contact, per currency
-    for (client_id, _), ids in groups.items():
+               .values_list("pk", "client_id")[:limit])
+    # One message per client, whatever step each invoice is at and whatever its currency
+    # (the message has a section per currency: amounts in different currencies never add up).
+    groups: dict[int, list[int]] = defaultdict(list)
+    for pk, client_id in due:
+        groups[client_id].append(pk)
+    for ids in groups.values():
         rows = reminders_claim(ids, now)
-        if rows and dispatch_group(rows, now, report, same_contact=client_id in contacted):
-            contacted.add(client_id)
+        if rows:
+            dispatch_group(rows, now, report)
     return report
 
 def _plan_statuses(rows: list[Reminder]) -> dict[int, set[str]]:
@@ -149,10 +150,9 @@ def _live_rows(rows: list[Reminder], now: datetime, report: TickReport, *,
     return live
 
 def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
-                   hold: bool = True, same_contact: bool = False) -> bool:
+                   hold: bool = True) -> bool:
     """Check, time and send one claimed group; ``hold=False`` when a person asked for it now
-    (their own contact with the client does not hold it back); ``same_contact`` when another
-    currency's message to this client went out in the same pass (the same contact)."""
+    (their own contact with the client does not hold it back)."""
     live = _live_rows(rows, now, report, hold=hold)
     if not live:
         return False
@@ -169,12 +169,91 @@ def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
         set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
     if not messages:
         return False
-    allowed = today if same_contact else _next_message_day(messages, today, now, hold)
+    messages = _fresh(messages, today, report, "Not sent: the invoice is overdue now, so "
+                      "this step's words no longer hold.")
+    allowed = _next_message_day(messages, today, now, hold) if messages else today
     if allowed > today:
         day = cal.next_business_day(allowed, client.country)
+        messages = _fresh(messages, day, report, "Not sent: the contact policy holds messages "
+                          f"until {day:%d %b %Y}, when the invoice is overdue and this step's "
+                          "words no longer hold.")
         report.deferred += defer(messages, planner.send_time(day, now, spec))
         return False
-    return _send_merged(messages, now, report)
+    if not messages:
+        return False
+    floor = tone_floors([client.pk]).get(client.pk, 0)
+    steps = list(CadenceStep.objects.filter(cadence_id=messages[0].step.cadence_id))
+    voice = floor_voice(steps, floor)
+    quiet = [r for r in messages if not speaks_at_floor(
+        r.step, _due_date(r), floor, voice, today, client.country)]
+    for step, rows in _by_step(quiet).items():
+        _run_actions(rows, step, now)  # its late fee still applies; the next message says so
+        report.cancelled += set_status(
+            rows, ReminderStatus.CLAIMED, status=ReminderStatus.SKIPPED,
+            last_error="Not sent: the client has already had a firmer message about what "
+                       "they owe; a gentler one now would step back.")
+    messages = [r for r in messages if r not in quiet]
+    if not messages:
+        return False
+    lead = lead_step(r.step for r in messages)
+    words = voice if voice is not None and _rank(voice) > _rank(lead) else lead
+    return _send_merged(messages, now, report, words=words)
+
+
+def _fresh(rows: list[Reminder], day: date, report: TickReport, why: str) -> list[Reminder]:
+    """The rows whose words still hold on ``day``; a pre-due step is dropped once its invoice
+    is overdue (``planner.stale_on``)."""
+    country = rows[0].client.country if rows else ""
+    stale = [r for r in rows if planner.stale_on(r.step.offset_days, _due_date(r), day,
+                                                 country)]
+    report.cancelled += set_status(stale, ReminderStatus.CLAIMED,
+                                   status=ReminderStatus.SKIPPED, last_error=why)
+    return [r for r in rows if r not in stale]
+
+
+def _due_date(row: Reminder) -> date:
+    """The date the row's step counts from: its instalment's, else its invoice's."""
+    return row.instalment.due_date if row.instalment is not None else row.invoice.due_date
+
+
+def _rank(step: CadenceStep) -> int:
+    return planner.TONE_RANK.get(step.tone, 0)
+
+
+OWED_STATUSES = (*ACTIVE_STATUSES, InvoiceStatus.IN_COLLECTIONS)
+
+
+def tone_floors(client_ids: Iterable[int]) -> dict[int, int]:
+    """Client → the rank of the firmest tone a message took with them about an invoice they
+    still owe: the episode's floor (an episode ends when everything it chased is paid)."""
+    floors: dict[int, int] = {}
+    for client_id, tone, step_tone in OutboundMessage.objects.filter(
+            client_id__in=list(client_ids), sent_at__isnull=False,
+            reminders__invoice__status__in=OWED_STATUSES,
+            reminders__invoice__balance__gt=0).exclude(
+            status__in=FAILED_STATUSES).values_list("client_id", "tone", "reminders__step__tone"):
+        rank = planner.TONE_RANK.get(tone or step_tone, 0)
+        floors[client_id] = max(floors.get(client_id, 0), rank)
+    return floors
+
+
+def floor_voice(steps: Iterable[CadenceStep], floor: int) -> CadenceStep | None:
+    """The words for an overdue invoice whose own step is gentler than the episode's floor:
+    the cadence's latest ordinary message step in the floor's tone (a legal notice is an act,
+    not a tone: never borrowed), or None when the cadence has none."""
+    found = [s for s in steps if StepAction.SEND_MESSAGE in s.actions and not s.legal_notice
+             and planner.TONE_RANK.get(s.tone, 0) == floor]
+    return max(found, key=lambda s: (s.offset_days, s.pk), default=None)
+
+
+def speaks_at_floor(step: CadenceStep, due: date, floor: int, voice: CadenceStep | None,
+                    today: date, country: str) -> bool:
+    """Whether an invoice's step still goes out in an episode whose tone reached ``floor``:
+    at or above it; below it only for an overdue invoice, in the floor's words. A pre-due or
+    due-today nudge amid a firmer conversation is not sent (never a tone that steps back)."""
+    if planner.TONE_RANK.get(step.tone, 0) >= floor:
+        return True
+    return voice is not None and planner.overdue_on(due, today, country)
 
 
 def _by_step(rows: list[Reminder]) -> dict[CadenceStep, list[Reminder]]:
@@ -196,14 +275,23 @@ def sent_days(client: Client, now: datetime) -> tuple[date, ...]:
 
 
 def sent_days_of(clients: Iterable[Client], now: datetime) -> dict[int, tuple[date, ...]]:
-    """``sent_days`` for many clients in one query (the forecast's batch path)."""
+    """``sent_days`` for many clients in two queries (the forecast's batch path): the days a
+    message reached them, and the days a person was asked to call instead of a message (a
+    client who prefers the phone)."""
     zones = {c.pk: ZoneInfo(c.timezone) for c in clients}
+    since = now - timedelta(days=30)
     days: dict[int, set[date]] = defaultdict(set)
     for client_id, at in OutboundMessage.objects.filter(
-            client_id__in=list(zones), sent_at__gte=now - timedelta(days=30), sent_at__lte=now,
+            client_id__in=list(zones), sent_at__gte=since, sent_at__lte=now,
             reminders__isnull=False).exclude(status__in=FAILED_STATUSES).values_list(
             "client_id", "sent_at"):
         if at is not None:
+            days[client_id].add(at.astimezone(zones[client_id]).date())
+    for client_id, at, actions in Reminder.objects.filter(
+            client_id__in=list(zones), status=ReminderStatus.SENT, message__isnull=True,
+            channel__in=("phone", "call"), sent_at__gte=since, sent_at__lte=now).values_list(
+            "client_id", "sent_at", "step__actions"):
+        if at is not None and StepAction.SEND_MESSAGE in actions:
             days[client_id].add(at.astimezone(zones[client_id]).date())
     return {pk: tuple(sorted(found)) for pk, found in days.items()}
 
@@ -212,30 +300,10 @@ def _next_message_day(rows: list[Reminder], today: date, now: datetime, policy_o
                       ) -> date:
     """The contact policy of the client's cadence; a bookkeeper's "send now" bypasses it but
     for one message a day."""
-    client = rows[0].client
-    sent = sent_days(client, now)
-    if not policy_on:
-        return planner.next_message_day(sent, today, overdue=False,
-                                        policy=planner.ContactPolicy(min_days=1, per_30_days=0))
-    lead = lead_step(r.step for r in rows)
-    overdue = planner.anything_overdue(open_due_dates(client), today, client.country)
-    return planner.next_message_day(sent, today, overdue=overdue,
-                                    policy=contact_policy(lead.cadence))
-
-
-def open_due_dates(client: Client) -> list[date]:
-    """The due dates of what the client owes (for "once anything is overdue")."""
-    return open_due_dates_of([client.pk]).get(client.pk, [])
-
-
-def open_due_dates_of(client_ids: Iterable[int]) -> dict[int, list[date]]:
-    """``open_due_dates`` for many clients in one query."""
-    found: dict[int, list[date]] = defaultdict(list)
-    for client_id, due in Invoice.objects.filter(
-            client_id__in=list(client_ids), status__in=ACTIVE_STATUSES,
-            balance__gt=0).values_list("client_id", "due_date"):
-        found[client_id].append(due)
-    return found
+    sent = sent_days(rows[0].client, now)
+    policy = (contact_policy(lead_step(r.step for r in rows).cadence) if policy_on
+              else planner.ContactPolicy(min_days=1, per_30_days=0))
+    return planner.next_message_day(sent, today, policy=policy)
 
 
 def contact_policy(cadence: Cadence) -> planner.ContactPolicy:
@@ -243,15 +311,17 @@ def contact_policy(cadence: Cadence) -> planner.ContactPolicy:
                                  per_30_days=cadence.max_messages_per_30_days)
 
 
-def _send_merged(rows: list[Reminder], now: datetime, report: TickReport) -> bool:
-    """One message for every row, in the lead step's words; each row's own step still charges
-    its late fee before and does its other actions after (once: a retry repeats none)."""
+def _send_merged(rows: list[Reminder], now: datetime, report: TickReport, *,
+                 words: CadenceStep) -> bool:
+    """One message for every row, in ``words``' step (the lead's, or the episode's floor);
+    each row's own step still charges its late fee before and does its other actions after
+    (once: a retry repeats none)."""
     lead = lead_step(r.step for r in rows)
     rows = sorted(rows, key=lambda r: r.step != lead)  # the lead's channel and instalment
     for row in rows:
         if StepAction.APPLY_LATE_FEE in row.step.actions:
             _apply_late_fee(row.invoice, now)
-    sent = _send(rows, lead, now, report)
+    sent = _send(rows, words, now, report)
     if sent:
         for step, group in _by_step(rows).items():
             _run_actions(group, step, now)
@@ -375,7 +445,7 @@ def _compose(rows: list[Reminder], step: CadenceStep, now: datetime, report: Tic
     message = OutboundMessage.objects.create(
         client=client, channel=channel_name, language=template.language,
         to=client.contact_for(channel_name), subject=rendered.subject, text=rendered.text,
-        html=rendered.html)
+        html=rendered.html, tone=step.tone)
     Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(message=message)
     return message, links.link_store(client=client, token=token, message=message, now=now)
 

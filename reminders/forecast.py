@@ -1,14 +1,13 @@
 """What the reminder engine would send over the next days — read-only, nothing is written.
 
 It replays the planner day by day from the current state, adds what already waits in the
-outbox, and applies the dispatcher's rules (one consolidated message per client, step and day;
-at most one message per client per local day), so the forecast is what the ticks will do.
+outbox, and applies the dispatcher's rules (one message per client covering every invoice then
+due, the contact policy), so the forecast is what the ticks will do.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,7 +18,14 @@ from django.db.models import F, Q
 from core import calendar as cal
 from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import planner, selectors
-from reminders.dispatch import contact_policy, lead_step, open_due_dates_of, sent_days_of
+from reminders.dispatch import (
+    contact_policy,
+    floor_voice,
+    lead_step,
+    sent_days_of,
+    speaks_at_floor,
+    tone_floors,
+)
 from reminders.models import Reminder, ReminderStatus, StepAction
 
 Entries = dict[tuple[int, int, str, str], dict[str, Any]]  # (client, step, local day, currency)
@@ -52,10 +58,10 @@ def forecast(*, now: datetime, days: int, batch_size: int = 1000,
             except Exception:  # as the tick does: one unplannable invoice never hides the rest
                 log.exception("Could not forecast invoice %s", invoice.number)
     # What the contact policy moves past the window is not in it.
-    result = [e for e in _contact_policy(list(entries.values()), now)
+    result = [e for e in _contact_policy(list(entries.values()), now, book)
               if datetime.fromisoformat(e["send_at"]) <= end]
     for entry in result:
-        for private in ("_client", "_sends", "_step", "_due", "_currency"):
+        for private in ("_client", "_sends", "_step", "_due", "_currency", "_items"):
             entry.pop(private)
     return result
 
@@ -63,10 +69,11 @@ def forecast(*, now: datetime, days: int, batch_size: int = 1000,
 def _waiting(entries: Entries, now: datetime, end: datetime) -> None:
     """Reminders already planned and waiting in the outbox."""
     rows = (Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=end)
-            .select_related("client", "invoice", "step__cadence"))
+            .select_related("client", "invoice", "step__cadence", "instalment"))
     for row in rows:
         _add(entries, row.client, row.invoice, row.step, row.channel,
-             max(row.scheduled_for, now))
+             max(row.scheduled_for, now), due=row.instalment.due_date if row.instalment
+             else row.invoice.due_date)
 
 
 def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBook,
@@ -95,7 +102,7 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
         if (result.due_step is not None and result.send_at is not None
                 and result.send_at <= end):
             _add(entries, client, invoice, book.step_rows[result.due_step.id], result.channel,
-                 result.send_at)
+                 result.send_at, due=unit.spec.due_date)
             planned.add(result.due_step.id)
             planned.update(result.skipped_step_ids)
             if result.due_step.legal_notice:
@@ -107,33 +114,34 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
 
 
 def _add(entries: Entries, client: Any, invoice: Invoice, step: Any, channel: str | None,
-         when: datetime) -> None:
+         when: datetime, *, due: date) -> None:
     send_at = when.astimezone(ZoneInfo(client.timezone))
     key = (client.pk, step.pk, send_at.date().isoformat(), invoice.currency)
     entry = entries.setdefault(key, {
         "client": client.display_name, "client_reference": client.reference, "invoices": [],
         "step": step.name, "channel": channel, "send_at": send_at, "language": client.language,
         "tone": step.tone, "_client": client, "_step": step, "_due": [],
-        "_currency": invoice.currency,
+        "_currency": invoice.currency, "_items": [],
         "_sends": StepAction.SEND_MESSAGE in step.actions})
-    entry["_due"].append(invoice.due_date)
+    entry["_due"].append(due)
+    entry["_items"].append((invoice.number, due))
     if invoice.number not in entry["invoices"]:
         entry["invoices"].append(invoice.number)
     entry["send_at"] = min(entry["send_at"], send_at)
 
 
-def _contact_policy(entries: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """As the dispatcher does: messages to a client due at the same moment are one contact —
-    one message per currency, covering every invoice then due, in the most advanced step's
-    words — and a contact waits for the client's cadence policy after the ones before it
-    (those already sent included)."""
+def _contact_policy(entries: list[dict[str, Any]], now: datetime,
+                    book: selectors.CadenceBook) -> list[dict[str, Any]]:
+    """As the dispatcher does: messages to a client due at the same moment are one message,
+    covering every invoice then due whatever its currency, in the most advanced step's
+    words — a contact waits for the client's cadence policy after the ones before it (those
+    already sent included) — and never in a gentler tone than the episode already took."""
     pending = sorted(entries, key=lambda e: (e["send_at"], e["client"]))
     out: list[dict[str, Any]] = []
-    contacts: dict[int, set[datetime]] = defaultdict(set)
     clients = {e["_client"].pk: e["_client"] for e in pending if e["_sends"]}
     days: dict[int, list[date]] = {pk: list(found) for pk, found in
                                    sent_days_of(clients.values(), now).items()}
-    owed = open_due_dates_of(clients)
+    floors = tone_floors(clients)
     while pending:
         entry = pending.pop(0)
         if not entry["_sends"]:
@@ -141,31 +149,74 @@ def _contact_policy(entries: list[dict[str, Any]], now: datetime) -> list[dict[s
             continue
         client, when = entry["_client"], entry["send_at"]
         group = [entry, *(e for e in pending if e["_sends"] and e["_client"].pk == client.pk
-                         and e["_currency"] == entry["_currency"] and e["send_at"] == when)]
+                         and e["send_at"] == when)]
         pending = [e for e in pending if not any(e is g for g in group)]
+        group = _fresh_on(group, when.date())
+        if not group:
+            continue
         lead = lead_step(e["_step"] for e in group)
-        if when not in contacts[client.pk]:
-            overdue = planner.anything_overdue(owed[client.pk], when.date(), client.country)
-            allowed = planner.next_message_day(tuple(days.setdefault(client.pk, [])),
-                                               when.date(),
-                                               overdue=overdue,
-                                               policy=contact_policy(lead.cadence))
-            if allowed > when.date():
-                day = cal.next_business_day(allowed, client.country)
-                moved = planner.send_time(day, when, selectors.client_spec(client, frozenset()))
-                for e in group:
-                    e["send_at"] = moved
-                pending = sorted([*pending, *group], key=lambda e: (e["send_at"], e["client"]))
-                continue
-            contacts[client.pk].add(when)
-            days[client.pk].append(when.date())
-        for other in group[1:]:
-            _merge(entry, other)
-        out.append(entry)
+        allowed = planner.next_message_day(tuple(days.setdefault(client.pk, [])), when.date(),
+                                           policy=contact_policy(lead.cadence))
+        if allowed > when.date():
+            day = cal.next_business_day(allowed, client.country)
+            moved = planner.send_time(day, when, selectors.client_spec(client, frozenset()))
+            group = _fresh_on(group, day)
+            for e in group:
+                e["send_at"] = moved
+            pending = sorted([*pending, *group], key=lambda e: (e["send_at"], e["client"]))
+            continue
+        message = _at_floor(group, floors.get(client.pk, 0), when.date(), book)
+        if message is None:
+            continue
+        days[client.pk].append(when.date())
+        floors[client.pk] = max(floors.get(client.pk, 0),
+                                planner.TONE_RANK.get(message["tone"], 0))
+        out.append(message)
     out.sort(key=lambda e: (e["send_at"], e["client"]))
     for entry in out:
         entry["send_at"] = entry["send_at"].isoformat()
     return out
+
+
+def _fresh_on(group: list[dict[str, Any]], day: date) -> list[dict[str, Any]]:
+    """The group held until ``day``, without the invoices whose pre-due steps would then be
+    untrue (the dispatcher drops them)."""
+    fresh = []
+    for entry in group:
+        country = entry["_client"].country
+        items = [(n, due) for n, due in entry["_items"]
+                 if not planner.stale_on(entry["_step"].offset_days, due, day, country)]
+        if items:
+            entry["_items"], entry["invoices"] = items, [n for n, _ in items]
+            fresh.append(entry)
+    return fresh
+
+
+def _at_floor(group: list[dict[str, Any]], floor: int, day: date,
+              book: selectors.CadenceBook) -> dict[str, Any] | None:
+    """One message for the group, as the dispatcher words it: the invoices whose steps are
+    gentler than the episode's floor go out in the floor's words if overdue, else not at all;
+    None when nothing is left to say."""
+    cadence_id = group[0]["_step"].cadence_id
+    voice = floor_voice([s for s in book.step_rows.values() if s.cadence_id == cadence_id],
+                        floor)
+    country = group[0]["_client"].country
+    kept = []
+    for entry in group:
+        items = [(number, due) for number, due in entry["_items"] if speaks_at_floor(
+            entry["_step"], due, floor, voice, day, country)]
+        if items:
+            entry["_items"], entry["invoices"] = items, [n for n, _ in items]
+            kept.append(entry)
+    if not kept:
+        return None
+    message = kept[0]
+    for other in kept[1:]:
+        _merge(message, other)
+    if voice is not None and planner.TONE_RANK.get(voice.tone, 0) > planner.TONE_RANK.get(
+            message["_step"].tone, 0):
+        message.update(step=voice.name, tone=voice.tone, _step=voice)
+    return message
 
 def _merge(into: dict[str, Any], entry: dict[str, Any]) -> None:
     """One message for both: every invoice, the lead step's name, tone and channel."""
@@ -173,6 +224,7 @@ def _merge(into: dict[str, Any], entry: dict[str, Any]) -> None:
         if number not in into["invoices"]:
             into["invoices"].append(number)
     into["_due"] = into["_due"] + entry["_due"]
+    into["_items"] = into["_items"] + entry["_items"]
     lead = lead_step([into["_step"], entry["_step"]])
     if lead is entry["_step"]:
         into.update(step=entry["step"], tone=entry["tone"], channel=entry["channel"],

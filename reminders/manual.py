@@ -76,9 +76,13 @@ def _next(inv: planner.InvoiceSpec, spec: planner.ClientSpec, book: selectors.Ca
         return None
     today = now.astimezone(ZoneInfo(spec.timezone)).date()
     dated = [(planner.step_day(s, inv, spec), s) for s in pending]
-    arrived = [(d, s) for d, s in dated if d <= today]
+    arrived = [(d, s) for d, s in dated if d <= today
+               and not planner.stale_on(s.offset_days, inv.due_date, today, spec.country)]
+    upcoming = [(d, s) for d, s in dated if d > today]
+    if not arrived and not upcoming:
+        return None
     # As the planner would: the latest step whose day has come (catch-up), else the next one.
-    day, chosen = arrived[-1] if arrived else dated[0]
+    day, chosen = arrived[-1] if arrived else upcoming[0]
     channel = planner.resolve_channel(chosen, spec) or "email"
     return NextStep(step=book.step_rows[chosen.id], channel=channel,
                     send_at=planner.send_time(day, now, spec))
@@ -108,7 +112,7 @@ def preview(invoice: Invoice, now: datetime) -> tuple[NextStep, Rendered]:
 def send_now(*, invoices: list[Invoice], actor: User | None,
              now: datetime) -> TickReport:
     """Put each invoice's next step in the outbox, due now, and dispatch it: one message per
-    client and currency, as the tick would (a person asked: no hold, no contact policy)."""
+    client, as the tick would (a person asked: no hold, no contact policy)."""
     report = TickReport()
     rows = []
     with transaction.atomic():
@@ -123,9 +127,9 @@ def send_now(*, invoices: list[Invoice], actor: User | None,
                                summary=f"{found.step.name} sent now by "
                                        f"{actor_label_for(actor)} instead of on "
                                        f"{found.send_at.astimezone(ZoneInfo(invoice.client.timezone)):%Y-%m-%d}")
-    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    groups: dict[int, list[int]] = defaultdict(list)
     for row in rows:
-        groups[(row.client_id, row.invoice.currency)].append(row.pk)
+        groups[row.client_id].append(row.pk)
     for ids in groups.values():
         claimed = reminders_claim(ids, now)
         if claimed:

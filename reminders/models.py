@@ -239,6 +239,9 @@ class OutboundMessage(models.Model):
                               default=MessageStatus.ACCEPTED)
     status_detail = models.CharField(max_length=300, blank=True)
     segments = models.PositiveSmallIntegerField(default=0, help_text="SMS segments billed.")
+    tone = models.CharField(max_length=10, blank=True, help_text=(
+        "The tone the message took (its words' step): later messages about what the client "
+        "still owes never take a gentler one."))
     document = models.BinaryField(null=True, blank=True, editable=False,
                                   help_text="The letter's PDF as printed.")
     print_batch = models.ForeignKey("work.PrintBatch", on_delete=models.PROTECT, null=True,

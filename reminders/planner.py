@@ -22,7 +22,8 @@ Rules, in the order they apply:
    today goes out now if now is inside business hours, otherwise at the next business-day start.
 4. **Catch-up.** Of all steps whose day has come and that were never planned, only the latest
    one is due; the earlier ones are reported as skipped, so an invoice imported 40 days overdue
-   gets the +30 letter, not five messages at once.
+   gets the +30 letter, not five messages at once. A pre-due or due-today step is never caught
+   up once the invoice is overdue (its words would be untrue).
 5. **Legal steps keep their channel.** A legal notice (the letter of demand) goes only by its
    own channel — by letter or e-mail when the step says "preferred" — never by SMS or a call;
    when that channel cannot reach the client nothing is sent and a person gets a task
@@ -35,7 +36,6 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -169,31 +169,35 @@ TONE_RANK = {"friendly": 0, "firm": 1, "final": 2}
 
 @dataclass(frozen=True)
 class ContactPolicy:
-    """One considerate voice per client: once anything is overdue, at most one automated
-    message per ``min_days``, and at most ``per_30_days`` in any 30 days (one a day before)."""
+    """One considerate voice per client: at most one automated message per ``min_days`` and
+    at most ``per_30_days`` in any 30 days."""
 
     min_days: int = 7
     per_30_days: int = 4
 
 
-def next_message_day(sent: tuple[date, ...], day: date, *, overdue: bool,
-                     policy: ContactPolicy) -> date:
+def next_message_day(sent: tuple[date, ...], day: date, *, policy: ContactPolicy) -> date:
     """The first day on or after ``day`` that a message may go out, given the local days
     earlier automated messages went out on."""
     earliest = day
     if sent:
-        gap = policy.min_days if overdue and policy.min_days else 1
-        earliest = max(earliest, max(sent) + timedelta(days=gap))
+        earliest = max(earliest, max(sent) + timedelta(days=max(policy.min_days, 1)))
         recent = sorted(d for d in sent if d > earliest - timedelta(days=30))
         if policy.per_30_days and len(recent) >= policy.per_30_days:
             earliest = max(earliest, recent[-policy.per_30_days] + timedelta(days=30))
     return earliest
 
 
-def anything_overdue(due_dates: Iterable[date], day: date, country: str) -> bool:
+def overdue_on(due_date: date, day: date, country: str) -> bool:
     """Whether an invoice is overdue on ``day``: past its due date moved to a business day
     (an invoice due on a Sunday is payable on the Monday)."""
-    return any(cal.next_business_day(due, country) < day for due in due_dates)
+    return cal.next_business_day(due_date, country) < day
+
+
+def stale_on(offset_days: int, due_date: date, day: date, country: str) -> bool:
+    """A step before or on the due date ("due in three days", "due today") says something
+    untrue once the invoice is overdue: held back past that, it is dropped, not sent late."""
+    return offset_days <= 0 and overdue_on(due_date, day, country)
 
 
 def resolve_channel(step: StepSpec, client: ClientSpec) -> str | None:
@@ -236,7 +240,15 @@ def plan(invoice: InvoiceSpec, client: ClientSpec, steps: tuple[StepSpec, ...],
     next_at = _local_start(upcoming[0][0], client) if upcoming else None
     if not arrived:
         return Plan(next_action_at=next_at, stop=None if upcoming else Stop.CADENCE_DONE)
-    day, step = arrived[-1]
+    # A pre-due step whose day passed while the invoice fell overdue is not caught up: its
+    # words ("due in three days", "due today") are no longer true.
+    fresh = [(d, s) for d, s in arrived
+             if not stale_on(s.offset_days, invoice.due_date, today, client.country)]
+    if not fresh:
+        return Plan(next_action_at=next_at, stop=None if upcoming else Stop.CADENCE_DONE)
+    day, step = fresh[-1]
+    arrived = [(d, s) for d, s in arrived if s.offset_days <= step.offset_days and s is not step]
+    arrived.append((day, step))
     if step.needs_notice:
         notice = _notice_first(invoice, client, applicable, arrived, step, today)
         if isinstance(notice, datetime):  # the notice went out or waits: not yet

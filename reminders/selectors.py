@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import get_currency_name
 from django.conf import settings
 from django.db.models import Max, Prefetch, Q
 
@@ -282,39 +284,60 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date, pay
     language = language or client.language
     language = language if language in _HISTORY else "en"
     locale = babel_locale(language, client.country)
-    currency = invoices[0].currency
-    money = lambda amount: format_money(amount, currency, locale)  # noqa: E731
     day = lambda d: format_date(d, format="long", locale=locale)  # noqa: E731
-    quotes = [invoice_quote(invoice=inv, on=today) for inv in invoices]
-    outstanding = sum((i.balance for i in Invoice.objects.receivable().filter(
-        client=client, currency=currency)), Decimal(0))
+    quotes = {inv.pk: invoice_quote(invoice=inv, on=today) for inv in invoices}
+    owed: dict[str, Decimal] = defaultdict(Decimal)
+    for currency, balance in Invoice.objects.receivable().filter(client=client).values_list(
+            "currency", "balance"):
+        owed[currency] += balance
+
+    def per_currency(amount_of: Any, among: list[Invoice] = invoices) -> str:
+        """One amount per currency, in the language's list form ("€10.00 and $5.00"); empty
+        when every amount is zero. Amounts in different currencies never add up."""
+        sums: dict[str, Decimal] = defaultdict(Decimal)
+        for inv in among:
+            sums[inv.currency] += amount_of(inv)
+        shown = [format_money(total, currency, locale) for currency, total in sorted(
+            sums.items()) if total]
+        return format_list(shown, locale=locale) if shown else ""
+
     first = invoices[0]
-    discount = sum((q.discount for q in quotes), Decimal(0))
-    fees = sum((q.late_fee for q in quotes), Decimal(0)) + sum(
-        (i.charges_total for i in invoices), Decimal(0))
-    interest = sum((q.interest for q in quotes), Decimal(0))
+    currencies = sorted({i.currency for i in invoices})
     discount_until = termsmath.discount_deadline(first.terms.as_rule(), first.issue_date)
+    discount = per_currency(lambda i: quotes[i.pk].discount)
+    lines = [{"number": i.number, "reference": i.reference, "currency": i.currency,
+              "amount_due": format_money(i.balance, i.currency, locale),
+              "due_date": day(i.due_date), "days_overdue": i.days_overdue(today)}
+             for i in invoices]
     return {
         "business_name": business().name,
         "contact_name": client.contact_name or client.display_name,
         "client_name": client.display_name,
         "invoice_numbers": ", ".join(i.number for i in invoices),
-        "invoices": [{"number": i.number, "reference": i.reference,
-                      "amount_due": money(i.balance), "due_date": day(i.due_date),
-                      "days_overdue": i.days_overdue(today)} for i in invoices],
+        "invoices": lines,
+        # A section per currency, for templates that show each currency's invoices apart.
+        "sections": [{"currency": c, "currency_name": get_currency_name(c, locale=locale),
+                      "invoices": [line for line in lines if line["currency"] == c],
+                      "amount_due": per_currency(lambda i: i.balance, [
+                          i for i in invoices if i.currency == c]),
+                      "total_outstanding": format_money(owed.get(c, Decimal(0)), c, locale)}
+                     for c in currencies],
+        "currencies": currencies,
         "invoice_count": len(invoices),
         "reference": ", ".join(sorted({i.reference for i in invoices if i.reference})),
-        "amount_due": money(sum((i.balance for i in invoices), Decimal(0))),
-        "total_outstanding": money(outstanding),
+        "amount_due": per_currency(lambda i: i.balance) or format_money(
+            Decimal(0), first.currency, locale),
+        "total_outstanding": format_list(
+            [format_money(total, c, locale) for c, total in sorted(owed.items()) if total]
+            or [format_money(Decimal(0), first.currency, locale)], locale=locale),
         "due_date": day(min(i.due_date for i in invoices)),
         "days_overdue": max(i.days_overdue(today) for i in invoices),
         "discount_deadline": day(discount_until) if discount and discount_until else "",
-        "discount_amount": money(discount) if discount else "",
-        "amount_with_discount": money(sum((q.total for q in quotes), Decimal(0)))
-        if discount else "",
+        "discount_amount": discount,
+        "amount_with_discount": per_currency(lambda i: quotes[i.pk].total) if discount else "",
         # Empty when nothing is charged, so "{% if fees_accrued %}" hides the line.
-        "fees_accrued": money(fees) if fees else "",
-        "interest_accrued": money(interest) if interest else "",
+        "fees_accrued": per_currency(lambda i: quotes[i.pk].late_fee + i.charges_total),
+        "interest_accrued": per_currency(lambda i: quotes[i.pk].interest),
         "terms_summary": first.terms.summary(locale),
         "pay_url": pay_url,
         "payment_instructions": settings.SETTLE_PAYMENT_INSTRUCTIONS.format(
@@ -323,7 +346,8 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date, pay
         "next_step": _NEXT_STEP[language],
         "tone": tone,
         "deadline": day(today + timedelta(days=14)),
-        **_instalment_context(instalment, money, day),
+        **_instalment_context(instalment, lambda amount: format_money(
+            amount, instalment.plan.currency if instalment else first.currency, locale), day),
     }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import segno
 from babel.dates import format_date
+from babel.numbers import get_currency_name
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -143,20 +144,25 @@ def _table(rows: list[_Row], today: date, money: Any, day: Any) -> dict[str, Any
 
 def letter_html(*, client: Client, invoices: list[Invoice], today: date, subject: str,
                 body_html: str, pay_url: str, payment_instructions: str, language: str) -> str:
-    """The complete HTML document of one letter to ``client`` about ``invoices`` (one
-    currency). ``body_html`` comes from the sandboxed template engine and is inserted as is."""
+    """The complete HTML document of one letter to ``client`` about ``invoices``: a table per
+    currency (amounts in different currencies never add up). ``body_html`` comes from the
+    sandboxed template engine and is inserted as is."""
     if not invoices:
         raise ValueError("A letter needs at least one invoice.")
-    currency = invoices[0].currency
-    if any(invoice.currency != currency for invoice in invoices):
-        raise ValueError("All invoices in one letter must share a currency.")
     language = language if language in LANGUAGES else "en"
     locale = babel_locale(language, client.country)
-    rows = [_row(invoice, today) for invoice in invoices]
-    table = _table(rows, today, lambda amount: format_money(amount, currency, locale),
-                   lambda day: format_date(day, format="long", locale=locale))
     with override(language):
         labels = {key: str(text) for key, text in LABELS.items()}
+    tables = []
+    for currency in sorted({invoice.currency for invoice in invoices}):
+        rows = [_row(invoice, today) for invoice in invoices if invoice.currency == currency]
+        table = _table(rows, today,
+                       lambda amount, c=currency: format_money(amount, c, locale),
+                       lambda day: format_date(day, format="long", locale=locale))
+        table["currency_name"] = f"{get_currency_name(currency, locale=locale)} ({currency})"
+        table["discount_note"] = (labels["discount_note"].format(amount=table["discount"])
+                                  if table["discount"] else "")
+        tables.append(table)
     paper = paper_for(client.country)
     return render_to_string("letters/letter.html", {
         "base_url": _base_url(), "language": language, "paper": paper.lower(),
@@ -164,9 +170,7 @@ def letter_html(*, client: Client, invoices: list[Invoice], today: date, subject
         "sender": _sender(), "recipient": _address_lines(client, language),
         "date": format_date(today, format="long", locale=locale),
         "customer_no": client.reference, "invoice_numbers": _invoice_numbers(invoices),
-        "table": table,
-        "discount_note": labels["discount_note"].format(amount=table["discount"])
-        if table["discount"] else "",
+        "tables": tables,
         "body_html": mark_safe(body_html),  # noqa: S308 - the sandboxed engine's output
         "payment_instructions": payment_instructions, "pay_url": pay_url,
         "qr_svg": mark_safe(_qr_svg(pay_url)) if pay_url else "",  # noqa: S308 - segno's SVG

@@ -19,7 +19,6 @@ from clients.models import Interaction
 from clients.services import client_pause_reminders, client_set_tags
 from receivables import services as receivables
 from receivables.models import Invoice, InvoiceStatus
-from reminders.dispatch import lead_step
 from reminders.models import OutboundMessage, Reminder, ReminderStatus, SchedulerState
 from reminders.tick import reminders_tick
 from tests.factories import ClientFactory
@@ -72,13 +71,13 @@ def test_json_lists_each_message_with_the_clients_offset(berlin, new_york, make_
     for entry in entries:
         assert {"client", "invoices", "step", "channel", "send_at", "language"} <= set(entry)
         assert datetime.fromisoformat(entry["send_at"]).tzinfo is not None
+    # At most one message a week: each "Due today", held past its day, is dropped (its words
+    # would no longer be true); the follow-ups wait their week.
     assert brief(entries) == [
         ("Müller Bau GmbH", [ber.number], "Friendly nudge", "email",
          "2026-01-16T09:00:00+01:00"),  # -3 = Friday
-        ("Müller Bau GmbH", [ber.number], "Due today", "email", "2026-01-19T09:00:00+01:00"),
         # -3 is Sunday 18th, Monday 19th is Martin Luther King Jr. Day: Tuesday.
         ("Acme Corp", [nyc.number], "Friendly nudge", "email", "2026-01-20T09:00:00-05:00"),
-        ("Acme Corp", [nyc.number], "Due today", "email", "2026-01-21T09:00:00-05:00"),
         ("Müller Bau GmbH", [ber.number], "Polite follow-up", "email",
          "2026-01-26T09:00:00+01:00"),
         ("Acme Corp", [nyc.number], "Polite follow-up", "email", "2026-01-28T09:00:00-05:00"),
@@ -91,18 +90,22 @@ def test_json_lists_each_message_with_the_clients_offset(berlin, new_york, make_
                                                              "Acme Corp": "en"}
     assert {e["client_reference"] for e in entries} == {"C-BER", "C-NYC"}
     assert [e["tone"] for e in entries if e["client"] == "Acme Corp"] == [
-        "friendly", "friendly", "friendly", "firm"]
+        "friendly", "friendly", "firm"]
 
 
-def test_invoices_at_the_same_step_are_one_entry(berlin, make_invoice):
+def test_invoices_due_together_are_one_message(berlin, make_invoice):
     invoices = [make_invoice(berlin, issue_date=date(2025, 12, 20)) for _ in range(3)]
-    make_invoice(berlin, issue_date=date(2025, 12, 21))  # due a day later: its own entries
-    entries = [(e["step"], e["invoices"], e["send_at"][:10]) for e in forecast(days=7)]
+    fourth = make_invoice(berlin, issue_date=date(2025, 12, 21))  # due a day later
+    entries = [(e["step"], e["invoices"], e["send_at"][:10]) for e in forecast(days=21)]
+    three = [i.number for i in invoices]
     assert entries == [
-        ("Friendly nudge", [i.number for i in invoices], "2026-01-16"),
-        # -3 of Tuesday 20th is Saturday 17th → Monday 19th, when the first three invoices'
-        # "Due today" goes out: one message covers all four, in the more advanced step's words.
-        ("Due today", [*(i.number for i in invoices), f"INV-{4:04d}"], "2026-01-19"),
+        ("Friendly nudge", three, "2026-01-16"),
+        # The fourth's nudge (Monday 19th) and the three's "Due today" wait a week, and are
+        # then untrue: dropped. The three's +7 goes out on Monday 26th.
+        ("Polite follow-up", three, "2026-01-26"),
+        # The fourth's +7 (Tuesday 27th) waits for the three's +14: one message for all four,
+        # in the more advanced step's words.
+        ("Firmer, offers a plan", [*three, fourth.number], "2026-02-02"),
     ]
 
 
@@ -113,10 +116,10 @@ def test_days_limit_the_horizon(berlin, make_invoice):
     # an hour, so just outside a three-day horizon.
     assert forecast(days=3) == []
     assert [e["step"] for e in forecast(days=4)] == ["Friendly nudge"]
-    assert [e["step"] for e in forecast(days=13)] == ["Friendly nudge", "Due today"]
-    assert [e["step"] for e in forecast(days=14)] == ["Friendly nudge", "Due today",
-                                                      "Polite follow-up"]
-    assert len(forecast(days=365)) == 6  # the whole cadence: -3, 0, +7, +14, +30, +45
+    # "Due today" (19th) is three days after the nudge: held a week, then untrue, dropped.
+    assert [e["step"] for e in forecast(days=13)] == ["Friendly nudge"]
+    assert [e["step"] for e in forecast(days=14)] == ["Friendly nudge", "Polite follow-up"]
+    assert len(forecast(days=365)) == 5  # the whole cadence: -3, +7, +14, +30, +45
 
 
 def test_offsets_follow_daylight_saving_time(berlin, new_york, make_invoice):
@@ -126,7 +129,8 @@ def test_offsets_follow_daylight_saving_time(berlin, new_york, make_invoice):
     ber = {e["step"]: e["send_at"] for e in entries if e["client"] == "Müller Bau GmbH"}
     nyc = {e["step"]: e["send_at"] for e in entries if e["client"] == "Acme Corp"}
     # Europe moves to summer time on 29 March, the US on 8 March.
-    assert ber["Due today"] == "2026-03-23T09:00:00+01:00"
+    assert ber["Friendly nudge"] == "2026-03-19T09:00:00+01:00"
+    assert "Due today" not in ber  # four days after the nudge: held, then untrue
     assert ber["Polite follow-up"] == "2026-03-30T09:00:00+02:00"  # +7 = Sun 29th → Mon 30th
     # Catch-up: +7 (11 Feb) passed unplanned; +14 (18 Feb) is the latest, sent today.
     assert "Polite follow-up" not in nyc
@@ -163,7 +167,7 @@ def test_call_step_is_listed_only_for_high_value_clients(berlin, make_invoice):
     for client in (berlin, vip):
         make_invoice(client, issue_date=date(2025, 12, 20))  # due 19 Jan: +21 is 9 Feb
     entries = forecast(days=30)
-    steps = ["Friendly nudge", "Due today", "Polite follow-up", "Firmer, offers a plan"]
+    steps = ["Friendly nudge", "Polite follow-up", "Firmer, offers a plan"]
     assert [e["step"] for e in entries if e["client"] == "Müller Bau GmbH"] == steps
     assert [e["step"] for e in entries if e["client"] == "Big Spender AG"] == [
         *steps, "Call high-value clients"]
@@ -198,8 +202,8 @@ def test_table_format(berlin, make_invoice):
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["2026-01-16T09:00", "email", "de", "Friendly", "nudge",
                                 "Müller", "Bau", "GmbH", f"({invoice.number})"]
-    assert lines[-1] == "4 messages and tasks in the next 30 days."
-    assert len(lines) == 5
+    assert lines[-1] == "3 messages and tasks in the next 30 days."
+    assert len(lines) == 4
 
 
 def _tick_daily(first: date, last: date) -> None:
@@ -216,12 +220,13 @@ def _tick_daily(first: date, last: date) -> None:
 
 
 def _what_went_out(zones: dict[str, ZoneInfo]) -> set[tuple[str, str, str, tuple[str, ...]]]:
-    """Per message (named by the step that led it: one message covers every invoice then
-    due), and per step for what sends no message (a call task, a hand-over)."""
+    """Per message (by the tone it took: its lead step's, or the episode's firmer one; one
+    message covers every invoice then due), and per step for what sends no message (a call
+    task, a hand-over)."""
     by_message: dict[int, list[Reminder]] = defaultdict(list)
     grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for r in (Reminder.objects.filter(status=ReminderStatus.SENT)
-              .select_related("client", "step", "invoice")):
+              .select_related("client", "step", "invoice", "message")):
         if r.message_id is not None:
             by_message[r.message_id].append(r)
             continue
@@ -229,15 +234,14 @@ def _what_went_out(zones: dict[str, ZoneInfo]) -> set[tuple[str, str, str, tuple
         grouped[(r.client.reference, r.step.name, local_day)].append(r.invoice.number)
     for rows in by_message.values():
         local_day = rows[0].sent_at.astimezone(zones[rows[0].client.reference]).date()
-        lead = lead_step(r.step for r in rows)
-        grouped[(rows[0].client.reference, lead.name, local_day.isoformat())].extend(
+        grouped[(rows[0].client.reference, rows[0].message.tone, local_day.isoformat())].extend(
             r.invoice.number for r in rows)
     return {(*key, tuple(sorted(set(numbers)))) for key, numbers in grouped.items()}
 
 
 def _predicted(entries: list[dict[str, Any]]) -> set[tuple[str, str, str, tuple[str, ...]]]:
-    return {(e["client_reference"], e["step"], e["send_at"][:10], tuple(sorted(e["invoices"])))
-            for e in entries}
+    return {(e["client_reference"], e["tone"] if e["channel"] != "call" else e["step"],
+             e["send_at"][:10], tuple(sorted(e["invoices"]))) for e in entries}
 
 
 def test_forecast_matches_what_the_ticks_then_send(berlin, new_york, make_invoice):
@@ -249,7 +253,7 @@ def test_forecast_matches_what_the_ticks_then_send(berlin, new_york, make_invoic
     make_invoice(new_york, issue_date=date(2025, 12, 22))
     make_invoice(new_york, issue_date=date(2025, 11, 1))  # deep in arrears
     predicted = _predicted(forecast(days=50))
-    assert len(predicted) >= 15
+    assert len(predicted) >= 12
     _tick_daily(NOW.date(), (NOW + timedelta(days=50)).date())
     zones = {"C-BER": BERLIN, "C-VIP": BERLIN, "C-NYC": NEW_YORK}
     assert _what_went_out(zones) == predicted

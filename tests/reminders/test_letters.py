@@ -230,12 +230,19 @@ def test_body_html_is_inserted_as_html_and_values_are_escaped(client_de: Any) ->
     assert '<svg viewBox="0 0' in html  # the QR code, inline vector
 
 
-def test_invoices_must_share_a_currency(client_de: Any) -> None:
-    eur = invoice(client_de, "INV-EUR")
+def test_one_letter_has_a_table_per_currency(client_de: Any) -> None:
+    """A client owing in euros and dollars gets one letter with a section per currency; the
+    totals never add euros to dollars."""
+    eur = invoice(client_de, "INV-EUR", amount="100.00")
     usd = services.invoice_create(client=client_de, number="INV-USD", issue_date=ISSUED,
                                   currency="USD", lines=[services.LineInput("X", "10")])
-    with pytest.raises(ValueError, match="currency"):
-        plain_letter(client_de, [eur, usd])
+    html = plain_letter(client_de, [eur, usd])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert html.count('<table class="items">') == 2
+    assert "Euro (EUR)" in text and "US Dollar (USD)" in text
+    euro_section = text[text.index("Euro (EUR)"):text.index("US Dollar (USD)")]
+    assert "INV-EUR" in euro_section and "INV-USD" not in euro_section
+    assert re.search(r"119[.,]00", euro_section)  # 100 + 19 % VAT, in euros only
     with pytest.raises(ValueError, match="at least one"):
         plain_letter(client_de, [])
 

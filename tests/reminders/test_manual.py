@@ -19,10 +19,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 def test_next_step_preview_and_send_now(overdue, owner):
     customer = ClientFactory(owner=owner, channel_preferences=["email"])
-    invoice = overdue(customer, 2)  # never reminded: "due today" catches up, +7 in five days
+    invoice = overdue(customer, 2)  # never reminded: "due today" is past, +7 on Monday 23rd
     found = manual.next_step(invoice, NOW)
-    assert found.step.offset_days == 0 and found.channel == "email"
-    assert found.send_at == NOW
+    assert found.step.offset_days == 7 and found.channel == "email"
+    assert found.send_at == datetime(2026, 3, 23, 9, tzinfo=BERLIN)
     previewed, rendered = manual.preview(invoice, NOW)
     assert previewed == found
     assert invoice.number in rendered.text and "927,31" in rendered.text
@@ -33,7 +33,7 @@ def test_next_step_preview_and_send_now(overdue, owner):
     link = re.compile(r"\S+/p/\S+")
     assert link.sub("LINK", email.body) == link.sub("LINK", rendered.text)  # exactly as previewed
     following = manual.next_step(invoice, NOW)
-    assert following.step.offset_days == 7 and following.send_at.date() == date(2026, 3, 23)
+    assert following.step.offset_days == 14 and following.send_at.date() == date(2026, 3, 30)
 
 
 def test_skip_moves_past_a_step(overdue, owner):

@@ -14,7 +14,7 @@ from django.core import mail
 from clients.models import InteractionChannel, InteractionKind
 from clients.services import interaction_record
 from reminders.forecast import forecast
-from reminders.models import Cadence, OutboundMessage
+from reminders.models import Cadence, OutboundMessage, Reminder, ReminderStatus
 from tests.factories import ClientFactory
 from tests.reminders.support import BERLIN, NOW, tick
 
@@ -69,12 +69,15 @@ def test_the_admin_can_switch_the_hold_off(customer: Any, owner: Any, overdue: A
 
 def test_a_contact_after_planning_holds_the_outbox_row_too(customer: Any, owner: Any,
                                                            overdue: Any) -> None:
-    overdue(customer, 6)  # +7 is tomorrow: planned today, due tomorrow
-    tick(NOW)
+    overdue(customer, 7)  # +7 is today
+    early = NOW.replace(hour=8, minute=0)  # before business hours: planned for 09:00
+    assert tick(early).sent == 0
+    assert Reminder.objects.get().status == ReminderStatus.SCHEDULED
     interaction_record(client=customer, kind=InteractionKind.CALL, actor=owner,
                        summary="Client says the payment is on its way",
-                       occurred_at=NOW + timedelta(hours=2))
-    assert tick(NOW + timedelta(days=1)).sent == 0
-    # The hold ends on Monday; the contact policy (a week after Tuesday's message) on Tuesday.
-    assert tick(MONDAY + timedelta(hours=1)).sent == 0
-    assert tick(MONDAY + timedelta(days=1, hours=1)).sent == 1
+                       occurred_at=early + timedelta(minutes=30))
+    assert tick(NOW).sent == 0
+    assert Reminder.objects.get().status == ReminderStatus.SCHEDULED  # waits, not dropped
+    # The hold ends on Monday (three business days after the call).
+    assert tick(MONDAY - timedelta(days=3, hours=-1)).sent == 0  # Friday
+    assert tick(MONDAY + timedelta(hours=1)).sent == 1

@@ -151,7 +151,7 @@ def test_context_holds_plain_formatted_values(client_de, make_invoice):
     context = selectors.message_context(client=client_de, invoices=[invoice], today=TODAY,
                                         pay_url=PAY_URL)
     assert all(isinstance(v, str | int | list) for v in context.values())
-    assert context["invoices"] == [{"number": invoice.number, "reference": "",
+    assert context["invoices"] == [{"number": invoice.number, "reference": "", "currency": "EUR",
                                     "amount_due": f"927,31{NBSP}€",
                                     "due_date": "12. November 2026", "days_overdue": 0}]
     assert invoice.balance == Decimal("927.31")

@@ -164,11 +164,11 @@ def test_one_message_covers_every_invoice_due_for_any_step(client, overdue):
     assert {statuses(first)[7], statuses(second)[14]} == {"sent"}
 
 
-def test_at_most_one_message_a_week_once_anything_is_overdue(client, overdue):
+def test_at_most_one_message_a_week(client, overdue):
     overdue(client, 7)
-    later = overdue(client, -5)  # due Sunday 22nd: its nudge (-3) is on Thursday
+    later = overdue(client, -9)  # due Thursday 26th: its nudge (-3) is on Monday 23rd
     assert tick(NOW).sent == 1
-    report = tick(datetime(2026, 3, 19, 10, tzinfo=BERLIN))
+    report = tick(datetime(2026, 3, 23, 10, tzinfo=BERLIN))
     assert (report.sent, report.deferred) == (0, 1)
     waiting = Reminder.objects.get(invoice=later, status=ReminderStatus.SCHEDULED)
     assert waiting.scheduled_for == datetime(2026, 3, 24, 9, tzinfo=BERLIN)  # Tue + 7 days
@@ -178,11 +178,25 @@ def test_at_most_one_message_a_week_once_anything_is_overdue(client, overdue):
     assert days == [TUESDAY, date(2026, 3, 24)]
 
 
+def test_a_nudge_held_past_the_due_date_is_dropped_not_sent_late(client, overdue):
+    overdue(client, 7)
+    later = overdue(client, -5)  # due Sunday 22nd (payable Monday): its nudge is on Thursday
+    assert tick(NOW).sent == 1
+    report = tick(datetime(2026, 3, 19, 10, tzinfo=BERLIN))
+    # The policy holds messages until Tuesday 24th, when "due in three days" is untrue.
+    assert (report.sent, report.deferred, report.cancelled) == (0, 0, 1)
+    row = Reminder.objects.get(invoice=later)
+    assert row.status == ReminderStatus.SKIPPED and "24 Mar 2026" in row.last_error
+    tick(datetime(2026, 3, 24, 10, tzinfo=BERLIN))  # the first invoice's +14, alone
+    assert len(mail.outbox) == 2 and later.number not in mail.outbox[1].body
+
+
 def test_a_policy_day_on_a_holiday_waits_for_the_next_business_day(client, make_invoice):
     friday = datetime(2026, 3, 27, 10, 30, tzinfo=BERLIN)
     make_invoice(client, issue_date=friday.date() - timedelta(days=30 + 7))
-    make_invoice(client, issue_date=friday.date() - timedelta(days=25))  # nudge on Monday
-    assert tick(friday).sent == 1
+    make_invoice(client, issue_date=date(2026, 2, 21))  # due Monday 23rd: +7 on Monday 30th
+    tick(friday)
+    assert len(mail.outbox) == 1  # one message about both
     assert tick(datetime(2026, 3, 30, 10, tzinfo=BERLIN)).deferred == 1
     waiting = Reminder.objects.get(status=ReminderStatus.SCHEDULED)
     # A week after Friday 27 March is Good Friday, then Easter Monday: Tuesday 7 April.
@@ -194,13 +208,15 @@ def test_invoices_in_different_currencies_are_not_added_up(client, overdue):
     euros = overdue(client, 7, "100.00")
     dollars = overdue(client, 7, "50.00", currency="USD")
     tick(NOW)
-    assert len(mail.outbox) == 2  # one contact: a message per currency, in the same pass
+    [email] = mail.outbox  # one message, each invoice in its own currency
     tick(NOW + timedelta(days=1))
-    assert len(mail.outbox) == 2
-    body = "\n".join(m.body for m in mail.outbox)
+    assert len(mail.outbox) == 1
+    body = email.body
     assert f"- {euros.number}: 100,00\u00a0€" in body
     assert f"- {dollars.number}: 50,00\u00a0$" in body
     assert "150,00" not in body
+    # The total owed is said per currency, in the language's own list form.
+    assert "100,00\u00a0€ und 50,00\u00a0$" in body
 
 
 # --- Template errors -------------------------------------------------------------------------
