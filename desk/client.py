@@ -18,6 +18,7 @@ from core.money import format_money
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus, Payment
 from receivables.selectors import client_balances
 from reminders import manual
+from reminders.forecast import next_by_invoice
 from reminders.models import MessageStatus, OutboundMessage
 
 REACHED = (MessageStatus.DELIVERED, MessageStatus.OPENED, MessageStatus.CLICKED,
@@ -69,11 +70,23 @@ def open_invoice_rows(client: Client, today: date, now: datetime) -> list[dict[s
         InvoiceStatus.IN_COLLECTIONS], balance__gt=0).select_related("terms")
         .order_by("due_date", "number"))
     steps = manual.next_steps(invoices, now)
+    # What the ticks will do (pauses, promises, holds, the contact policy, the tone): the
+    # forecast's, the same the worklist shows.
+    coming = next_by_invoice([client.pk], now)
     locale = babel_locale(client.language, client.country)
     return [{"invoice": i, "balance": format_money(i.balance, i.currency, locale),
              "total": format_money(i.total, i.currency, locale),
              "days_overdue": max((today - i.due_date).days, 0),
-             "active": i.status in ACTIVE_STATUSES, "next": steps.get(i.pk)} for i in invoices]
+             "active": i.status in ACTIVE_STATUSES, "can_send": steps.get(i.pk) is not None,
+             "next": _coming(coming.get(i.pk))} for i in invoices]
+
+
+def _coming(entry: dict[str, Any] | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    return {"step": entry["step"], "channel": entry["channel"], "why": entry["why"],
+            "send_at": datetime.fromisoformat(entry["send_at"]),
+            "covers": len(entry["invoices"])}
 
 
 def payment_history(client: Client) -> dict[str, Any]:

@@ -128,7 +128,7 @@ def _live_rows(rows: list[Reminder], now: datetime, report: TickReport, *,
                hold: bool = True) -> list[Reminder]:
     """Cancel what must never go out; push back what waits for a pause or a promise."""
     client = rows[0].client
-    spec = selectors.client_spec(client, frozenset())
+    spec = selectors.timing_spec(client)
     today = client.local_today(now)
     live = []
     plans = _plan_statuses(rows)
@@ -157,7 +157,7 @@ def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
     if not live:
         return False
     client = live[0].client
-    spec = selectors.client_spec(client, frozenset())
+    spec = selectors.timing_spec(client)
     today = client.local_today(now)
     window = planner.send_time(today, now, spec)  # never outside local business hours
     if window > now:

@@ -8,6 +8,7 @@ due, the contact policy), so the forecast is what the ticks will do.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q
 
+from clients.models import InteractionKind
 from core import calendar as cal
 from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import planner, selectors
@@ -33,43 +35,73 @@ Entries = dict[tuple[int, int, str, str], dict[str, Any]]  # (client, step, loca
 
 log = logging.getLogger(__name__)
 
-def forecast(*, now: datetime, days: int, batch_size: int = 1000,
-             limit: int | None = None) -> list[dict[str, Any]]:
-    """One entry per message or task, in send order.
+PRIVATE = ("_client", "_sends", "_step", "_due", "_currency", "_items")
+
+
+def forecast(*, now: datetime, days: int, batch_size: int = 1000, limit: int | None = None,
+             client_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """One entry per message or task, in send order; ``why`` says what moved it, if anything
+    did (a pause, a promise, a hold after a personal contact, the contact policy).
 
     Only invoices whose next action falls inside the window (or is not known yet) can produce
     an entry, so only those are replayed. ``limit`` replays at most that many, the soonest
-    first (a page that must answer quickly on a large book; the CLI replays them all)."""
+    first (a page that must answer quickly on a large book; the CLI replays them all).
+    ``client_ids`` replays only those clients (the same entries as the whole book's for them:
+    every rule is per client)."""
+    result = _entries(now=now, days=days, batch_size=batch_size, limit=limit,
+                      client_ids=client_ids)
+    for entry in result:
+        for private in PRIVATE:
+            entry.pop(private)
+    return result
+
+
+def next_by_invoice(client_ids: Collection[int], now: datetime, days: int = 60
+                    ) -> dict[int, dict[str, Any]]:
+    """Invoice id → the first message or task the ticks will make about it within ``days``,
+    as the forecast says (the client page and the worklist show it: one truth)."""
+    found: dict[int, dict[str, Any]] = {}
+    for entry in _entries(now=now, days=days, client_ids=client_ids):
+        for _number, _due, pk in entry["_items"]:
+            found.setdefault(pk, entry)
+    return found
+
+
+def _entries(*, now: datetime, days: int, batch_size: int = 1000, limit: int | None = None,
+             client_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
     book = selectors.CadenceBook()
     end = now + timedelta(days=days)
     entries: Entries = {}
-    _waiting(entries, now, end)
+    _waiting(entries, now, end, client_ids)
     due = (Invoice.objects.filter(status__in=ACTIVE_STATUSES, balance__gt=0)
            .filter(Q(next_action_at__isnull=True) | Q(next_action_at__lte=end)))
+    if client_ids is not None:
+        due = due.filter(client_id__in=list(client_ids))
     if limit is not None:
         due = due.order_by(F("next_action_at").asc(nulls_first=True), "pk")[:limit]
     ids = sorted(due.values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
         batch = selectors.load_planning_batch(ids[start:start + batch_size])
-        batch["contacts"] = selectors.last_personal_contact(batch["clients"], now)
+        contacts = selectors.personal_contacts(batch["clients"], now)
+        batch["contacts"] = {pk: at for pk, (at, _kind) in contacts.items()}
+        batch["contact_kinds"] = {pk: kind for pk, (_at, kind) in contacts.items()}
         for invoice in batch["invoices"]:
             try:
                 _simulate(invoice, batch, book, now, end, entries)
             except Exception:  # as the tick does: one unplannable invoice never hides the rest
                 log.exception("Could not forecast invoice %s", invoice.number)
     # What the contact policy moves past the window is not in it.
-    result = [e for e in _contact_policy(list(entries.values()), now, book)
-              if datetime.fromisoformat(e["send_at"]) <= end]
-    for entry in result:
-        for private in ("_client", "_sends", "_step", "_due", "_currency", "_items"):
-            entry.pop(private)
-    return result
+    return [e for e in _contact_policy(list(entries.values()), now, book)
+            if datetime.fromisoformat(e["send_at"]) <= end]
 
 
-def _waiting(entries: Entries, now: datetime, end: datetime) -> None:
+def _waiting(entries: Entries, now: datetime, end: datetime,
+             client_ids: Collection[int] | None) -> None:
     """Reminders already planned and waiting in the outbox."""
     rows = (Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=end)
             .select_related("client", "invoice", "step__cadence", "instalment"))
+    if client_ids is not None:
+        rows = rows.filter(client_id__in=list(client_ids))
     for row in rows:
         _add(entries, row.client, row.invoice, row.step, row.channel,
              max(row.scheduled_for, now), due=row.instalment.due_date if row.instalment
@@ -95,6 +127,7 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
     notice_sent_on = unit.spec.notice_sent_on
     if notice_sent_on is None and (due := batch["notice_due"].get(invoice.pk)) is not None:
         notice_sent_on = client.local_today(max(due, now))
+    why = ""
     while cursor <= end:
         result = planner.plan(replace(unit.spec, planned_step_ids=frozenset(planned),
                                       notice_sent_on=notice_sent_on), spec, unit.steps, cursor)
@@ -102,7 +135,7 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
         if (result.due_step is not None and result.send_at is not None
                 and result.send_at <= end):
             _add(entries, client, invoice, book.step_rows[result.due_step.id], result.channel,
-                 result.send_at, due=unit.spec.due_date)
+                 result.send_at, due=unit.spec.due_date, why=why)
             planned.add(result.due_step.id)
             planned.update(result.skipped_step_ids)
             if result.due_step.legal_notice:
@@ -110,21 +143,45 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
             continue
         if result.next_action_at is None or result.next_action_at > end:
             return
+        why = _why(result.stop, invoice, spec, batch, client.local_today(cursor)) or why
         cursor = max(result.next_action_at, cursor + timedelta(minutes=1))
 
 
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b}"
+
+
+def _why(stop: planner.Stop | None, invoice: Invoice, spec: planner.ClientSpec,
+         batch: dict[str, Any], today: date) -> str:
+    """What holds the invoice's next step back, in the bookkeeper's words."""
+    if stop == planner.Stop.HELD:
+        kind = batch["contact_kinds"].get(invoice.client_id, "")
+        at = batch["contacts"].get(invoice.client_id)
+        label = InteractionKind(kind).label.lower() if kind else "personal contact"
+        client = batch["clients"][invoice.client_id]
+        return f"held: {label} logged {_day(client.local_today(at))}" if at else "held"
+    if stop == planner.Stop.PAUSED:
+        until = max(d for d in (spec.paused_until, invoice.reminders_paused_until)
+                    if d is not None and d >= today)
+        return f"paused until {_day(until)}"
+    if stop == planner.Stop.PROMISED and invoice.promised_until:
+        return f"promised by {_day(invoice.promised_until)}"
+    return ""
+
+
 def _add(entries: Entries, client: Any, invoice: Invoice, step: Any, channel: str | None,
-         when: datetime, *, due: date) -> None:
+         when: datetime, *, due: date, why: str = "") -> None:
     send_at = when.astimezone(ZoneInfo(client.timezone))
     key = (client.pk, step.pk, send_at.date().isoformat(), invoice.currency)
     entry = entries.setdefault(key, {
         "client": client.display_name, "client_reference": client.reference, "invoices": [],
         "step": step.name, "channel": channel, "send_at": send_at, "language": client.language,
-        "tone": step.tone, "_client": client, "_step": step, "_due": [],
+        "tone": step.tone, "why": why, "_client": client, "_step": step, "_due": [],
         "_currency": invoice.currency, "_items": [],
         "_sends": StepAction.SEND_MESSAGE in step.actions})
     entry["_due"].append(due)
-    entry["_items"].append((invoice.number, due))
+    entry["_items"].append((invoice.number, due, invoice.pk))
+    entry["why"] = entry["why"] or why
     if invoice.number not in entry["invoices"]:
         entry["invoices"].append(invoice.number)
     entry["send_at"] = min(entry["send_at"], send_at)
@@ -159,10 +216,13 @@ def _contact_policy(entries: list[dict[str, Any]], now: datetime,
                                            policy=contact_policy(lead.cadence))
         if allowed > when.date():
             day = cal.next_business_day(allowed, client.country)
-            moved = planner.send_time(day, when, selectors.client_spec(client, frozenset()))
+            moved = planner.send_time(day, when, selectors.timing_spec(client))
             group = _fresh_on(group, day)
+            last = max(days[client.pk])
             for e in group:
                 e["send_at"] = moved
+                e["why"] = (f"contact policy: the last message went out on {_day(last)}"
+                            if last > when.date() - timedelta(days=30) else e["why"])
             pending = sorted([*pending, *group], key=lambda e: (e["send_at"], e["client"]))
             continue
         message = _at_floor(group, floors.get(client.pk, 0), when.date(), book)
@@ -184,10 +244,10 @@ def _fresh_on(group: list[dict[str, Any]], day: date) -> list[dict[str, Any]]:
     fresh = []
     for entry in group:
         country = entry["_client"].country
-        items = [(n, due) for n, due in entry["_items"]
-                 if not planner.stale_on(entry["_step"].offset_days, due, day, country)]
+        items = [item for item in entry["_items"]
+                 if not planner.stale_on(entry["_step"].offset_days, item[1], day, country)]
         if items:
-            entry["_items"], entry["invoices"] = items, [n for n, _ in items]
+            entry["_items"], entry["invoices"] = items, [item[0] for item in items]
             fresh.append(entry)
     return fresh
 
@@ -203,10 +263,10 @@ def _at_floor(group: list[dict[str, Any]], floor: int, day: date,
     country = group[0]["_client"].country
     kept = []
     for entry in group:
-        items = [(number, due) for number, due in entry["_items"] if speaks_at_floor(
-            entry["_step"], due, floor, voice, day, country)]
+        items = [item for item in entry["_items"] if speaks_at_floor(
+            entry["_step"], item[1], floor, voice, day, country)]
         if items:
-            entry["_items"], entry["invoices"] = items, [n for n, _ in items]
+            entry["_items"], entry["invoices"] = items, [item[0] for item in items]
             kept.append(entry)
     if not kept:
         return None
@@ -225,6 +285,7 @@ def _merge(into: dict[str, Any], entry: dict[str, Any]) -> None:
             into["invoices"].append(number)
     into["_due"] = into["_due"] + entry["_due"]
     into["_items"] = into["_items"] + entry["_items"]
+    into["why"] = into["why"] or entry["why"]
     lead = lead_step([into["_step"], entry["_step"]])
     if lead is entry["_step"]:
         into.update(step=entry["step"], tone=entry["tone"], channel=entry["channel"],

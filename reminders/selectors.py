@@ -92,6 +92,13 @@ def client_spec(client: Client, tags: frozenset[str],
         business_end=business().end)
 
 
+def timing_spec(client: Client) -> planner.ClientSpec:
+    """Enough of the client for ``planner.send_time`` (zone, country, business hours), without
+    the query for its usable channels."""
+    return planner.ClientSpec(timezone=client.timezone, country=client.country, channels=(),
+                              business_start=business().start, business_end=business().end)
+
+
 # What a person did with the client (not the system): a logged call, a note, a promise, a
 # dispute, a plan — by a bookkeeper, or by the client (a reply, the pay-now page).
 PERSONAL_KINDS = (InteractionKind.CALL, InteractionKind.NOTE, InteractionKind.PROMISE_TO_PAY,
@@ -106,6 +113,20 @@ def last_personal_contact(client_ids: Iterable[int], now: datetime) -> dict[int,
         occurred_at__gte=now - HOLD_LOOKBACK, occurred_at__lte=now).filter(
         Q(actor__isnull=False) | Q(actor_label="client")).values("client_id").annotate(
         last=Max("occurred_at")).values_list("client_id", "last"))
+
+
+def personal_contacts(client_ids: Iterable[int], now: datetime
+                      ) -> dict[int, tuple[datetime, str]]:
+    """Client id → (when, kind) of the latest personal contact within the last month (the
+    forecast says why a client is held: "held: call logged 1 Dec")."""
+    found: dict[int, tuple[datetime, str]] = {}
+    for client_id, at, kind in Interaction.objects.filter(
+            client_id__in=list(client_ids), kind__in=PERSONAL_KINDS,
+            occurred_at__gte=now - HOLD_LOOKBACK, occurred_at__lte=now).filter(
+            Q(actor__isnull=False) | Q(actor_label="client")).order_by(
+            "client_id", "occurred_at").values_list("client_id", "occurred_at", "kind"):
+        found[client_id] = (at, kind)  # the latest wins
+    return found
 
 
 def hold_until(client: Client, cadence: Cadence | None, contact: datetime | None) -> date | None:

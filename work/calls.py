@@ -72,6 +72,34 @@ def task_call_create(*, client: Client, invoices: Sequence[Invoice], step: Caden
     return task
 
 
+def task_call_for_step(*, client: Client, invoices: Sequence[Invoice], step: CadenceStep,
+                       now: datetime, title: str, script: str) -> Task:
+    """The cadence asks for a call: one open call task per client. While the engine's earlier
+    call task is still open, its invoices join it (and a later step's script replaces the
+    earlier one), so a client owing many invoices is called once, not once per step."""
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        task = (Task.objects.filter(client=client, kind=TaskKind.CALL, status=TaskStatus.OPEN,
+                                    step__isnull=False).select_related("step")
+                .order_by("-created_at", "-pk").first())
+        if task is None:
+            return task_call_create(client=client, invoices=invoices, step=step, now=now,
+                                    title=title, script=script)
+        known = set(task.invoices.values_list("pk", flat=True))
+        added = [i for i in invoices if i.pk not in known]
+        task.invoices.add(*added)
+        if task.step is None or step.offset_days >= task.step.offset_days:
+            task.step, task.title, task.script = step, title[:300], script
+            task.save(update_fields=["step", "title", "script"])
+        interaction_record(client=client, kind=InteractionKind.NOTE,
+                           summary=f"Open call task updated ({step.name})"
+                                   + (f": added {', '.join(i.number for i in added)}"
+                                      if added else ""),
+                           occurred_at=now, metadata={"task": task.pk, "step": step.name},
+                           invoices=list(invoices))
+    return task
+
+
 def default_call_title(client: Client, invoices: Sequence[Invoice]) -> str:
     return f"Call {client.display_name} about {', '.join(i.number for i in invoices)}"
 

@@ -22,7 +22,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,7 @@ from core import terms as termsmath
 from desk.worklist.filters import SORTS, WorklistFilters, filtered_invoices
 from receivables.models import Invoice
 from receivables.selectors import AgingBucket, bucket_for
+from reminders.forecast import next_by_invoice
 from reminders.models import Reminder, ReminderStatus, StepChannel
 
 if TYPE_CHECKING:  # django_stubs_ext comes with django-stubs (development only)
@@ -192,6 +193,7 @@ class NextReminder:
     step: str
     channel: str
     at: datetime
+    why: str = ""  # what moved it: a pause, a promise, a hold, the contact policy
 
 
 @dataclass(frozen=True)
@@ -211,8 +213,8 @@ class WorklistRow:
 
 _COLUMNS = ("number", "reference", "currency", "total", "balance", "status", "issue_date",
             "due_date", "promised_until", "reminders_paused_until", "client__display_name",
-            "client__reference", "client__reminders_paused_until", "client__owner__first_name",
-            "client__owner__last_name", "client__owner__username")
+            "client__reference", "client__reminders_paused_until", "client__timezone",
+            "client__owner__first_name", "client__owner__last_name", "client__owner__username")
 
 
 def with_columns(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
@@ -240,12 +242,26 @@ def row(invoice: Any, today: date) -> WorklistRow:
                        paused_until=max(pauses, default=None))
 
 
-def rows_for(ids: Sequence[int], *, today: date) -> list[WorklistRow]:
+def rows_for(ids: Sequence[int], *, today: date, now: datetime | None = None
+             ) -> list[WorklistRow]:
     """The invoices with these ids as worklist rows, in the order given: a fixed number of
-    queries (invoices with client and owner, then the clients' tags) for any number of ids."""
+    queries (invoices with client and owner, then the clients' tags) for any number of ids.
+    With ``now``, each row's next reminder is the forecast's for its client (what the ticks
+    will do, pauses, holds and the contact policy applied), not just the outbox's next row."""
     invoices = with_columns(Invoice.objects.filter(pk__in=ids)).prefetch_related("client__tags")
     by_id = {invoice.pk: invoice for invoice in invoices}
-    return [row(by_id[pk], today) for pk in ids if pk in by_id]
+    rows = [row(by_id[pk], today) for pk in ids if pk in by_id]
+    if now is None or not rows:
+        return rows
+    coming = next_by_invoice({r.invoice.client_id for r in rows}, now)
+    return [replace(r, next_reminder=_from_forecast(coming.get(r.invoice.pk))) for r in rows]
+
+
+def _from_forecast(entry: dict[str, Any] | None) -> NextReminder | None:
+    if entry is None:
+        return None
+    return NextReminder(entry["step"], _CHANNEL_LABELS.get(entry["channel"], entry["channel"]),
+                        datetime.fromisoformat(entry["send_at"]), entry["why"])
 
 
 @dataclass(frozen=True)
@@ -326,7 +342,7 @@ def worklist_page(filters: WorklistFilters, *, user: Any, today: date, now: date
     has_next = cursor is not None if backwards else more
     first = cursor is None or (backwards and not more)
     return WorklistPage(
-        rows=rows_for([pk for pk, _, _ in found], today=today),
+        rows=rows_for([pk for pk, _, _ in found], today=today, now=now),
         next_cursor=_cursor(found[-1], filters.sort) if has_next and found else None,
         prev_cursor=_cursor(found[0], filters.sort) if has_prev and found else None,
         matched=_match_count(base, first_page_rows=len(found) if first and not has_next

@@ -13,7 +13,7 @@ from receivables.models import Invoice
 from reminders import selectors
 from reminders.models import CadenceStep
 from reminders.rendering import TemplateError, render
-from work.calls import default_call_title, task_call_create
+from work.calls import default_call_title, task_call_create, task_call_for_step
 from work.models import Task
 
 
@@ -42,7 +42,11 @@ def call_script(*, client: Client, invoices: Sequence[Invoice], step: CadenceSte
 
 def hand_to_caller(*, client: Client, invoices: Sequence[Invoice], step: CadenceStep | None,
                    now: datetime) -> Task:
-    """A call task for the client's owner with the step's script."""
+    """A call task for the client's owner with the step's script (the client's open call
+    task, if the cadence made one that nobody has closed yet: one call, not one per step)."""
     title, script = call_script(client=client, invoices=invoices, step=step, now=now)
+    if step is not None:
+        return task_call_for_step(client=client, invoices=invoices, step=step, now=now,
+                                  title=title, script=script)
     return task_call_create(client=client, invoices=invoices, step=step, now=now, title=title,
                             script=script)

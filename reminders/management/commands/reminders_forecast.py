@@ -27,5 +27,6 @@ class Command(BaseCommand):
             return
         for e in entries:
             self.stdout.write(f"{e['send_at'][:16]}  {e['channel']:<6} {e['language']}  "
-                              f"{e['step']:<24} {e['client']} ({', '.join(e['invoices'])})")
+                              f"{e['step']:<24} {e['client']} ({', '.join(e['invoices'])})"
+                              + (f"  [{e['why']}]" if e["why"] else ""))
         self.stdout.write(f"{len(entries)} messages and tasks in the next {options['days']} days.")
