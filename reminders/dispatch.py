@@ -163,6 +163,7 @@ def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
     if window > now:
         report.deferred += defer(live, window)
         return False
+    live = _one_escalation(live, today, now, report)
     messages = [r for r in live if StepAction.SEND_MESSAGE in r.step.actions]
     for step, rows in _by_step([r for r in live if r not in messages]).items():
         _run_actions(rows, step, now)  # a call task, a hand-over: no message, no policy
@@ -198,6 +199,30 @@ def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
     lead = lead_step(r.step for r in messages)
     words = voice if voice is not None and _rank(voice) > _rank(lead) else lead
     return _send_merged(messages, now, report, words=words)
+
+
+ESCALATING = frozenset({StepAction.HAND_TO_COLLECTIONS, StepAction.MARK_ESCALATED})
+
+
+def escalates(step: CadenceStep) -> bool:
+    """A legal notice or a step that escalates (hand-over, marked escalated)."""
+    return step.legal_notice or bool(ESCALATING & set(step.actions))
+
+
+def _one_escalation(rows: list[Reminder], today: date, now: datetime,
+                    report: TickReport) -> list[Reminder]:
+    """At most one escalation (a legal notice, a hand-over) per client per tick: the most
+    advanced step goes now, for every invoice at it; other escalating steps wait for the next
+    business day (a catch-up after downtime climbs one rung at a time)."""
+    steps = {r.step for r in rows if escalates(r.step)}
+    if len(steps) < 2:
+        return rows
+    top = max(steps, key=lambda s: (s.offset_days, s.pk))
+    later = [r for r in rows if escalates(r.step) and r.step != top]
+    client = rows[0].client
+    day = cal.next_business_day(today + timedelta(days=1), client.country)
+    report.deferred += defer(later, planner.send_time(day, now, selectors.timing_spec(client)))
+    return [r for r in rows if r not in later]
 
 
 def _fresh(rows: list[Reminder], day: date, report: TickReport, why: str) -> list[Reminder]:

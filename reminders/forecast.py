@@ -22,6 +22,7 @@ from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import planner, selectors
 from reminders.dispatch import (
     contact_policy,
+    escalates,
     floor_voice,
     lead_step,
     sent_days_of,
@@ -201,6 +202,8 @@ def _contact_policy(entries: list[dict[str, Any]], now: datetime,
     floors = tone_floors(clients)
     while pending:
         entry = pending.pop(0)
+        if _one_escalation(entry, pending):
+            continue
         if not entry["_sends"]:
             out.append(entry)
             continue
@@ -236,6 +239,30 @@ def _contact_policy(entries: list[dict[str, Any]], now: datetime,
     for entry in out:
         entry["send_at"] = entry["send_at"].isoformat()
     return out
+
+
+def _one_escalation(entry: dict[str, Any], pending: list[dict[str, Any]]) -> bool:
+    """As the dispatcher does: of the escalating steps due for a client at one moment, only
+    the most advanced goes; the others move to the next business day (back into
+    ``pending``). True when ``entry`` itself moved."""
+    client, when = entry["_client"], entry["send_at"]
+    same = [entry, *(e for e in pending if e["_client"].pk == client.pk
+                     and e["send_at"] == when)]
+    steps = {e["_step"] for e in same if escalates(e["_step"])}
+    if len(steps) < 2:
+        return False
+    top = max(steps, key=lambda s: (s.offset_days, s.pk))
+    day = cal.next_business_day(when.date() + timedelta(days=1), client.country)
+    moved = planner.send_time(day, when, selectors.timing_spec(client))
+    later = [e for e in same if escalates(e["_step"]) and e["_step"] != top]
+    for e in later:
+        e["send_at"] = moved
+        e["why"] = e["why"] or "one escalation a day: the more advanced step goes first"
+    moved_self = any(e is entry for e in later)
+    if moved_self:
+        pending.append(entry)
+    pending.sort(key=lambda e: (e["send_at"], e["client"]))
+    return moved_self
 
 
 def _fresh_on(group: list[dict[str, Any]], day: date) -> list[dict[str, Any]]:

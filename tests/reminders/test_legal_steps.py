@@ -149,3 +149,28 @@ def test_a_failed_letter_of_demand_never_falls_back_to_sms(owner: Any, overdue: 
     row.refresh_from_db()
     assert row.status == ReminderStatus.FAILED and row.channel == "letter"
     assert Task.objects.filter(client=customer, kind="no_channel").exists()
+
+
+@pytest.mark.django_db
+def test_one_escalation_per_client_per_tick(owner: Any, overdue: Any, at_now: Any) -> None:
+    """A hand-over and another invoice's letter of demand fall due together (after downtime,
+    say): the hand-over goes now, the letter the next business day, never both at once."""
+    from receivables.models import InvoiceStatus
+    from reminders.models import Reminder, ReminderStatus
+    from tests.factories import ClientFactory
+    from tests.reminders.support import BERLIN, NOW, tick
+
+    customer = ClientFactory(owner=owner, channel_preferences=["email", "letter"])
+    first = overdue(customer, 60)
+    tick(NOW - timedelta(days=20))  # 40 days late then: its letter of demand goes out
+    assert Reminder.objects.get(invoice=first, step__legal_notice=True).status == "sent"
+    second = overdue(customer, 31)  # +30: its own letter of demand is due today
+    tick(NOW)  # the first's +45 hand-over (notice passed) and the second's letter: one goes
+    first.refresh_from_db()
+    assert first.status == InvoiceStatus.IN_COLLECTIONS
+    waiting = Reminder.objects.get(invoice=second, step__legal_notice=True)
+    assert waiting.status == ReminderStatus.SCHEDULED
+    assert waiting.scheduled_for == datetime(2026, 3, 18, 9, tzinfo=BERLIN)
+    tick(datetime(2026, 3, 18, 10, tzinfo=BERLIN))
+    waiting.refresh_from_db()
+    assert waiting.status == ReminderStatus.SENT
