@@ -9,14 +9,22 @@ from django import forms
 from clients.models import Client
 from receivables.models import InvoiceStatus
 from transfer.models import ImportKind
+from transfer.reading import DEFAULT_ENCODING, ENCODINGS
 from transfer.values import DATE_FORMATS, Options
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV (any delimiter; UTF-8 or Windows-1252) or XLSX.")
+    file = forms.FileField(help_text="CSV (any delimiter) or XLSX.")
     kind = forms.ChoiceField(label="The file holds",
                              choices=[("", "Detect from the column names"),
                                       *ImportKind.choices], required=False)
+    encoding = forms.ChoiceField(
+        label="CSV text encoding", initial=DEFAULT_ENCODING, required=False,
+        choices=[(codec, name + (" (with or without BOM)" if codec == "utf-8" else ""))
+                 for codec, name in ENCODINGS.items()],
+        help_text="What the CSV file was saved as: \"CSV UTF-8\" in Excel is UTF-8; plain "
+                  "\"CSV\" from Excel on Western-European Windows is Windows-1252. A file "
+                  "with a byte-order mark is read as it says.")
     date_format = forms.ChoiceField(label="Dates are written",
                                     choices=[(f, f) for f in DATE_FORMATS], initial="YYYY-MM-DD")
     decimal = forms.ChoiceField(label="Numbers are written", initial="point", choices=[
@@ -37,7 +45,8 @@ class ImportForm(forms.Form):
             decimal = data["locale"]
         try:
             data["options"] = Options.from_dict({"date_format": data.get("date_format"),
-                                                 "decimal": decimal})
+                                                 "decimal": decimal,
+                                                 "encoding": data.get("encoding")})
         except ValueError as exc:
             self.add_error("locale" if data.get("decimal") == "locale" else "decimal", str(exc))
         return data

@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from clients.models import Client, PaymentMethod
 from clients.services import client_create, client_update
@@ -126,7 +127,7 @@ class Cells:
                 self.problems.append((key, required))
             return None
         try:
-            return parse_date(self.record.raw(key), self.options)
+            return parse_date(self.record.raw(key), self.options, today=timezone.localdate())
         except ValueError as exc:
             self.problems.append((key, str(exc)))
             return None
@@ -423,9 +424,11 @@ class Prepared:
         yield from groups.values()
 
 
-def prepare(content: bytes, filename: str, kind: ImportKind | str | None) -> Prepared:
-    """Read the file and map its header; ``FileError``/``HeaderError`` say what is wrong."""
-    table = read_table(content, filename)
+def prepare(content: bytes, filename: str, kind: ImportKind | str | None, *,
+            encoding: str = "") -> Prepared:
+    """Read the file (a CSV in ``encoding``, UTF-8 when empty) and map its header;
+    ``FileError``/``HeaderError`` say what is wrong."""
+    table = read_table(content, filename, encoding=encoding)
     chosen = ImportKind(kind) if kind else detect_kind(table.headers)
     return Prepared(chosen, table, match_headers(LAYOUTS[chosen], table.headers))
 

@@ -1,25 +1,40 @@
 """Turn an uploaded CSV or XLSX file into a header and numbered rows of cells.
 
-CSV: the encoding is UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark
-(Excel's "Unicode text"), else Windows-1252 (what Excel writes on Western-European Windows);
-the delimiter is found by ``csv.Sniffer`` among , ; tab and |, checked against the header.
-XLSX: the first worksheet, read with openpyxl; its cells keep their types (a date cell is a
-date), numbers become Decimals (from the float's shortest repr, no float arithmetic).
+CSV: a byte-order mark decides the encoding (UTF-8 or UTF-16, Excel's "Unicode text"); else
+it is the one the user chose (UTF-8 unless told otherwise), strictly: a byte that does not
+decode refuses the file with its line, nothing is guessed. The delimiter is found by
+``csv.Sniffer`` among , ; tab and |, checked against the header.
+XLSX: the first worksheet, streamed by ``transfer.xlsx`` within limits checked before anything
+is kept (rows, columns, cell length, the archive's unpacked size); its cells keep their types
+(a date cell is a date), numbers become Decimals (from the float's shortest repr, no float
+arithmetic).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from transfer.xlsx import Limits, XlsxError, read_rows
+
 MAX_ROWS = 50_000
+MAX_COLUMNS = 256
+MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell
+MAX_UNCOMPRESSED = 100 * 1024 * 1024  # an XLSX's parts together, as declared and as inflated
 DELIMITERS = ",;\t|"
+DEFAULT_ENCODING = "utf-8"
+ENCODINGS = {  # what the form offers: codec → the name shown
+    "utf-8": "UTF-8",
+    "cp1252": "Windows-1252",
+    "iso-8859-1": "ISO-8859-1",
+    "iso-8859-15": "ISO-8859-15",
+    "utf-16": "UTF-16",
+}
 
 
 class FileError(ValueError):
@@ -35,7 +50,9 @@ class Table:
     delimiter: str = ""
 
 
-def read_table(content: bytes, filename: str) -> Table:
+def read_table(content: bytes, filename: str, *, encoding: str = "") -> Table:
+    """The file's header and rows; ``encoding`` is the one the user chose for a CSV file
+    (empty: UTF-8). ``FileError`` says why a file cannot be used, with the line or cell."""
     if not content.strip():
         raise FileError("The file is empty.")
     if content[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
@@ -43,23 +60,41 @@ def read_table(content: bytes, filename: str) -> Table:
     if filename.lower().endswith(".xls") or content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileError("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or "
                         "CSV and upload that.")
-    return _read_csv(content)
+    return _read_csv(content, encoding or DEFAULT_ENCODING)
 
 
-def decode(content: bytes) -> tuple[str, str]:
-    """The text and the name of the encoding it was read with."""
+def decode(content: bytes, encoding: str = DEFAULT_ENCODING) -> tuple[str, str]:
+    """The text and the name of the encoding it was read with: a byte-order mark decides
+    (UTF-8 or UTF-16), else ``encoding``, strictly. A byte that does not decode is a
+    ``FileError`` naming its line and position; nothing is guessed."""
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16"), "utf-16"
+        encoding, skip = "utf-8-sig", 3
+    elif content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding, skip = "utf-16", 0
+    else:
+        skip = 0
     try:
-        return content.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
-        return content.decode("latin-1"), "latin-1"
+        return content.decode(encoding), encoding
+    except UnicodeDecodeError as exc:
+        raise FileError(_decode_problem(content, encoding, exc, skip)) from None
+    except LookupError:
+        raise FileError(f"Unknown encoding {encoding!r}.") from None
+
+
+def _decode_problem(content: bytes, encoding: str, exc: UnicodeDecodeError, skip: int) -> str:
+    start = exc.start + skip  # utf-8-sig reports positions after its mark
+    before = content[:start].decode(encoding, errors="replace")
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    bad = content[start:min(exc.end + skip, start + 4)].hex(" ").upper()
+    name = ENCODINGS.get(encoding.removesuffix("-sig"), encoding)
+    advice = ("Choose the file's encoding on the form (Excel on Western-European Windows "
+              "writes Windows-1252), or save it as \"CSV UTF-8\" and upload it again."
+              if encoding in ("utf-8", "utf-8-sig") else
+              "Choose the encoding the file was saved in, or save it as \"CSV UTF-8\" and "
+              "upload it again.")
+    return (f"The file is not valid {name} text: line {line} (character {column}, byte "
+            f"{start + 1:,} of the file: {bad}) cannot be read as {name}. {advice}")
 
 
 def _delimiter(text: str) -> str:
@@ -75,22 +110,54 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(content: bytes) -> Table:
-    try:
-        text, encoding = decode(content)
-    except UnicodeDecodeError:
-        raise FileError("The file is not valid UTF-8 text. Save it as CSV UTF-8 and upload "
-                        "it again.") from None
+def _read_csv(content: bytes, encoding: str) -> Table:
+    text, encoding = decode(content, encoding)
     if "\x00" in text:
         raise FileError("This does not look like a CSV file (it holds binary data). Upload a "
                         "CSV or XLSX file.")
     delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(io.StringIO(text, newline=""), delimiter), delimiter=delimiter)
     try:
-        records = list(_numbered(reader))
+        records = list(_checked_csv(_numbered(reader)))
     except csv.Error as exc:
-        raise FileError(f"The CSV file cannot be read: {exc}.") from None
+        raise FileError(f"The CSV file cannot be read after line {reader.line_num}: {exc}. "
+                        "Check the quotes on that line.") from None
     return _table(records, "csv", encoding=encoding, delimiter=delimiter)
+
+
+def _lines(lines: Iterable[str], delimiter: str) -> Iterator[str]:
+    """The file's lines, each refused before the csv module splits it when it could not fit
+    in the columns read (more separators than a quoted text could explain)."""
+    for number, line in enumerate(lines, start=1):
+        if line.count(delimiter) > 4 * MAX_COLUMNS:
+            raise FileError(f"Line {number:,} has {line.count(delimiter):,} separators; at most "
+                            f"{MAX_COLUMNS} columns are read. Delete what is right of your "
+                            "table and upload again.")
+        yield line
+
+
+def _checked_csv(records: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[Any]]]:
+    """Each record within the limits: columns (trailing empty cells do not count), cell
+    length and the number of rows, checked as the rows are read."""
+    kept = 0
+    for line, cells in records:
+        while len(cells) > MAX_COLUMNS and not cells[-1].strip():
+            cells.pop()
+        if len(cells) > MAX_COLUMNS:
+            raise FileError(f"Line {line:,} has {len(cells):,} columns; at most {MAX_COLUMNS} "
+                            "are read. Delete what is right of your table and upload again.")
+        for index, cell in enumerate(cells, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                raise FileError(f"Line {line:,}, column {index} holds {len(cell):,} characters; "
+                                f"at most {MAX_CELL_CHARS:,} are read from a cell. Shorten it "
+                                "and upload again.")
+        if _blank(cells):
+            continue
+        kept += 1
+        if kept > MAX_ROWS + 1:
+            raise FileError(f"The file has more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,} "
+                            "are imported at once. Split it into several files.")
+        yield line, cells
 
 
 def _numbered(reader: Any) -> Iterator[tuple[int, list[Any]]]:
@@ -101,20 +168,16 @@ def _numbered(reader: Any) -> Iterator[tuple[int, list[Any]]]:
         line = reader.line_num + 1
 
 
-def _read_xlsx(content: bytes) -> Table:
-    from openpyxl import load_workbook
+XLSX_LIMITS = Limits(rows=MAX_ROWS + 1, last_row=2 * MAX_ROWS + 1, columns=MAX_COLUMNS,
+                     cell_chars=MAX_CELL_CHARS, uncompressed=MAX_UNCOMPRESSED)
 
+
+def _read_xlsx(content: bytes) -> Table:
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileError(f"The Excel file cannot be read ({exc}). Save it again as .xlsx or "
-                        "CSV.") from None
-    try:
-        sheet = workbook.worksheets[0]
-        records = [(number, [_cell(v) for v in values]) for number, values
-                   in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    finally:
-        workbook.close()
+        records = [(number, [_cell(v) for v in values])
+                   for number, values in read_rows(content, XLSX_LIMITS)]
+    except XlsxError as exc:
+        raise FileError(str(exc)) from None
     return _table(records, "xlsx")
 
 

@@ -29,23 +29,30 @@ QUEUED_GRACE = timedelta(seconds=30)
 RUNNING_GRACE = timedelta(minutes=10)
 
 
-def import_prepare(*, content: bytes, filename: str, kind: ImportKind | str | None
-                   ) -> Prepared:
-    """Read the file; a file that cannot be used at all is one ``ValidationError``."""
+def import_prepare(*, content: bytes, filename: str, kind: ImportKind | str | None,
+                   encoding: str = "") -> Prepared:
+    """Read the file (a CSV in ``encoding``, UTF-8 when empty); a file that cannot be used at
+    all is one ``ValidationError`` that says why (with the line or cell)."""
     if len(content) > MAX_BYTES:
         raise ValidationError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split "
                               "it into several files.")
     try:
-        return prepare(content, filename, kind)
+        return prepare(content, filename, kind, encoding=encoding)
     except (FileError, HeaderError) as exc:
         raise ValidationError(str(exc)) from None
+    except (ValueError, LookupError, OSError, EOFError, RuntimeError, RecursionError):
+        # A malformed file the readers did not foresee is still the file's problem, not a 500.
+        log.exception("import: unreadable file %r", filename)
+        raise ValidationError("The file cannot be read: it is damaged or not a CSV or XLSX "
+                              "file. Save it again as CSV UTF-8 or .xlsx.") from None
 
 
 def import_job_check(*, content: bytes, filename: str, kind: ImportKind | str | None,
                      options: Options, actor: User | None) -> ImportJob:
     """The dry run: import everything and roll it back, then keep the file and the report.
     The job is ``checked`` (ready to import) or ``rejected`` (row errors listed)."""
-    prepared = import_prepare(content=content, filename=filename, kind=kind)
+    prepared = import_prepare(content=content, filename=filename, kind=kind,
+                              encoding=options.encoding)
     report = run(prepared, options=options, actor=actor, commit=False)
     name = PurePath(filename).name[:200] or "import.csv"
     job = ImportJob(kind=prepared.kind, original_name=name, options=options.as_dict(),
@@ -89,9 +96,11 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     try:
         with job.file.open("rb") as handle:
             content = handle.read()
-        prepared = import_prepare(content=content, filename=job.original_name, kind=job.kind)
-        report = run(prepared, options=Options.from_dict(job.options), actor=job.uploaded_by,
-                     commit=True, progress=reporter)
+        options = Options.from_dict(job.options)
+        prepared = import_prepare(content=content, filename=job.original_name, kind=job.kind,
+                                  encoding=options.encoding)
+        report = run(prepared, options=options, actor=job.uploaded_by, commit=True,
+                     progress=reporter)
     except (ValidationError, OSError, ValueError) as exc:
         return _finish(job, None, failure=" ".join(getattr(exc, "messages", [str(exc)])))
     except Exception:

@@ -16,6 +16,9 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.numbers import NumberFormatError, parse_decimal
 
+from core.calendar import date_range_problem
+from transfer.reading import DEFAULT_ENCODING, ENCODINGS
+
 DATE_FORMATS = {  # the choice shown → strptime format
     "YYYY-MM-DD": "%Y-%m-%d",
     "DD.MM.YYYY": "%d.%m.%Y",
@@ -34,21 +37,27 @@ _CURRENCY_MARKS = re.compile(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$|[€$£¥₹]|\s")
 class Options:
     date_format: str = "YYYY-MM-DD"
     decimal: str = "point"  # "point", "comma", or a locale such as "de_CH"
+    encoding: str = DEFAULT_ENCODING  # of a CSV file without a byte-order mark
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Options:
         options = cls(date_format=data.get("date_format") or cls.date_format,
-                      decimal=(data.get("decimal") or cls.decimal).strip())
+                      decimal=(data.get("decimal") or cls.decimal).strip(),
+                      encoding=data.get("encoding") or cls.encoding)
         options.validate()
         return options
 
     def as_dict(self) -> dict[str, str]:
-        return {"date_format": self.date_format, "decimal": self.decimal}
+        return {"date_format": self.date_format, "decimal": self.decimal,
+                "encoding": self.encoding}
 
     def validate(self) -> None:
         if self.date_format not in DATE_FORMATS:
             raise ValueError(f"Unknown date format {self.date_format!r}; choose one of "
                              f"{', '.join(DATE_FORMATS)}.")
+        if self.encoding not in ENCODINGS:
+            raise ValueError(f"Unknown encoding {self.encoding!r}; choose one of "
+                             f"{', '.join(ENCODINGS)}.")
         self.locale  # noqa: B018 - raises for an unknown locale
 
     @property
@@ -73,7 +82,16 @@ def text(value: Any) -> str:
     return result
 
 
-def parse_date(value: Any, options: Options) -> date:
+def parse_date(value: Any, options: Options, *, today: date | None = None) -> date:
+    """A date in the chosen format (or ISO); with ``today``, one Settle accepts as an invoice
+    or payment date (``core.calendar.date_range_problem``: 2000-01-01 to ten years ahead)."""
+    day = _parse_date(value, options)
+    if today is not None and (problem := date_range_problem(day, today)):
+        raise ValueError(f"{day.isoformat()} is out of range. {problem}")
+    return day
+
+
+def _parse_date(value: Any, options: Options) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -84,7 +102,7 @@ def parse_date(value: Any, options: Options) -> date:
             return date(*time.strptime(raw, fmt)[:3])
         except ValueError:
             continue
-    raise ValueError(f"'{raw}' is not a date in the format {options.date_format}.")
+    raise ValueError(f"'{raw[:40]}' is not a date in the format {options.date_format}.")
 
 
 def parse_decimal_text(value: Any, options: Options, *, what: str = "amount") -> Decimal:

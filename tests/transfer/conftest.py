@@ -17,6 +17,7 @@ def csv_bytes(rows: list[list[str]], *, delimiter: str = ",", encoding: str = "u
 def dry_run(db: Any) -> Callable[..., Report]:
     def go(content: bytes, kind: str | None = None, *, filename: str = "file.csv",
            commit: bool = False, actor: Any = None, **options: str) -> Report:
-        return run(prepare(content, filename, kind), options=Options.from_dict(options),
+        return run(prepare(content, filename, kind, encoding=options.get("encoding", "")),
+                   options=Options.from_dict(options),
                    actor=actor, commit=commit)
     return go

@@ -119,7 +119,7 @@ def test_payments_import_allocates_records_sync_and_needs_references(dry_run, bo
     bad = csv_bytes([head, ["C-1", "2026-03-10", "300.00", "BANK-1", "INV-2"],
                      ["C-1", "2026-03-11", "100.00", "", ""],
                      ["C-1", "2026-03-12", "50.00", "BANK-1", ""],
-                     ["C-1", "2099-01-01", "10.00", "BANK-4", "INV-9"]])
+                     ["C-1", "2026-03-13", "10.00", "BANK-4", "INV-9"]])
     report = dry_run(bad, commit=True, actor=bookkeeper)
     assert sorted((e.line, e.column) for e in report.errors) == [
         (3, "Reference"), (4, "Reference"), (5, "Invoice No")]

@@ -22,10 +22,13 @@ def test_semicolon_cp1252_with_decimal_comma_and_german_dates(dry_run):
     content = csv_bytes([["Invoice No", "Customer ID", "Invoice date", "Amount", "Notes"],
                          ["R-1", "K-1", "01.03.2026", "1.234,50", "Müller & Söhne"]],
                         delimiter=";", encoding="cp1252")
-    prepared = prepare(content, "export.csv", None)
+    with pytest.raises(FileError, match=r"not valid UTF-8 text: line 2"):
+        prepare(content, "export.csv", None)  # never guessed: the user says what it is
+    prepared = prepare(content, "export.csv", None, encoding="cp1252")
     assert (prepared.kind, prepared.table.delimiter, prepared.table.encoding) == (
         "invoices", ";", "cp1252")
-    report = dry_run(content, commit=True, date_format="DD.MM.YYYY", decimal="comma")
+    report = dry_run(content, commit=True, date_format="DD.MM.YYYY", decimal="comma",
+                     encoding="cp1252")
     assert report.ok, report.errors
     inv = Invoice.objects.get(number="R-1")
     assert (inv.total, inv.issue_date, inv.notes) == (

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from transfer.importing import run
 from transfer.models import ImportKind
+from transfer.reading import ENCODINGS
 from transfer.services import import_prepare
 from transfer.values import DATE_FORMATS, Options
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--date-format", default="YYYY-MM-DD", choices=list(DATE_FORMATS))
         parser.add_argument("--decimal", default="point",
                             help="point (1,234.56), comma (1.234,56) or a locale like de_CH.")
+        parser.add_argument("--encoding", default="utf-8", choices=list(ENCODINGS),
+                            help="Of a CSV file without a byte-order mark (default utf-8).")
         parser.add_argument("--user", help="Username recorded as the actor on the timeline.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -40,8 +43,10 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
         try:
             options = Options.from_dict({"date_format": opts["date_format"],
-                                         "decimal": opts["decimal"]})
-            prepared = import_prepare(content=content, filename=path.name, kind=opts["kind"])
+                                         "decimal": opts["decimal"],
+                                         "encoding": opts["encoding"]})
+            prepared = import_prepare(content=content, filename=path.name, kind=opts["kind"],
+                                      encoding=options.encoding)
         except (ValueError, ValidationError) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from None
         actor = None
