@@ -27,6 +27,11 @@ def twilio_configured() -> bool:
         settings.TWILIO_MESSAGING_SERVICE_SID or settings.TWILIO_FROM_NUMBER))
 
 
+def card_payments_enabled() -> bool:
+    """Online card payment is offered only when a Stripe secret key is configured."""
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
 def integrations() -> list[Integration]:
     esp = settings.ESP
     twilio_ready = twilio_configured()

@@ -17,9 +17,10 @@ from babel.lists import format_list
 from babel.numbers import get_currency_name
 from django.conf import settings
 from django.db.models import Max, Prefetch, Q
+from schwifty import IBAN
 
 from answers import instalments as plans
-from answers.models import Instalment, PaymentPlan, PlanStatus
+from answers.models import Instalment, PaymentPlan, PlanStatus, PortalSettings
 from clients.business import business
 from clients.models import Client, Interaction, InteractionKind
 from clients.selectors import open_flags_prefetch, usable_channels
@@ -27,6 +28,7 @@ from core import calendar as cal
 from core import terms as termsmath
 from core.contact import babel_locale
 from core.money import format_money
+from infra.integrations import card_payments_enabled
 from receivables import selectors as receivables_selectors
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import invoice_quote
@@ -361,8 +363,8 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date, pay
         "interest_accrued": per_currency(lambda i: quotes[i.pk].interest),
         "terms_summary": first.terms.summary(locale),
         "pay_url": pay_url,
-        "payment_instructions": settings.SETTLE_PAYMENT_INSTRUCTIONS.format(
-            reference=", ".join(i.number for i in invoices)),
+        # How to pay, the way the client told us they pay first.
+        "payment_instructions": how_to_pay(client, invoices, language, pay_url),
         "history_line": _history_line(client, language, locale, today),
         "next_step": _NEXT_STEP[language],
         "tone": tone,
@@ -370,6 +372,40 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date, pay
         **_instalment_context(instalment, lambda amount: format_money(
             amount, instalment.plan.currency if instalment else first.currency, locale), day),
     }
+
+
+MAX_REFERENCE_INVOICES = 3  # beyond this, the transfer reference is the customer number
+_HOW_TO_PAY = {
+    "en": {"bank_transfer": "Bank transfer to {holder}, IBAN {iban}{bic}, reference {reference}.",
+           "card": "Pay by card: {url}"},
+    "de": {"bank_transfer": "Überweisung an {holder}, IBAN {iban}{bic}, Verwendungszweck "
+                            "{reference}.",
+           "card": "Mit Karte zahlen: {url}"},
+    "fr": {"bank_transfer": "Virement à {holder}, IBAN {iban}{bic}, référence {reference}.",
+           "card": "Payer par carte : {url}"},
+    "es": {"bank_transfer": "Transferencia a {holder}, IBAN {iban}{bic}, concepto {reference}.",
+           "card": "Pagar con tarjeta: {url}"},
+}
+
+
+def how_to_pay(client: Client, invoices: list[Invoice], language: str, pay_url: str) -> str:
+    """The message's "how to pay" lines, in the order of the client's payment methods (a
+    client who pays by card reads the card line first): the bank transfer from the pay-now
+    page's bank details (else the site's payment instructions), and card payment when it is
+    switched on."""
+    numbers = [i.number for i in invoices]
+    reference = (", ".join(numbers) if len(numbers) <= MAX_REFERENCE_INVOICES
+                 else client.reference or ", ".join(numbers))
+    words = _HOW_TO_PAY.get(language, _HOW_TO_PAY["en"])
+    bank = PortalSettings.load()
+    lines = {"bank_transfer": words["bank_transfer"].format(
+        holder=bank.account_holder or business().name, iban=IBAN(bank.iban).formatted,
+        bic=f", BIC {bank.bic}" if bank.bic else "", reference=reference)
+        if bank.iban else settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference)}
+    if card_payments_enabled():
+        lines["card"] = words["card"].format(url=pay_url)
+    order = [m for m in (client.payment_methods or []) if m in lines]
+    return "\n".join(lines[m] for m in [*order, *(m for m in lines if m not in order)])
 
 
 def plan_progress(plan: PaymentPlan) -> list[plans.InstalmentState]:

@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,6 +31,7 @@ from clients.business import business
 from clients.models import Client
 from core.contact import LANGUAGES, babel_locale
 from core.money import format_money, quantize
+from infra.integrations import card_payments_enabled
 from receivables.models import ACTIVE_STATUSES, AdjustmentKind, Invoice
 from receivables.selectors import invoice_settlement
 
@@ -61,7 +61,7 @@ CHARGES = (AdjustmentKind.LATE_FEE, AdjustmentKind.INTEREST)
 
 def stripe_enabled() -> bool:
     """Online payment is offered only when a Stripe secret key is configured."""
-    return bool(settings.STRIPE_SECRET_KEY)
+    return card_payments_enabled()
 
 
 def client_today(client: Client, now: datetime) -> date:
