@@ -449,7 +449,50 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
                               sent_at=now)
     if handover.reached_client:
         record_sent(message, step, unique_invoices(rows), now)
+    if channel_name == "letter" and step.legal_notice and working_contact(client, "email"):
+        _email_copy(rows, step, now, report)
     return True
+
+
+_COPY_NOTE = {
+    "en": "This is a copy of the letter we are sending you by post today.",
+    "de": "Dies ist eine Kopie des Schreibens, das wir Ihnen heute per Post senden.",
+    "fr": "Ceci est une copie du courrier que nous vous envoyons aujourd'hui par la poste.",
+    "es": "Esta es una copia de la carta que le enviamos hoy por correo postal.",
+}
+
+
+def _email_copy(rows: list[Reminder], step: CadenceStep, now: datetime,
+                report: TickReport) -> None:
+    """A legal notice goes by letter; where the client has a working e-mail address, a copy
+    goes there too (the letter stays the notice: a copy that fails is logged, nothing else)."""
+    client = rows[0].client
+    token = links.new_token()
+    try:
+        template, rendered = render_message(rows, step, "email", now, links.link_url(token))
+    except TemplateError as exc:
+        report.errors.append(f"E-mail copy of the letter not sent: {exc}")
+        return
+    note = _COPY_NOTE.get(template.language, _COPY_NOTE["en"])
+    copy = OutboundMessage.objects.create(
+        client=client, channel="email", language=template.language,
+        to=client.contact_for("email"), subject=rendered.subject,
+        text=f"{note}\n\n{rendered.text}",
+        html=f"<p><em>{note}</em></p>{rendered.html}" if rendered.html else "", tone=step.tone)
+    links.link_store(client=client, token=token, message=copy, now=now)
+    try:
+        handover = CHANNELS["email"].send(copy, reply_to=getattr(client.owner, "email", "")
+                                          or "")
+    except (TransientError, PermanentError) as exc:
+        copy.status, copy.status_detail = MessageStatus.FAILED, str(exc)[:300]
+        copy.save(update_fields=["status", "status_detail"])
+        report.errors.append(f"E-mail copy of the letter not sent: {exc}")
+        return
+    copy.provider, copy.provider_message_id, copy.sent_at = (
+        handover.provider, handover.provider_id, now)
+    copy.status = handover.status
+    copy.save(update_fields=["provider", "provider_message_id", "sent_at", "status"])
+    record_sent(copy, step, unique_invoices(rows), now)
 
 
 def _compose(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickReport

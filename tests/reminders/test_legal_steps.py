@@ -174,3 +174,28 @@ def test_one_escalation_per_client_per_tick(owner: Any, overdue: Any, at_now: An
     tick(datetime(2026, 3, 18, 10, tzinfo=BERLIN))
     waiting.refresh_from_db()
     assert waiting.status == ReminderStatus.SENT
+
+
+@pytest.mark.django_db
+def test_the_letter_of_demand_has_an_email_copy_where_there_is_an_address(
+        owner: Any, overdue: Any, at_now: Any) -> None:
+    from django.core import mail
+
+    from reminders.models import MessageStatus, OutboundMessage
+    from tests.factories import ClientFactory
+    from tests.reminders.support import NOW, tick
+
+    customer = ClientFactory(owner=owner, channel_preferences=["letter", "email"])
+    without = ClientFactory(owner=owner, email="", channel_preferences=["letter"])
+    late, other = overdue(customer, 35), overdue(without, 35)
+    tick(NOW)
+    letter = OutboundMessage.objects.get(client=customer, channel="letter")
+    assert letter.status == MessageStatus.PRINT_QUEUE
+    [copy] = mail.outbox  # only the client with an address gets one
+    assert copy.to == [customer.email] and late.number in copy.body
+    assert copy.body.startswith("Dies ist eine Kopie des Schreibens")
+    stored = OutboundMessage.objects.get(client=customer, channel="email")
+    assert (stored.tone, stored.sent_at) == ("final", NOW)
+    assert customer.interactions.filter(kind="email_reminder").exists()
+    assert OutboundMessage.objects.filter(client=without).count() == 1  # the letter alone
+    assert other.number not in copy.body
