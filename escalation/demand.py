@@ -60,9 +60,6 @@ def _demand_problems(client: Client, invoices: list[Invoice]) -> list[str]:
     plans = live_plans([i.pk for i in invoices])
     problems = [p for i in invoices for p in (_demand_problem(i, client), plan_problem(i, plans))
                 if p]
-    if len({i.currency for i in invoices}) > 1:
-        problems.append("Select invoices in one currency: a letter's amounts must add up. "
-                        "Issue one letter per currency.")
     if not working_contact(client, "letter"):
         problems.append(f"{client.display_name} has no usable postal address: add the street "
                         "and city first.")
@@ -120,10 +117,10 @@ def _send_step(rows: list[Reminder], step: CadenceStep, now: datetime) -> None:
 
 def letter_of_demand_issue(*, client: Client, invoices: Iterable[Invoice],
                            actor: User | None, now: datetime) -> OutboundMessage:
-    """Issue the cadence's letter of demand now for ``invoices`` (one currency): rendered from
-    the "demand_30" letter template into the letter layout, its PDF waiting in the print
-    queue. The step's outbox rows record it as sent, so the cadence does not send it again;
-    the timeline says who issued it (and, once the batch is posted, that it went out)."""
+    """Issue the cadence's letter of demand now for ``invoices`` (a table per currency):
+    rendered from the "demand_30" letter template into the letter layout, its PDF waiting in
+    the print queue. The step's outbox rows record it as sent, so the cadence does not send it
+    again; the timeline says who issued it (and, once the batch is posted, that it went out)."""
     try:
         with transaction.atomic():
             chosen = locked(invoices)

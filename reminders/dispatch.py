@@ -197,6 +197,14 @@ def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
     if not messages:
         return False
     lead = lead_step(r.step for r in messages)
+    if lead.legal_notice:  # a legal notice names only what is overdue
+        early = [r for r in messages if not planner.overdue_on(_due_date(r), today,
+                                                                client.country)]
+        report.cancelled += set_status(
+            early, ReminderStatus.CLAIMED, status=ReminderStatus.SKIPPED,
+            last_error="Not sent: a letter of demand goes out today, and it names only "
+                       "overdue invoices.")
+        messages = [r for r in messages if r not in early]
     words = voice if voice is not None and _rank(voice) > _rank(lead) else lead
     return _send_merged(messages, now, report, words=words)
 

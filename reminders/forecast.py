@@ -265,6 +265,13 @@ def _one_escalation(entry: dict[str, Any], pending: list[dict[str, Any]]) -> boo
     return moved_self
 
 
+def _overdue_only(entry: dict[str, Any], day: date, country: str) -> bool:
+    """Keep only the entry's overdue invoices; False when none is left."""
+    items = [item for item in entry["_items"] if planner.overdue_on(item[1], day, country)]
+    entry["_items"], entry["invoices"] = items, [item[0] for item in items]
+    return bool(items)
+
+
 def _fresh_on(group: list[dict[str, Any]], day: date) -> list[dict[str, Any]]:
     """The group held until ``day``, without the invoices whose pre-due steps would then be
     untrue (the dispatcher drops them)."""
@@ -297,6 +304,8 @@ def _at_floor(group: list[dict[str, Any]], floor: int, day: date,
             kept.append(entry)
     if not kept:
         return None
+    if lead_step(e["_step"] for e in kept).legal_notice:  # it names only what is overdue
+        kept = [e for e in kept if _overdue_only(e, day, country)]
     message = kept[0]
     for other in kept[1:]:
         _merge(message, other)

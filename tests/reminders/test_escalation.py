@@ -288,8 +288,15 @@ def test_letter_of_demand_sends_the_waiting_row_now(customer, owner, overdue):
     assert (waiting.status, waiting.message) == (ReminderStatus.SENT, letter)
 
 
+def test_one_letter_of_demand_covers_every_currency(customer, owner, overdue):
+    euros, dollars = overdue(customer, 31), overdue(customer, 31, currency="USD")
+    letter = letter_of_demand_issue(client=customer, invoices=[euros, dollars], actor=owner,
+                                    now=NOW)
+    assert letter.html.count('<table class="items">') == 2
+    assert euros.number in letter.html and dollars.number in letter.html
+
+
 @pytest.mark.parametrize(("setup", "why"), [
-    ("currencies", "one currency"),
     ("no_address", "no usable postal address"),
     ("disputed", "is disputed"),
     ("other_client", "belongs to"),
@@ -297,9 +304,7 @@ def test_letter_of_demand_sends_the_waiting_row_now(customer, owner, overdue):
 def test_letter_of_demand_refusals(customer, owner, overdue, setup, why):
     invoices = [overdue(customer, 12)]
     client = customer
-    if setup == "currencies":
-        invoices.append(overdue(customer, 12, currency="USD"))
-    elif setup == "no_address":
+    if setup == "no_address":
         customer.address_line1 = ""
         customer.save()
     elif setup == "disputed":
@@ -370,7 +375,7 @@ def test_demand_page_issues_and_goes_back(client, customer, overdue, referer, ta
                            {"invoice": [invoice.pk]}, **headers)
     assert response.status_code == 302
     assert response["Location"] == target.format(pk=customer.pk)
-    assert OutboundMessage.objects.get().status == MessageStatus.PRINT_QUEUE
+    assert OutboundMessage.objects.get(channel="letter").status == MessageStatus.PRINT_QUEUE
     again = client.post(f"/escalation/clients/{customer.pk}/demand/", {"invoice": [invoice.pk]})
     assert again.status_code == 302
     first, said = get_messages(again.wsgi_request)

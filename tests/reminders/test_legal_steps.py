@@ -199,3 +199,20 @@ def test_the_letter_of_demand_has_an_email_copy_where_there_is_an_address(
     assert customer.interactions.filter(kind="email_reminder").exists()
     assert OutboundMessage.objects.filter(client=without).count() == 1  # the letter alone
     assert other.number not in copy.body
+
+
+@pytest.mark.django_db
+def test_a_letter_of_demand_names_only_overdue_invoices(owner: Any, overdue: Any,
+                                                        at_now: Any) -> None:
+    from reminders.models import OutboundMessage, Reminder, ReminderStatus
+    from tests.factories import ClientFactory
+    from tests.reminders.support import NOW, tick
+
+    customer = ClientFactory(owner=owner, channel_preferences=["letter"])
+    late = overdue(customer, 31)
+    upcoming = overdue(customer, -3)  # its nudge is today
+    tick(NOW)
+    letter = OutboundMessage.objects.get(channel="letter")
+    assert late.number in letter.html and upcoming.number not in letter.html
+    nudge = Reminder.objects.get(invoice=upcoming)
+    assert nudge.status == ReminderStatus.SKIPPED and "only overdue" in nudge.last_error

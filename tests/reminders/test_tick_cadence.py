@@ -47,7 +47,8 @@ def test_catch_up_sends_only_the_latest_step(client, overdue):
     assert statuses(invoice) == {30: "sent"}  # -3 … +14 caught up: counted, not stored
     demand = Reminder.objects.get(invoice=invoice, status="sent")
     assert (demand.step.channel, demand.channel) == ("letter", "letter")
-    assert mail.outbox == []
+    [copy] = mail.outbox  # the letter goes by post, with a copy by e-mail
+    assert copy.body.startswith("Dies ist eine Kopie des Schreibens")
     letter = demand.message
     assert (letter.status, letter.subject) == ("print_queue", "Letzte Mahnung")
     assert bytes(letter.document).startswith(b"%PDF")
@@ -95,14 +96,14 @@ def test_plus_45_hands_to_collections_without_an_email(client, overdue):
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.OPEN
     assert tick(NOW + timedelta(days=13)).planned == 0
-    [letter] = OutboundMessage.objects.all()
-    assert letter.channel == "letter"
+    assert OutboundMessage.objects.get(channel="letter").status == "print_queue"
+    assert len(mail.outbox) == 1  # its e-mail copy
     report = tick(NOW + timedelta(days=14))
     assert (report.planned, report.sent) == (1, 0)
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.IN_COLLECTIONS
-    assert mail.outbox == []
-    assert list(OutboundMessage.objects.all()) == [letter]  # the hand-over sends nothing
+    assert len(mail.outbox) == 1  # the hand-over sends nothing
+    assert OutboundMessage.objects.count() == 2  # the letter and its copy
     reminder = Reminder.objects.get(invoice=invoice, step=step(45))
     assert (reminder.status, reminder.channel, reminder.message) == ("sent", "call", None)
     [task] = Task.objects.filter(client=client)
@@ -154,7 +155,8 @@ def test_walking_the_whole_cadence_day_by_day(make_invoice):
     # when it is untrue, so it is dropped.
     expected_mail = [(date(2026, 3, 10), "Friendly nudge"),
                      (date(2026, 3, 20), "Polite follow-up"),
-                     (date(2026, 3, 27), "Firmer, offers a plan")]
+                     (date(2026, 3, 27), "Firmer, offers a plan"),
+                     (date(2026, 4, 13), "Letter of demand")]  # the e-mail copy
     for client in (plain, vip):
         sent = [(m.occurred_at.astimezone(BERLIN).date(), m.metadata["step"]) for m in
                 client.interactions.filter(kind=InteractionKind.EMAIL_REMINDER)
@@ -180,7 +182,7 @@ def test_walking_the_whole_cadence_day_by_day(make_invoice):
         assert client.invoices.get().status == InvoiceStatus.IN_COLLECTIONS
         assert set(Reminder.objects.filter(client=client).exclude(status="sent")
                    .values_list("step__name", "status")) == {("Due today", "skipped")}
-    assert len(mail.outbox) == 6
+    assert len(mail.outbox) == 8
     assert all(m.sent_at.astimezone(BERLIN).weekday() < 5
                for m in OutboundMessage.objects.all())
 
