@@ -19,5 +19,6 @@ RUN SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-xx \
 RUN useradd --create-home --uid 10001 settle && mkdir -p /app/var && chown -R settle /app/var
 USER settle
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-"]
+# gunicorn.conf.py holds the request line and header limits; the body limit is the app's.
+CMD ["gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py", \
+     "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from core.text import ascii_digits
+
 
 class BankSettings(Protocol):
     """What these checks read of the pay-now settings (``answers.models.PortalSettings``)."""
@@ -35,7 +37,7 @@ EPC_MAX = Decimal("999999999.99")
 
 def _routing_ok(number: str) -> bool:
     """ABA routing numbers: 9 digits with a 3-7-1 weighted checksum."""
-    if len(number) != 9 or not number.isdigit():
+    if len(number) != 9 or not (ascii_digits(number)):
         return False
     digits = [int(c) for c in number]
     return sum(w * d for w, d in zip([3, 7, 1] * 3, digits, strict=True)) % 10 == 0

@@ -1,15 +1,19 @@
 """A client disputes one invoice: its reminders stop at once (the invoice is disputed, its
 waiting reminders are cancelled) and a bookkeeper gets a task. Other invoices are not touched.
-The attachment is checked by its first bytes, not its name."""
+The attachment is checked whole by a real parser (``infra.uploads``: a PDF must parse and act on
+nothing by itself, an image is decoded and re-encoded), never by its name, and stored under a
+name of the server's with the extension of the type found."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from datetime import datetime
+from pathlib import PurePath
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +31,9 @@ from clients.models import (
     InteractionKind,
 )
 from clients.services import interaction_record
+from core.text import text_problem
+from infra.downloads import safe_filename
+from infra.uploads import CheckedFile, UploadRefused, check_document
 from receivables.models import Invoice, InvoiceStatus
 from receivables.services import invoice_transition
 from reminders.models import Reminder, ReminderStatus
@@ -35,23 +42,30 @@ from work.models import Task, TaskKind, TaskStatus
 log = logging.getLogger(__name__)
 
 
-ATTACHMENT_TYPES = {b"%PDF-": ("pdf", "application/pdf"),
-                    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
-                    b"\xff\xd8\xff": ("jpg", "image/jpeg")}
+MAX_MESSAGE = 5000
 
-def _check_attachment(upload: UploadedFile, limit_mb: int) -> tuple[str, str]:
-    """(extension, content type) by the file's first bytes — the name and the browser's
-    content type are not trusted."""
-    if upload.size is None or upload.size > limit_mb * 1024 * 1024:
+
+def _check_attachment(upload: UploadedFile, limit_mb: int) -> CheckedFile:
+    """The file as it will be stored, checked whole — the name and the browser's content type
+    are not trusted."""
+    limit = limit_mb * 1024 * 1024
+    if upload.size is None or upload.size > limit:
         raise ValidationError({"attachment": f"The file is larger than {limit_mb} MB."})
     if upload.size == 0:
         raise ValidationError({"attachment": "The file is empty."})
-    head = upload.read(16)
     upload.seek(0)
-    for magic, kind in ATTACHMENT_TYPES.items():
-        if head.startswith(magic):
-            return kind
-    raise ValidationError({"attachment": "Attach a PDF, PNG or JPEG file."})
+    data = upload.read(limit + 1)
+    try:
+        return check_document(data)
+    except UploadRefused as exc:
+        raise ValidationError({"attachment": str(exc)}) from None
+
+
+def attachment_label(name: str | None, extension: str) -> str:
+    """What the bookkeeper sees and saves it as: the client's name for it, made safe, with the
+    extension of the type found ("evil.html" that is a PDF becomes "evil.pdf")."""
+    stem = PurePath((name or "").replace("\\", "/")).stem
+    return safe_filename(f"{stem}.{extension}", default="attachment")[-200:]
 
 def dispute_open(*, client: Client, invoice_id: int, reason: str, message: str,
                  upload: UploadedFile | None, now: datetime,
@@ -64,8 +78,10 @@ def dispute_open(*, client: Client, invoice_id: int, reason: str, message: str,
     message = (message or "").strip()
     if reason == DisputeReason.OTHER and not message:
         errors["message"] = "Tell us what is wrong, so we can look into it."
-    if len(message) > 5000:
+    if len(message) > MAX_MESSAGE:
         errors["message"] = "Please keep the message under 5,000 characters."
+    elif problem := text_problem(message, what="The message"):
+        errors["message"] = problem
     kind = None
     if upload is not None:
         try:
@@ -79,9 +95,10 @@ def dispute_open(*, client: Client, invoice_id: int, reason: str, message: str,
         dispute = Dispute(client=client, invoice=invoice, reason=reason, message=message,
                           channel=channel, created_at=now)
         if upload is not None and kind is not None:
-            dispute.attachment.save(f"{uuid.uuid4().hex}.{kind[0]}", upload, save=False)
-            dispute.attachment_name = (upload.name or "attachment")[-200:]
-            dispute.attachment_type = kind[1]
+            dispute.attachment.save(f"{uuid.uuid4().hex}.{kind.extension}",
+                                    ContentFile(kind.content), save=False)
+            dispute.attachment_name = attachment_label(upload.name, kind.extension)
+            dispute.attachment_type = kind.content_type
         try:
             dispute.save()
             invoice_transition(invoice=invoice, to=InvoiceStatus.DISPUTED,

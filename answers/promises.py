@@ -1,18 +1,26 @@
 """A promise to pay, however it was given (on the phone, on the pay-now page): the invoices'
 reminders wait until the promised day, and the timeline entry is what the broken-promise check
-(``reminders.planning``) and the next message's wording read."""
+(``reminders.planning``) and the next message's wording read.
+
+On the pay-now page a promise must mean something, or a client could hold the reminders off
+for ever (a token amount, a date six weeks out, again and again): at most
+``PROMISES_PER_WINDOW`` promises per invoice in ``PROMISE_WINDOW_DAYS`` days, each for at
+least the smaller of the balance and ``PROMISE_MIN_SHARE`` of it. Beyond that the page offers
+a call-back instead: a person talks it through. A bookkeeper taking a promise on the phone
+decides for themselves."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 
 from answers.base import (
     CLIENT,
@@ -28,15 +36,53 @@ from answers.models import (
 from clients.models import (
     Client,
     InteractionChannel,
+    InteractionInvoice,
     InteractionKind,
 )
 from clients.services import interaction_record
 from core import calendar as cal
 from core.contact import babel_locale
-from core.money import MoneyError, format_money, parse_amount
+from core.money import MoneyError, format_money, minor_units, parse_amount
 from receivables.models import Invoice
 
 log = logging.getLogger(__name__)
+
+PROMISES_PER_WINDOW = 2
+PROMISE_WINDOW_DAYS = 60
+PROMISE_MIN_SHARE = Decimal("0.10")
+
+
+def client_promises(invoices: Sequence[Invoice], now: datetime) -> dict[int, int]:
+    """How many promises the client made on the pay-now page for each of ``invoices`` in the
+    last PROMISE_WINDOW_DAYS days (invoice id → count; absent: none)."""
+    rows = (InteractionInvoice.objects
+            .filter(invoice__in=[i.pk for i in invoices],
+                    interaction__kind=InteractionKind.PROMISE_TO_PAY,
+                    interaction__channel=InteractionChannel.PORTAL,
+                    interaction__actor_label=CLIENT,
+                    interaction__occurred_at__gte=now - timedelta(days=PROMISE_WINDOW_DAYS))
+            .values("invoice").annotate(n=Count("interaction", distinct=True)))
+    return {row["invoice"]: row["n"] for row in rows}
+
+
+def promise_limit_reached(invoices: Sequence[Invoice], now: datetime) -> list[Invoice]:
+    """The invoices the client may not promise again from the pay-now page (yet)."""
+    made = client_promises(invoices, now)
+    return [i for i in invoices if made.get(i.pk, 0) >= PROMISES_PER_WINDOW]
+
+
+def promise_minimum(owed: Decimal, currency: str) -> Decimal:
+    """The least a promise may be for: the smaller of what is owed and a tenth of it (rounded
+    up to the currency's minor unit, so it is never zero while something is owed)."""
+    unit = Decimal(1).scaleb(-minor_units(currency))
+    return min(owed, (owed * PROMISE_MIN_SHARE).quantize(unit, rounding=ROUND_CEILING))
+
+
+def promise_limit_message(invoices: Sequence[Invoice]) -> str:
+    numbers = ", ".join(i.number for i in invoices)
+    return (f"You have already promised a payment date for {numbers} "
+            f"{PROMISES_PER_WINDOW} times in the last {PROMISE_WINDOW_DAYS} days. Instead of "
+            "another date, ask us to call you back: we will find a way together.")
 
 
 def promise_record(*, client: Client, invoices: Sequence[Invoice], promised_on: date,
@@ -76,9 +122,12 @@ def promise_from_client(*, client: Client, invoice_ids: Sequence[int], promised_
     elif promised_on > latest:
         errors["promised_on"] = (f"Please choose a date up to {latest.isoformat()}; for longer, "
                                  "propose a payment plan.")
+    if blocked := promise_limit_reached(invoices, now):
+        errors["invoices"] = promise_limit_message(blocked)
     value = None
     if amount:  # neither None nor ""
         owed = sum((i.balance for i in invoices), Decimal(0))
+        least = promise_minimum(owed, currency)
         try:
             value = parse_amount(local_decimal(amount, client), currency, what="Amount",
                                  allow_zero=False)
@@ -88,6 +137,11 @@ def promise_from_client(*, client: Client, invoice_ids: Sequence[int], promised_
             if value > owed:
                 errors["amount"] = (f"That is more than you owe on these invoices "
                                     f"({client_money(client, owed, currency)}).")
+            elif value < least:
+                errors["amount"] = (f"Please promise at least "
+                                    f"{client_money(client, least, currency)} (a tenth of "
+                                    f"what you owe on these invoices), or ask us to call you "
+                                    "back.")
     if errors:
         raise ValidationError(errors)
     assert promised_on is not None

@@ -16,6 +16,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.money import MoneyError, is_quantized, quantize, to_decimal
+from core.text import IDENTIFIER_MAX_LENGTH
+from infra.text import IdentifierValidator, TextValidator
 
 StrOrPromise = str | Promise  # a field's label: a string, or a lazily translated one
 
@@ -103,6 +105,34 @@ class DecimalInputField(serializers.Field):
 
     def to_representation(self, value: Any) -> str:
         return str(value)
+
+
+# --- Text: the policy of core.text (a 400 naming the field and the character) ---------------
+
+class TextField(serializers.CharField):
+    """Free text (notes): newlines and tabs allowed, no other control character."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(TextValidator(what="The text", multiline=True))
+
+
+class LineField(serializers.CharField):
+    """One line of text (a name, a description, a reason): no control character at all."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(TextValidator(what="The text", multiline=False))
+
+
+class IdentifierField(serializers.CharField):
+    """An invoice number or a reference: printable, one line, at most 64 characters (the
+    limit is a 400 with its message, not DRF's generic one)."""
+
+    def __init__(self, what: str = "The value", max_length: int = IDENTIFIER_MAX_LENGTH,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(IdentifierValidator(what=what, max_length=max_length))
 
 
 def _decimal(data: str | int, label: StrOrPromise | None) -> Decimal:

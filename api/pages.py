@@ -1,4 +1,4 @@
-"""The API's two HTML pages for people: the user's own token, and the endpoint reference.
+"""The API's two HTML pages for people: the user's own tokens, and the endpoint reference.
 
 The reference is rendered on the server from the same OpenAPI schema ``/api/schema/`` serves:
 the Swagger and Redoc UIs load scripts from a CDN and run inline code, which the site's
@@ -9,24 +9,55 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.generators import SchemaGenerator
 
-from api.tokens import token_get, token_issue
+from api.models import TokenScope
+from api.tokens import default_days, max_days, token_create, token_list, token_revoke
+from core.text import ascii_digits
 from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
+
+# The lifetimes offered on the page (the configured default is always among them).
+LIFETIMES = (7, 30, 90, 180, 365)
+
+
+def _token_context(request: AuthenticatedHttpRequest, **extra: Any) -> dict[str, Any]:
+    lifetimes = sorted({d for d in (*LIFETIMES, default_days()) if d <= max_days()})
+    return {"tokens": token_list(user=request.user), "now": timezone.now(),
+            "scopes": TokenScope.choices, "lifetimes": lifetimes,
+            "default_days": default_days(), **extra}
 
 
 @bookkeeper_required
 @require_http_methods(["GET", "POST"])
 def token_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        _, new = token_issue(user=request.user, rotate=True)
-        messages.success(request, "New API token created: the previous one no longer works."
-                         if new else "API token unchanged.")
+    """The user's own API tokens: listed (prefix, scope, expiry, last use), revoked, created.
+    A new token's secret is in this one response only (never stored, never redirected to)."""
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        token_id = request.POST.get("token", "")
+        if ascii_digits(token_id) and len(token_id) <= 18 and token_revoke(
+                user=request.user, token_id=int(token_id)):
+            messages.success(request, "Token revoked: it no longer works.")
+        else:
+            messages.error(request, "No such token of yours: nothing was revoked.")
         return redirect("api:token")
-    return render(request, "api/token.html", {"token": token_get(user=request.user)})
+    if request.method == "POST":
+        days = request.POST.get("days", "")
+        try:
+            if not (ascii_digits(days) and len(days) <= 4):
+                raise ValidationError("Choose how many days the token is valid.")
+            token, key = token_create(user=request.user, name=request.POST.get("name", ""),
+                                      scope=request.POST.get("scope", ""), days=int(days))
+        except ValidationError as error:
+            return render(request, "api/token.html",
+                          _token_context(request, errors=error.messages), status=400)
+        return render(request, "api/token.html", _token_context(request, new_token=token,
+                                                                 new_key=key))
+    return render(request, "api/token.html", _token_context(request))
 
 
 def _type_of(schema: dict[str, Any]) -> str:

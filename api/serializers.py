@@ -9,7 +9,15 @@ from typing import Any
 
 from rest_framework import serializers
 
-from api.fields import AmountField, DecimalInputField, DecimalStringField, MoneyField
+from api.fields import (
+    AmountField,
+    DecimalInputField,
+    DecimalStringField,
+    IdentifierField,
+    LineField,
+    MoneyField,
+    TextField,
+)
 from clients.models import Client, ClientTag, Interaction, PaymentMethod
 from receivables.models import (
     Invoice,
@@ -56,32 +64,32 @@ class ClientCreateSerializer(serializers.Serializer):
     """Only ``reference`` and ``display_name`` are required; the rest has the site's defaults
     (country, time zone and currency from the server's settings)."""
 
-    reference = serializers.CharField(max_length=40)
-    display_name = serializers.CharField(max_length=200)
-    legal_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    mobile_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    address_line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    postcode = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    country = serializers.CharField(max_length=2, required=False)
-    language = serializers.CharField(max_length=5, required=False)
-    timezone = serializers.CharField(max_length=64, required=False)
-    default_currency = serializers.CharField(max_length=10, required=False)
+    reference = IdentifierField(what="The client reference", max_length=40)
+    display_name = LineField(max_length=200)
+    legal_name = LineField(max_length=200, required=False, allow_blank=True)
+    contact_name = LineField(max_length=200, required=False, allow_blank=True)
+    email = LineField(max_length=254, required=False, allow_blank=True)
+    mobile_phone = LineField(max_length=40, required=False, allow_blank=True)
+    phone = LineField(max_length=40, required=False, allow_blank=True)
+    address_line1 = LineField(max_length=200, required=False, allow_blank=True)
+    address_line2 = LineField(max_length=200, required=False, allow_blank=True)
+    postcode = LineField(max_length=20, required=False, allow_blank=True)
+    city = LineField(max_length=100, required=False, allow_blank=True)
+    region = LineField(max_length=100, required=False, allow_blank=True)
+    country = LineField(max_length=2, required=False)
+    language = LineField(max_length=5, required=False)
+    timezone = LineField(max_length=64, required=False)
+    default_currency = LineField(max_length=10, required=False)
     default_terms = serializers.SlugRelatedField(
         slug_field="name", queryset=PaymentTerms.objects.all(), required=False,
         error_messages={"does_not_exist": "No payment terms named '{value}'; an admin "
                                           "defines terms under Configure → Terms."})
-    channel_preferences = serializers.ListField(child=serializers.CharField(), required=False)
-    payment_methods = serializers.ListField(child=serializers.CharField(), required=False)
+    channel_preferences = serializers.ListField(child=LineField(max_length=20), required=False)
+    payment_methods = serializers.ListField(child=LineField(max_length=20), required=False)
     pay_run_days = serializers.ListField(child=serializers.JSONField(), required=False,
                                          help_text='e.g. [15, "last-business"]')
-    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    tags = serializers.ListField(child=LineField(max_length=40), required=False)
+    notes = TextField(required=False, allow_blank=True)
 
     def validate_reference(self, value: str) -> str:
         return value.strip()
@@ -127,25 +135,27 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 
 class LineInputSerializer(serializers.Serializer):
-    description = serializers.CharField(max_length=500)
+    description = TextField(max_length=500)
     quantity = DecimalInputField(required=False, default="1")
     unit_price = AmountField()
     tax_rate = DecimalInputField(required=False, default="0", help_text="Percent, e.g. \"19\".")
 
 
 class InvoiceCreateSerializer(serializers.Serializer):
-    client = serializers.CharField(max_length=40, help_text="The client's reference.")
-    number = serializers.CharField(max_length=64)
+    client = IdentifierField(what="The client reference", max_length=40,
+                             help_text="The client's reference.")
+    number = IdentifierField(what="The invoice number",
+                             help_text="Printable, one line, at most 64 characters.")
     issue_date = serializers.DateField()
     due_date = serializers.DateField(required=False, help_text="From the terms when omitted.")
-    currency = serializers.CharField(max_length=10, required=False,
-                                     help_text="The client's default currency when omitted.")
+    currency = LineField(max_length=10, required=False,
+                         help_text="The client's default currency when omitted.")
     terms = serializers.SlugRelatedField(
         slug_field="name", queryset=PaymentTerms.objects.all(), required=False,
         help_text="Name of the payment terms; the client's (or the default) when omitted.",
         error_messages={"does_not_exist": "No payment terms named '{value}'."})
-    reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    reference = LineField(max_length=200, required=False, allow_blank=True)
+    notes = TextField(required=False, allow_blank=True)
     lines = LineInputSerializer(many=True, allow_empty=False)
     issue = serializers.BooleanField(default=True, help_text="false keeps it a draft.")
 
@@ -157,8 +167,9 @@ class InvoiceCreateSerializer(serializers.Serializer):
 
 
 class InvoiceFilterSerializer(serializers.Serializer):
-    client = serializers.CharField(required=False, help_text="The client's reference.")
-    number = serializers.CharField(required=False)
+    client = IdentifierField(what="The client reference", required=False,
+                             help_text="The client's reference.")
+    number = IdentifierField(what="The invoice number", required=False)
     status = serializers.CharField(required=False,
                                    help_text="One status or several, comma-separated: "
                                              + ", ".join(InvoiceStatus.values))
@@ -214,21 +225,24 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentCreateSerializer(serializers.Serializer):
-    client = serializers.CharField(max_length=40, help_text="The client's reference.")
+    client = IdentifierField(what="The client reference", max_length=40,
+                             help_text="The client's reference.")
     amount = AmountField()
-    currency = serializers.CharField(max_length=10, required=False,
-                                     help_text="The client's default currency when omitted.")
+    currency = LineField(max_length=10, required=False,
+                         help_text="The client's default currency when omitted.")
     received_on = serializers.DateField()
     method = serializers.ChoiceField(choices=PaymentMethod.choices,
                                      default=PaymentMethod.BANK_TRANSFER)
-    reference = serializers.CharField(
-        max_length=120, help_text="The bank's or your system's reference: unique per client, "
-                                  "so the same payment is never recorded twice.")
+    reference = IdentifierField(
+        what="The payment reference",
+        help_text="The bank's or your system's reference (printable, one line, at most 64 "
+                  "characters): unique per client, so the same payment is never recorded "
+                  "twice.")
     invoices = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False,
+        child=IdentifierField(what="An invoice number"), required=False,
         help_text="Invoice numbers to settle, in this order; [] keeps it all as credit; "
                   "omitted: the client's open invoices in the currency, oldest due first.")
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = TextField(required=False, allow_blank=True)
 
     def validate_client(self, value: str) -> Client:
         return client_by_reference(value)
@@ -251,8 +265,9 @@ class PaymentCreateSerializer(serializers.Serializer):
 
 
 class PaymentFilterSerializer(serializers.Serializer):
-    client = serializers.CharField(required=False, help_text="The client's reference.")
-    reference = serializers.CharField(required=False)
+    client = IdentifierField(what="The client reference", required=False,
+                             help_text="The client's reference.")
+    reference = IdentifierField(what="The payment reference", required=False)
     received_from = serializers.DateField(required=False)
     received_to = serializers.DateField(required=False)
 
@@ -268,16 +283,17 @@ class PaymentSyncSerializer(serializers.ModelSerializer):
 
 class PauseSerializer(serializers.Serializer):
     until = serializers.DateField(help_text="Last day without reminders (inclusive).")
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = LineField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ResumeSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = LineField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ForecastQuerySerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=60, default=14)
-    client = serializers.CharField(required=False, help_text="Only this client's reference.")
+    client = IdentifierField(what="The client reference", required=False,
+                             help_text="Only this client's reference.")
 
     def validate_client(self, value: str) -> Client:
         return client_by_reference(value)
@@ -292,6 +308,9 @@ class ForecastEntrySerializer(serializers.Serializer):
     send_at = serializers.CharField(help_text="ISO 8601, in the client's time zone.")
     language = serializers.CharField()
     tone = serializers.CharField()
+    why = serializers.CharField(allow_blank=True, help_text=(
+        "What moved it, if anything did: a pause, a promise, a hold after a personal contact, "
+        "the contact policy."))
 
 
 # --- Timeline ---------------------------------------------------------------------------------
@@ -312,5 +331,6 @@ class InteractionSerializer(serializers.ModelSerializer):
 
 
 class InteractionFilterSerializer(serializers.Serializer):
-    client = serializers.CharField(required=False, help_text="The client's reference.")
-    kind = serializers.CharField(required=False)
+    client = IdentifierField(what="The client reference", required=False,
+                             help_text="The client's reference.")
+    kind = LineField(required=False, max_length=40)

@@ -270,9 +270,8 @@ class ReminderViewSet(viewsets.GenericViewSet):
         """What the reminder engine will send over the next ``days`` (1 to 60), in send order:
         computed from the current state, nothing is written."""
         wanted = _filters(s.ForecastQuerySerializer, request)
-        entries = forecast(now=timezone.now(), days=wanted["days"])
-        if "client" in wanted:
-            entries = [e for e in entries if e["client_reference"] == wanted["client"].reference]
+        entries = forecast(now=timezone.now(), days=wanted["days"], client_ids=(
+            [wanted["client"].pk] if "client" in wanted else None))
         # DRF pages any sequence; the stubs accept only a QuerySet.
         page: list[dict[str, Any]] | None = self.paginate_queryset(entries)  # type: ignore[arg-type]
         return self.get_paginated_response(s.ForecastEntrySerializer(page, many=True).data)

@@ -8,13 +8,15 @@ import re
 from typing import Any, cast
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from answers.models import PortalSettings
 from clients.models import Client, ClientTag
+from configure.selectors import sample_pay_url
 from core.contact import LANGUAGES
 from core.money import MoneyError, parse_amount
-from receivables.models import PaymentTerms, ReferenceRate
+from receivables.models import Invoice, PaymentTerms, ReferenceRate
 from reminders.models import (
     Cadence,
     CadencePurpose,
@@ -23,6 +25,8 @@ from reminders.models import (
     StepAction,
     StepChannel,
 )
+from reminders.rendering import TemplateError, validate_template
+from reminders.selectors import message_context
 
 OFFSET_LIMIT = 365
 _OFFSET_ERRORS = {
@@ -233,6 +237,53 @@ class TemplateForm(forms.ModelForm):
                 f"'{key}' already has a {channel} template in {LANGUAGES.get(language)}: "
                 "edit that one.")
         return data
+
+    def _post_clean(self) -> None:  # type: ignore[misc]  # a ModelForm hook, as above
+        """After the model's own check (over the sample values), the render budget of the
+        channel with every {% if %} branch taken, for the sample and for the largest real
+        client, so a branch the sample never takes cannot hide the cost of a real message."""
+        super()._post_clean()  # type: ignore[misc]
+        if self.errors:  # the model's check has spoken; one message is enough
+            return
+        template = self.instance
+        try:
+            validate_template(subject=template.subject, text=template.text, html=template.html,
+                              channel=template.channel,
+                              contexts=largest_client_context(template.language))
+        except TemplateError as exc:
+            self.add_error(None, str(exc))
+
+
+# The client with the most open invoices is checked at save with all of them (up to
+# LARGEST_CLIENT_INVOICES) as invoice lines. The context is built for the first
+# CONTEXT_INVOICES only (it costs two queries an invoice); the other lines repeat those with
+# their own numbers and references: a loop over invoices costs what it would for real.
+LARGEST_CLIENT_INVOICES = 1000
+CONTEXT_INVOICES = 20
+
+
+def largest_client_context(language: str) -> list[tuple[str, dict[str, Any]]]:
+    """The message context of the client with the most open invoices, in ``language``, as
+    (label, context) for ``validate_template``; none while nobody owes anything."""
+    top = (Invoice.objects.receivable().values("client_id").annotate(open=Count("id"))
+           .order_by("-open", "client_id").first())
+    if top is None:
+        return []
+    client = Client.objects.get(pk=top["client_id"])
+    receivable = Invoice.objects.receivable().filter(client=client).order_by("due_date", "pk")
+    invoices = list(receivable.select_related("terms")[:CONTEXT_INVOICES])
+    context = message_context(client=client, invoices=invoices,
+                              today=client.local_today(timezone.now()),
+                              pay_url=sample_pay_url(), language=language)
+    every = list(receivable.values_list("number", "reference")[:LARGEST_CLIENT_INVOICES])
+    lines = context["invoices"]
+    context["invoices"] = [{**lines[n % len(lines)], "number": number, "reference": reference}
+                           for n, (number, reference) in enumerate(every)]
+    context["invoice_count"] = len(every)
+    context["invoice_numbers"] = ", ".join(number for number, _ in every)
+    context["reference"] = ", ".join(sorted({reference for _, reference in every if reference}))
+    return [(f"{client.display_name}, the client with the most open invoices "
+             f"({top['open']})", context)]
 
 
 class TermsForm(forms.ModelForm):

@@ -33,12 +33,18 @@ from answers.disputes import dispute_open
 from answers.models import DisputeReason, PayLink, PaymentPlan, PlanStatus, PortalSettings
 from answers.plans import plan_limits, plan_propose
 from answers.preferences import channel_choices, preferences_update, sms_opted_out
-from answers.promises import promise_from_client
+from answers.promises import (
+    promise_from_client,
+    promise_limit_message,
+    promise_limit_reached,
+)
 from clients.business import business
 from clients.models import Client, InteractionChannel, InteractionKind
 from clients.services import interaction_record
 from core.contact import LANGUAGES, babel_locale
 from core.money import format_money
+from core.text import parse_id, printable
+from infra.downloads import disposition
 from portal.texts import Texts
 from receivables.models import RECEIVABLE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import invoice_settlement
@@ -229,7 +235,8 @@ def _record_visit(link: PayLink, request: HttpRequest, now: datetime) -> None:
                            channel=InteractionChannel.PORTAL, actor_label="client",
                            occurred_at=now, summary="Opened the pay-now page",
                            metadata={"link": link.pk, "message": link.message_id,
-                                     "user_agent": request.headers.get("User-Agent", "")[:200]})
+                                     "user_agent": printable(request.headers.get("User-Agent", ""),
+                                                         limit=200)})
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -247,7 +254,10 @@ def page(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
 # --- Card payment ---------------------------------------------------------------------------
 
 def _ids(request: HttpRequest) -> list[int]:
-    return [int(v) for v in request.POST.getlist("invoice") if v.isdigit()]
+    """The ticked invoices; a value that is no id (garbled, or beyond any row's) becomes 0,
+    which matches no invoice, so the form says "choose your open invoices" (or the neutral
+    page, for a payment) instead of failing."""
+    return [parse_id(v) or 0 for v in request.POST.getlist("invoice")]
 
 
 @require_http_methods(["POST"])
@@ -303,7 +313,7 @@ def _date(value: str | None) -> date | None:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 def _invoice_choices(client: Client, money: Any, day: Any) -> list[dict[str, Any]]:
@@ -318,9 +328,14 @@ def promise(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     client, now = link.client, timezone.now()
     money, day = _fmt(client)
     today = client.local_today(now)
+    # Invoices promised too often already are not offered again: a call-back is.
+    blocked = promise_limit_reached(open_invoices(client), now)
+    choices = [c for c in _invoice_choices(client, money, day)
+               if c["pk"] not in {i.pk for i in blocked}]
     extra: dict[str, Any] = {
-        "invoices": _invoice_choices(client, money, day), "min": today.isoformat(),
-        "max": (today.toordinal() + PortalSettings.load().promise_max_days)}
+        "invoices": choices, "min": today.isoformat(),
+        "max": (today.toordinal() + PortalSettings.load().promise_max_days),
+        "limit_reached": promise_limit_message(blocked) if blocked else ""}
     extra["max"] = date.fromordinal(extra["max"]).isoformat()
     return _form(request, link, token, "portal/promise.html", extra, lambda: (
         promise_from_client(client=client, invoice_ids=_ids(request),
@@ -408,7 +423,7 @@ def preferences(request: HttpRequest, link: PayLink, token: str) -> HttpResponse
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    disposition(response, filename, attachment=False, default="document")
     return response
 
 

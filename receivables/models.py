@@ -22,6 +22,7 @@ from django.db.models.functions import Round
 from clients.models import Client, PaymentMethod, validate_currency_code
 from core import terms as termsmath
 from core.money import format_money, minor_units
+from infra.text import IdentifierValidator
 
 
 class DecimalShape(TypedDict):
@@ -225,7 +226,8 @@ class InvoiceQuerySet(models.QuerySet):
 
 
 class Invoice(models.Model):
-    number = models.CharField(max_length=64, unique=True)
+    number = models.CharField(max_length=64, unique=True,
+                              validators=[IdentifierValidator("The invoice number")])
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
     issue_date = models.DateField()
     due_date = models.DateField()
@@ -350,6 +352,7 @@ class Payment(models.Model):
     method = models.CharField(max_length=16, choices=PaymentMethod.choices,
                               default=PaymentMethod.BANK_TRANSFER)
     reference = models.CharField(max_length=120, blank=True,
+                                 validators=[IdentifierValidator("The payment reference")],
                                  help_text="Bank or provider reference; unique per client.")
     source = models.CharField(max_length=8, choices=PaymentSource.choices,
                               default=PaymentSource.MANUAL)

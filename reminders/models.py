@@ -178,7 +178,8 @@ class MessageTemplate(models.Model):
         if self.channel != TemplateChannel.LETTER and not self.text.strip():
             raise ValidationError({"text": "This channel sends the plain text: it is required."})
         try:
-            validate_template(subject=self.subject, text=self.text, html=self.html)
+            validate_template(subject=self.subject, text=self.text, html=self.html,
+                              channel=self.channel)
         except TemplateError as exc:
             raise ValidationError(str(exc)) from None
 

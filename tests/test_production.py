@@ -28,7 +28,10 @@ def _production(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env.update(DJANGO_SETTINGS_MODULE="config.settings.production",
                SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="settle.example",
                SITE_URL="https://settle.example", SETTLE_VAR_DIR=str(tmp_path),
-               DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+               DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+               # A shared cache, as production needs (`check --deploy` refuses a per-process
+               # one); the check does not connect to it.
+               CACHE_URL="redis://127.0.0.1:6379/1")
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 

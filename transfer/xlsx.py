@@ -38,6 +38,8 @@ from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
+from core.text import ascii_digits
+
 MAX_ENTRIES = 2_000
 CHUNK = 64 * 1024
 SMALL_PART = 16 * 1024 * 1024  # workbook, relationships, styles: read whole, at most this
@@ -400,12 +402,12 @@ class _Sheet:
 
     def _number(self, raw: str, style: str | None) -> Any:
         try:
-            number: int | float = int(raw) if raw.lstrip("-").isdigit() else float(raw)
+            number: int | float = int(raw) if ascii_digits(raw.lstrip("-")) else float(raw)
         except ValueError:
             return raw  # not a number: the importer says what it expected
         if isinstance(number, float) and not math.isfinite(number):
             return raw
-        if style is not None and style.isdigit() and int(style) in self.dates:
+        if style is not None and ascii_digits(style) and int(style) in self.dates:
             try:
                 return from_excel(number, self.epoch)
             except (ValueError, OverflowError, TypeError):
@@ -424,7 +426,7 @@ class _Sheet:
         given = row.get("r")
         if given is None:
             number = previous + 1
-        elif given.isdigit() and len(given) < 10:
+        elif ascii_digits(given) and len(given) < 10:
             number = int(given)
         else:
             raise XlsxError(f"The sheet numbers a row '{given[:20]}': the file is damaged. "

@@ -25,7 +25,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.SettleAdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "anymail",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "axes",
     "csp",
@@ -53,18 +52,23 @@ INSTALLED_APPS = [
     "configure",
     "transfer",
     "api",
+    "config.apps.WiringConfig",  # the deployment checks (config/checks.py)
 ]
 
 MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",  # a request id for every log line
+    "infra.http.RequestSizeLimitMiddleware",  # 413 for a body above the cap, before reading
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 400 for NUL and other control characters in the path, a query or a form field
+    "infra.text.RejectControlCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "infra.http.PrivateCacheMiddleware",  # Cache-Control: private, no-store when signed in
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -118,12 +122,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Logins are throttled by django-axes: after AXES_FAILURE_LIMIT wrong passwords for one
-# username from one address, that pair is locked out for AXES_COOLOFF_MINUTES (429 page).
+# username from one address, that pair is locked out for AXES_COOLOFF_MINUTES (429 page); after
+# AXES_ADDRESS_FAILURE_LIMIT wrong passwords from one address across all usernames (password
+# spraying), the whole address is (infra.lockout: a success resets only its own username).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
                            "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_HANDLER = "infra.lockout.SettleAxesHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -150,8 +158,22 @@ STORAGES = {
 }
 
 # The cache holds the pay-now pages' rate-limit counters: per process by default; set
-# CACHE_URL=redis://... in production so every web worker counts together.
+# CACHE_URL=redis://... in production so every web worker counts together (`check --deploy`
+# fails while the cache is process-local: config/checks.py).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://settle")}
+
+# --- Request size: refused before the body is read -------------------------------------------
+# A request declaring a body above SETTLE_MAX_REQUEST_MB gets 413 from infra.http before anything
+# reads it (the largest legitimate body is a 20 MB import file in its multipart envelope).
+# Put the same limit in the proxy (nginx: client_max_body_size 21m), which also refuses
+# bodies sent without a length.
+SETTLE_MAX_REQUEST_BYTES = env.int("SETTLE_MAX_REQUEST_MB", default=21) * 1024 * 1024
+# Form fields (everything but files) held in memory, and how many; a file above
+# FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
 # --- Settle ---------------------------------------------------------------------------------
 # Pay-now pages: requests allowed per client IP and per link (django-ratelimit rates).
@@ -289,7 +311,7 @@ LOGGING: dict[str, Any] = {  # production.py sets the level and formatter in pla
 # --- REST API (/api/v1/): token per user, Bookkeeper role, JSON, pages of 50 ----------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.tokens.HashedTokenAuthentication",  # stored as SHA-256, with expiry and scope
         "rest_framework.authentication.SessionAuthentication",  # a logged-in browser
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsBookkeeper"],
@@ -306,6 +328,9 @@ REST_FRAMEWORK = {
                                "user": env.str("SETTLE_API_RATE_USER", default="1000/hour")},
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# API tokens: valid this many days unless their owner picks otherwise (at most the maximum).
+SETTLE_API_TOKEN_DAYS = env.int("SETTLE_API_TOKEN_DAYS", default=90)
+SETTLE_API_TOKEN_MAX_DAYS = env.int("SETTLE_API_TOKEN_MAX_DAYS", default=365)
 # A POST's Idempotency-Key (and the response it replays) is kept this long.
 SETTLE_API_IDEMPOTENCY_HOURS = env.int("SETTLE_API_IDEMPOTENCY_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
@@ -318,7 +343,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["api.permissions.IsBookkeeper"],
-    "SERVE_AUTHENTICATION": ["rest_framework.authentication.TokenAuthentication",
+    "SERVE_AUTHENTICATION": ["api.tokens.HashedTokenAuthentication",
                              "rest_framework.authentication.SessionAuthentication"],
     "COMPONENT_SPLIT_REQUEST": True,
 }

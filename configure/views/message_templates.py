@@ -17,6 +17,7 @@ from django.utils import timezone
 from clients.models import Client
 from configure import mail, selectors, services
 from configure.forms import TemplateForm
+from core.text import ascii_digits
 from infra.csp import allow_styles_of
 from infra.roles import admin_required
 from receivables.models import Invoice
@@ -51,7 +52,7 @@ class Target:
 def _target(request: HttpRequest) -> Target:
     target = Target(clients=selectors.preview_clients())
     chosen = request.GET.get("client", "")
-    if chosen.isdigit():
+    if ascii_digits(chosen):
         target.client = Client.objects.filter(pk=int(chosen)).first()
     if target.client is None and target.clients:
         target.client = target.clients[0]  # the first client with an open invoice
@@ -82,9 +83,9 @@ def _preview(template: MessageTemplate, target: Target) -> Preview:
             sample = False
         else:
             rendered = render_template(subject=template.subject, text=template.text,
-                                       html=template.html, context={
-                                           **SAMPLE_CONTEXT,
-                                           "pay_url": selectors.sample_pay_url()})
+                                       html=template.html, channel=template.channel,
+                                       context={**SAMPLE_CONTEXT,
+                                                "pay_url": selectors.sample_pay_url()})
             sample = True
     except TemplateError as exc:
         return Preview(error=str(exc))

@@ -18,14 +18,19 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client, InteractionKind, PaymentMethod
 from clients.services import client_pause_reminders, interaction_record
+from core.text import parse_id, parse_ids
 from desk import client as pages
 from infra.csp import allow_styles_of
 from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
+from infra.text import bad_request
 from receivables.models import Invoice
 from receivables.services import invoice_pause_reminders, payment_record
 from reminders import manual
 from work import calls
 from work.models import CallOutcome
+
+GARBLED = ("The selected invoices are not valid (the form sent ids that are no invoice's); "
+           "reload the client page and choose again.")
 
 
 def _errors(exc: ValidationError) -> str:
@@ -51,16 +56,15 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
     today = client.local_today(now)
     rows = pages.open_invoice_rows(client, today, now)
     preview = None
-    if (wanted := request.GET.get("preview", "")).isdigit():
-        invoice = next((r["invoice"] for r in rows if r["invoice"].pk == int(wanted)), None)
+    if wanted := parse_id(request.GET.get("preview", "")):
+        invoice = next((r["invoice"] for r in rows if r["invoice"].pk == wanted), None)
         if invoice is not None:
             try:
                 step, rendered = manual.preview(invoice, now)
                 preview = {"invoice": invoice, "step": step, "rendered": rendered}
             except ValidationError as exc:
                 messages.error(request, _errors(exc))
-    limit = min(int(request.GET.get("limit", pages.TIMELINE_PAGE) or 100), 2000) \
-        if str(request.GET.get("limit", "")).isdigit() else pages.TIMELINE_PAGE
+    limit = min(parse_id(request.GET.get("limit", "")) or pages.TIMELINE_PAGE, 2000)
     entries = pages.timeline(client, limit)
     response = render(request, "desk/client.html", {
         "client": client, "local_time": now.astimezone(ZoneInfo(client.timezone)),
@@ -95,11 +99,13 @@ def _act(request: HttpRequest, client: Client, action: Callable[[], object], don
 @require_POST
 def record_payment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client, pk=pk)
-    ids = [int(v) for v in request.POST.getlist("invoice") if v.isdigit()]
+    ids = parse_ids(request.POST.getlist("invoice"))
+    if ids is None:
+        return bad_request(request, GARBLED)
 
     def act() -> None:
         invoices = list(Invoice.objects.filter(client=client, pk__in=ids)) if ids else None
-        if ids and len(invoices or []) != len(set(ids)):
+        if ids and len(invoices or []) != len(ids):
             raise ValidationError({"invoice": "Choose the client's own invoices."})
         payment_record(client=client, amount=request.POST.get("amount", ""),
                        received_on=_date(request.POST.get("received_on"), "received_on")
@@ -130,10 +136,12 @@ def log_call(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A call made outside a task (see ``calls.call_log``)."""
     client = get_object_or_404(Client, pk=pk)
     now = timezone.now()
+    ids = parse_ids(request.POST.getlist("invoice"))
+    if ids is None:
+        return bad_request(request, GARBLED)
 
     def act() -> None:
-        invoices = list(Invoice.objects.filter(client=client, pk__in=[
-            int(v) for v in request.POST.getlist("invoice") if v.isdigit()]))
+        invoices = list(Invoice.objects.filter(client=client, pk__in=ids))
         if not invoices:
             invoices = [r["invoice"] for r in pages.open_invoice_rows(
                 client, timezone.localdate(), now) if r["active"]]

@@ -16,10 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import Client
 from core.money import format_money
+from core.text import parse_ids
 from escalation.demand import letter_of_demand_issue
 from escalation.evidence import Package
 from escalation.handover import escalate_to_collections
 from escalation.package import collections_package
+from infra.downloads import disposition
 from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from receivables.models import Invoice, InvoiceStatus
 
@@ -36,10 +38,9 @@ def _selected(request: HttpRequest, client: Client) -> list[Invoice]:
     raw = request.POST.getlist("invoice")
     if not raw:
         raise ValidationError("Select at least one invoice.")
-    try:
-        ids = {int(value) for value in raw}
-    except ValueError:
-        raise ValidationError("The selected invoices are not valid; reload the page.") from None
+    ids = parse_ids(raw)
+    if ids is None:
+        raise ValidationError("The selected invoices are not valid; reload the page.")
     invoices = list(Invoice.objects.filter(pk__in=ids, client=client))
     if len(invoices) != len(ids):
         raise ValidationError(f"An invoice selected does not belong to "
@@ -98,7 +99,7 @@ def _package(client_pk: int) -> Package:
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    disposition(response, filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -7,13 +7,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from clients.models import Client
 from core.contact import LANGUAGES, babel_locale
 from core.money import MoneyError, format_money, normalize_currency
+from infra.downloads import disposition
 from infra.roles import bookkeeper_required
 from receivables import selectors
 from receivables.models import Invoice
@@ -68,12 +68,9 @@ def _bad_request(exc: BadParameter) -> HttpResponse:
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    """Shown in the browser (inline), saved under a plain ASCII name."""
+    """Shown in the browser (inline), saved under a safe name (``infra.downloads``)."""
     response = HttpResponse(content, content_type="application/pdf")
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "document.pdf"
-    disposition = content_disposition_header(False, safe)
-    assert disposition is not None  # None only without a filename
-    response["Content-Disposition"] = disposition
+    disposition(response, filename, attachment=False, default="document")
     return response
 
 

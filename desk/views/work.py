@@ -4,6 +4,7 @@ and contact points flagged as not working. Views only read selectors and call se
 from __future__ import annotations
 
 from datetime import date
+from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from clients.selectors import client_timeline, open_flags
 from clients.services import contact_flag_clear
 from core.contact import babel_locale
 from core.money import format_money
+from infra.downloads import disposition
 from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from receivables.models import Invoice
 from work import calls, printing
@@ -158,7 +160,7 @@ def print_batch_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def print_batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(PrintBatch, pk=pk)
     response = HttpResponse(printing.batch_pdf(batch), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="settle-print-batch-{pk}.pdf"'
+    disposition(response, f"settle-print-batch-{pk}.pdf")
     return response
 
 
@@ -184,7 +186,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
                                document__isnull=False)
     assert letter.document is not None  # the query asks for a stored document
     response = HttpResponse(bytes(letter.document), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="settle-letter-{pk}.pdf"'
+    disposition(response, f"settle-letter-{pk}.pdf", attachment=False)
     return response
 
 
@@ -213,9 +215,13 @@ def dispute_attachment(request: HttpRequest, pk: int) -> FileResponse:
     dispute = get_object_or_404(Dispute, pk=pk)
     if not dispute.attachment:
         raise Http404
-    response = FileResponse(dispute.attachment.open("rb"), as_attachment=True,
-                            filename=dispute.attachment_name or dispute.attachment.name,
+    # Saved under the extension of the type found when it was checked (the stored name is
+    # the server's), whatever the client called it: "evil.html" is saved as "evil.pdf".
+    stored = PurePath(dispute.attachment.name)
+    shown = PurePath(dispute.attachment_name or "attachment").stem
+    response = FileResponse(dispute.attachment.open("rb"),
                             content_type=dispute.attachment_type or "application/octet-stream")
+    disposition(response, f"{shown}{stored.suffix}", default=f"dispute-{dispute.pk}")
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -22,13 +22,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import Channel, ClientTag
 from core.contact import babel_locale
 from core.money import format_money
+from core.text import parse_ids
 from desk import worklist as wl
+from infra.downloads import disposition
 from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from receivables.models import ACTIVE_STATUSES, Invoice
 from receivables.selectors import AGING_BUCKETS
@@ -123,9 +124,7 @@ def _csv_response(records: Iterable[list[str]], filename: str) -> StreamingHttpR
     writer = csv.writer(_Echo())
     lines: Iterator[str] = (writer.writerow(record) for record in records)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    disposition = content_disposition_header(True, filename)
-    assert disposition is not None  # None only for inline without a filename
-    response["Content-Disposition"] = disposition
+    disposition(response, filename)
     return response
 
 
@@ -149,10 +148,9 @@ class IdListField(forms.Field):
 
     def to_python(self, value: Any) -> list[int]:
         values = [value] if isinstance(value, str) else list(value or [])
-        try:
-            ids = list(dict.fromkeys(int(v) for v in values))
-        except (TypeError, ValueError):
-            raise ValidationError("The selection is garbled; reload the worklist.") from None
+        ids = parse_ids(values)
+        if ids is None:
+            raise ValidationError("The selection is garbled; reload the worklist.")
         if not ids:
             raise ValidationError("Tick at least one invoice first.")
         if len(ids) > wl.MAX_SELECTION:

@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 
 from clients.models import Channel, Client, Interaction
 from core.money import MoneyError, normalize_currency
+from core.text import ascii_digits
 from receivables.models import RECEIVABLE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import BUCKETS_BY_KEY
 
@@ -54,7 +55,7 @@ def _pick(value: str | None, allowed: Iterable[str]) -> str:
 
 
 def _owner_param(value: str) -> str:
-    return value if value in ("mine", "none") or (value.isdigit() and len(value) < 12) else ""
+    return value if value in ("mine", "none") or (ascii_digits(value) and len(value) < 12) else ""
 
 
 def _currency_param(value: str) -> str:
@@ -65,7 +66,7 @@ def _currency_param(value: str) -> str:
 
 
 def _quiet_param(value: str) -> int | None:
-    return int(value) if value.isdigit() and 0 < int(value) <= 3650 else None
+    return int(value) if ascii_digits(value) and 0 < int(value) <= 3650 else None
 
 
 def _sort_param(value: str) -> str:

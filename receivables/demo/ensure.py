@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 
 from clients.models import ClientTag
 from receivables.demo.reference import TAG_DESCRIPTIONS, TERMS_SPECS
@@ -37,12 +37,9 @@ def ensure_users(password: str) -> Users:
     if bookkeeper is None:
         bookkeeper = user_model.objects.create_user(
             "bookkeeper", "bookkeeper@example.com", password, first_name="Bea",
-            last_name="Keeper", is_staff=True)
-        # Staff without permissions sees an empty admin; the bookkeeper works on clients and
-        # receivables (no deletes: money records are corrected, not removed).
-        bookkeeper.user_permissions.set(Permission.objects.filter(
-            content_type__app_label__in=["clients", "receivables"]).exclude(
-            codename__startswith="delete_"))
+            last_name="Keeper")
+        # The bookkeeper works in Settle's own pages (their role is the group below); the
+        # Django admin is for superusers only.
     from infra.roles import ensure_groups
 
     admin_group, bookkeeper_group = ensure_groups()

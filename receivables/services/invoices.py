@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from clients.models import Client, InteractionKind
 from clients.services import field_label, interaction_record
+from core import text as policy
 from core.money import (
+    MAX_AMOUNT,
     MoneyError,
     format_money,
     normalize_currency,
@@ -25,6 +27,7 @@ from core.money import (
 )
 from core.money import quantize as q
 from infra import bulk
+from infra.text import check_identifier, check_text
 from receivables import ledger
 from receivables.models import (
     AdjustmentKind,
@@ -44,31 +47,58 @@ class LineInput:
     quantity: Decimal | str | int = 1
     tax_rate: Decimal | str | int = 0
 
+# What an invoice line's columns hold (InvoiceLine.quantity: 14 digits, 4 after the point);
+# amounts stay below core.money.MAX_AMOUNT, so the product of a line and the sum of the lines
+# are checked as well as what was typed.
+MAX_QUANTITY = Decimal("1e10")
+
+
+def _build_line(position: int, line: LineInput, currency: str) -> InvoiceLine:
+    label = f"Line {position}"
+    if problem := policy.text_problem(line.description, what=f"{label} description"):
+        raise ValidationError({"lines": problem})
+    try:
+        quantity = to_decimal(line.quantity, what=f"{label} quantity")
+        price = to_decimal(line.unit_price, what=f"{label} unit price")
+        rate = to_decimal(line.tax_rate, what=f"{label} tax rate")
+    except MoneyError as exc:
+        raise money_error("lines", exc) from None
+    if not line.description.strip():
+        raise ValidationError({"lines": f"{label} needs a description."})
+    if quantity <= 0:
+        raise ValidationError({"lines": f"{label} quantity must be greater than zero."})
+    if quantity >= MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.0001")):
+        raise ValidationError({"lines": f"{label} quantity {quantity} is out of range: at "
+                                        f"most {MAX_QUANTITY:,.0f} with up to 4 decimals."})
+    if price < 0:
+        raise ValidationError({"lines": f"{label} unit price cannot be negative; issue a "
+                                        "credit note to reduce what is owed."})
+    if not Decimal(0) <= rate <= Decimal(100):
+        raise ValidationError({"lines": f"{label} tax rate must be between 0 and 100 %."})
+    if price >= MAX_AMOUNT or price != price.quantize(Decimal("0.0001")):
+        raise ValidationError({"lines": f"{label} unit price {price} is out of range: below "
+                                        f"{MAX_AMOUNT:,.0f} with up to 4 decimals."})
+    try:
+        net = q(quantity * price, currency)
+        tax = percent_of(net, rate, currency)
+        q(net + tax, currency)
+    except MoneyError:
+        raise ValidationError({"lines": f"{label} comes to more than an invoice can hold "
+                                        f"(quantity × unit price must stay below "
+                                        f"{MAX_AMOUNT:,.0f} {currency})."}) from None
+    return InvoiceLine(position=position, description=line.description.strip(),
+                       quantity=quantity, unit_price=price, tax_rate=rate,
+                       net_amount=net, tax_amount=tax)
+
+
 def _build_lines(lines: Sequence[LineInput], currency: str) -> list[InvoiceLine]:
     if not lines:
         raise ValidationError({"lines": "An invoice needs at least one line."})
-    built = []
-    for position, line in enumerate(lines, start=1):
-        label = f"Line {position}"
-        try:
-            quantity = to_decimal(line.quantity, what=f"{label} quantity")
-            price = to_decimal(line.unit_price, what=f"{label} unit price")
-            rate = to_decimal(line.tax_rate, what=f"{label} tax rate")
-        except MoneyError as exc:
-            raise money_error("lines", exc) from None
-        if not line.description.strip():
-            raise ValidationError({"lines": f"{label} needs a description."})
-        if quantity <= 0:
-            raise ValidationError({"lines": f"{label} quantity must be greater than zero."})
-        if price < 0:
-            raise ValidationError({"lines": f"{label} unit price cannot be negative; issue a "
-                                            "credit note to reduce what is owed."})
-        if not Decimal(0) <= rate <= Decimal(100):
-            raise ValidationError({"lines": f"{label} tax rate must be between 0 and 100 %."})
-        net = q(quantity * price, currency)
-        built.append(InvoiceLine(position=position, description=line.description.strip(),
-                                 quantity=quantity, unit_price=price, tax_rate=rate,
-                                 net_amount=net, tax_amount=percent_of(net, rate, currency)))
+    built = [_build_line(position, line, currency)
+             for position, line in enumerate(lines, start=1)]
+    if sum((ln.net_amount + ln.tax_amount for ln in built), Decimal(0)) >= MAX_AMOUNT:
+        raise ValidationError({"lines": f"The lines add up to more than an invoice can hold "
+                                        f"(below {MAX_AMOUNT:,.0f} {currency})."})
     return built
 
 def _resolve_currency(currency: str | None, client: Client, terms: PaymentTerms) -> str:
@@ -104,6 +134,9 @@ def invoice_create(
     number = (number or "").strip()
     if not number:
         raise ValidationError({"number": "An invoice number is required."})
+    check_identifier(number, field="number", what="The invoice number")
+    check_text(reference, field="reference", what="The reference", multiline=False)
+    check_text(notes, field="notes", what="The notes")
     terms = terms or terms_for(client)
     code = _resolve_currency(currency, client, terms)
     check_dates(issue_date=issue_date, due_date=due_date)
@@ -250,6 +283,10 @@ def invoice_update(*, invoice: Invoice, due_date: date | None = None,
     amounts, issue date and currency may not (a credit note or a new invoice changes what is
     owed). Arguments left at None are not compared. Returns the invoice and the fields that
     changed (none: nothing is written)."""
+    if reference is not None:
+        check_text(reference, field="reference", what="The reference", multiline=False)
+    if notes is not None:
+        check_text(notes, field="notes", what="The notes")
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         issued = invoice.status != InvoiceStatus.DRAFT

@@ -21,6 +21,7 @@ from core.money import (
     normalize_currency,
     parse_amount,
 )
+from infra.text import check_identifier, check_text
 from receivables import ledger
 from receivables.models import (
     RECEIVABLE_STATUSES,
@@ -112,7 +113,8 @@ def payment_validate(*, client: Client, amount: Decimal | str | int, received_on
     if received_on > max(timezone.localdate(), client.local_today()):
         raise ValidationError({"received_on": "A payment cannot be received in the future."})
     check_dates(received_on=received_on)
-    reference = reference.strip()
+    reference = (reference or "").strip()
+    check_identifier(reference, field="reference", what="The payment reference")
     if reference and Payment.objects.filter(client=client, reference=reference).exists():
         raise ValidationError({"reference": f"A payment with reference '{reference}' is "
                                             "already recorded for this client."})
@@ -152,6 +154,7 @@ def payment_record(
     settles an untouched invoice in full inside its discount window earns the early-payment
     discount. Whatever is left over stays on the payment as the client's credit.
     """
+    check_text(notes, field="notes", what="The notes")
     code, value, reference = payment_validate(
         client=client, amount=amount, received_on=received_on, currency=currency,
         reference=reference, invoices=invoices)

@@ -33,7 +33,7 @@ def render_message(rows: list[Reminder], step: CadenceStep, channel: str,
         tone=step.tone, language=template.language, instalment=rows[0].instalment)
     rendered = render(subject=template.subject, text=template.text if channel != "letter"
                       else "", html=template.html if channel in ("email", "letter") else "",
-                      context=context)
+                      context=context, channel=channel)
     if channel == "sms":
         rendered = Rendered(subject="", text=gsm_friendly(rendered.text).strip(), html="")
     if channel == "letter":  # the body goes into the letter layout: address, table, QR code

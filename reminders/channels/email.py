@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from clients.business import business
 from clients.models import FlagReason
+from core.text import ascii_digits
 from reminders.channels.base import Handover, PermanentError, TransientError
 from reminders.channels.events import record_event
 from reminders.models import MessageEvent, OutboundMessage
@@ -62,7 +63,7 @@ def _soft(event: Any) -> bool:
 
 def _message_for(event: Any) -> OutboundMessage | None:
     settle_id = (event.metadata or {}).get("settle_message_id")
-    if settle_id and str(settle_id).isdigit():
+    if settle_id and ascii_digits(str(settle_id)):
         found = OutboundMessage.objects.filter(pk=int(settle_id), channel="email").first()
         if found is not None:
             return found

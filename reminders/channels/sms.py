@@ -24,6 +24,7 @@ from clients.business import business
 from clients.models import Client, FlagReason, InteractionChannel, InteractionKind
 from clients.services import interaction_record
 from core.sms import count_segments
+from core.text import ascii_digits
 from infra.integrations import twilio_configured
 from reminders.channels.base import Handover, PermanentError, TransientError
 from reminders.channels.events import opt_out, record_event
@@ -106,7 +107,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     if not sid or not status:
         return HttpResponse("MessageSid and MessageStatus are required.", status=400)
     code = request.POST.get("ErrorCode") or None
-    error = int(code) if code and code.isdigit() else None
+    error = int(code) if code and ascii_digits(code) else None
     message = OutboundMessage.objects.filter(provider="twilio",
                                              provider_message_id=sid).first()
     why = f"Twilio error {error}" if error else ""

@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from api.tokens import token_issue
+from api.tokens import token_create
 from tests.factories import ClientFactory, UserFactory
 from tests.reminders.support import NOW
 
@@ -20,8 +20,8 @@ def _clock() -> Iterator[None]:
 def client_for(user: Any) -> APIClient:
     """An API client sending ``user``'s token, as an accounting system would."""
     api = APIClient()
-    token, _ = token_issue(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = token_create(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return api
 
 

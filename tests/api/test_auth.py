@@ -1,15 +1,17 @@
 """Who may use the API: a token (or a session) of a user with the Bookkeeper role."""
 
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
 
+from api.models import ApiToken
+from api.tokens import digest_of, token_create
 from tests.api.conftest import client_for
 from tests.factories import UserFactory
 
@@ -53,24 +55,44 @@ def test_an_inactive_users_token_stops_working():
     assert api.get(CLIENTS).status_code == 401
 
 
-def test_api_token_command_prints_creates_and_rotates():
+def test_api_token_command_creates_prints_once_and_rotates():
     UserFactory(username="sync")
     out = StringIO()
     call_command("api_token", "sync", stdout=out, stderr=StringIO())
     first = out.getvalue().strip()
-    assert Token.objects.get(user__username="sync").key == first
+    stored = ApiToken.objects.get(user__username="sync")
+    assert stored.digest == digest_of(first) and first not in stored.digest
+    assert stored.prefix == first[:8]
 
     again = StringIO()
     call_command("api_token", "sync", stdout=again, stderr=StringIO())
-    assert again.getvalue().strip() == first  # printing does not change it
+    second = again.getvalue().strip()
+    assert second != first and ApiToken.objects.filter(user__username="sync").count() == 2
 
     rotated = StringIO()
-    call_command("api_token", "sync", "--rotate", stdout=rotated, stderr=StringIO())
+    call_command("api_token", "sync", "--rotate", "--days", "7", stdout=rotated,
+                 stderr=StringIO())
     new = rotated.getvalue().strip()
-    assert new != first and Token.objects.get(user__username="sync").key == new
-    old = APIClient()
-    old.credentials(HTTP_AUTHORIZATION=f"Token {first}")
-    assert old.get(CLIENTS).status_code == 401
+    assert list(ApiToken.objects.filter(user__username="sync").values_list("digest", flat=True)
+                ) == [digest_of(new)]
+    for old_key in (first, second):
+        old = APIClient()
+        old.credentials(HTTP_AUTHORIZATION=f"Token {old_key}")
+        assert old.get(CLIENTS).status_code == 401
+
+
+def test_api_token_command_lists_and_revokes():
+    UserFactory(username="sync")
+    out = StringIO()
+    call_command("api_token", "sync", "--read-only", "--name", "ledger", stdout=out,
+                 stderr=StringIO())
+    key = out.getvalue().strip()
+    listing = StringIO()
+    call_command("api_token", "sync", "--list", stdout=listing)
+    assert f"{key[:8]}…" in listing.getvalue() and "read" in listing.getvalue()
+    assert key not in listing.getvalue()
+    call_command("api_token", "sync", "--revoke", key[:8], stderr=StringIO())
+    assert not ApiToken.objects.exists()
 
 
 def test_api_token_command_refuses_users_the_api_would_refuse():
@@ -79,25 +101,50 @@ def test_api_token_command_refuses_users_the_api_would_refuse():
         call_command("api_token", "norole")
     with pytest.raises(CommandError, match="No user named 'ghost'"):
         call_command("api_token", "ghost")
-    assert not Token.objects.exists()
+    UserFactory(username="sync")
+    with pytest.raises(CommandError, match="1 to 365 days"):
+        call_command("api_token", "sync", "--days", "0")
+    assert not ApiToken.objects.exists()
 
 
-def test_token_page_shows_and_regenerates_the_users_own_token(client):
+def test_token_page_creates_shows_once_lists_and_revokes(client):
     user = UserFactory(username="bea")
     client.force_login(user)
     page = client.get(reverse("api:token"))
     assert page.status_code == 200
     assert b"You have no API token yet" in page.content
 
-    client.post(reverse("api:token"))
-    first = Token.objects.get(user=user).key
-    page = client.get(reverse("api:token"))
-    assert first.encode() in page.content
+    created = client.post(reverse("api:token"), {"action": "create", "name": "ledger sync",
+                                                 "scope": "write", "days": "90"})
+    assert created.status_code == 200
+    key = re.search(r'<code id="api-token">([^<]+)</code>', created.content.decode()).group(1)
+    token = ApiToken.objects.get(user=user)
+    assert token.digest == digest_of(key) and token.name == "ledger sync"
+    assert (token.expires_at - token.created_at).days == 90
 
-    client.post(reverse("api:token"))
-    second = Token.objects.get(user=user).key
-    assert second != first
-    assert second.encode() in client.get(reverse("api:token")).content
+    listing = client.get(reverse("api:token")).content.decode()
+    assert key not in listing  # shown once, never again
+    assert f"{key[:8]}…" in listing and "ledger sync" in listing
+
+    other = UserFactory(username="otto")
+    token_create(user=other)
+    foreign = ApiToken.objects.get(user=other)
+    client.post(reverse("api:token"), {"action": "revoke", "token": str(foreign.pk)})
+    assert ApiToken.objects.filter(pk=foreign.pk).exists()  # another user's token: untouched
+
+    client.post(reverse("api:token"), {"action": "revoke", "token": str(token.pk)})
+    assert not ApiToken.objects.filter(user=user).exists()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(CLIENTS).status_code == 401
+
+
+def test_token_page_refuses_a_lifetime_beyond_the_maximum(client):
+    client.force_login(UserFactory(username="bea"))
+    response = client.post(reverse("api:token"), {"action": "create", "scope": "write",
+                                                  "days": "5000"})
+    assert response.status_code == 400 and "1 to 365 days" in response.content.decode()
+    assert not ApiToken.objects.exists()
 
 
 def test_token_page_keeps_to_the_content_security_policy(client):

@@ -30,8 +30,22 @@ from tests.factories import ClientFactory, TermsFactory, UserFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 BERLIN = ZoneInfo("Europe/Berlin")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STRIPE_PAGE = "https://checkout.stripe.com/c/pay/cs_test_browser"
+
+
+def _one_page_pdf() -> bytes:
+    """A real PDF: attachments are parsed whole (infra.uploads), a header alone is refused."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), BytesIO()
+    writer.add_blank_page(595, 842)
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _one_page_pdf()
 
 
 def last_business_morning() -> datetime:

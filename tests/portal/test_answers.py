@@ -182,7 +182,19 @@ def test_plan_minimum_instalment(client, customer, issue, overdue):
 
 # --- Dispute ----------------------------------------------------------------------------------
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def _one_page_pdf() -> bytes:
+    """A real PDF: attachments are parsed whole (infra.uploads), a header alone is refused."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), BytesIO()
+    writer.add_blank_page(595, 842)
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _one_page_pdf()
 
 
 def test_dispute_stops_reminders_for_that_invoice_only(client, customer, issue, overdue):

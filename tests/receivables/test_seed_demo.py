@@ -139,7 +139,7 @@ def test_default_book_is_realistic_and_consistent() -> None:
     admin, bookkeeper = user_model.objects.get(username="admin"), user_model.objects.get(
         username="bookkeeper")
     assert admin.is_superuser and admin.check_password("settle-demo")
-    assert bookkeeper.is_staff and not bookkeeper.is_superuser
+    assert not bookkeeper.is_staff and not bookkeeper.is_superuser  # the Django admin is not theirs
     assert bookkeeper.check_password("settle-demo")
     assert set(clients.values_list("owner__username", flat=True)) == {"admin", "bookkeeper"}
     assert "Logins: bookkeeper / settle-demo (admin: admin / settle-demo)" in output
