@@ -32,9 +32,12 @@ install: $(STAMP) $(MESSAGES)
 LOCK_ARGS ?=
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--generate-hashes --quiet --custom-compile-command "make lock"
+# The ESP extras (ses, postal, resend: what anymail needs for those providers) are in both
+# locks, so the image and the tests can use every ESP the README names.
+ESP_EXTRAS = --extra ses --extra postal --extra resend
 lock: $(STAMP)
-	$(UV_COMPILE) --extra dev $(LOCK_ARGS) -o $(LOCK)
-	$(UV_COMPILE) -c $(LOCK) -o $(LOCK_RUN)
+	$(UV_COMPILE) --extra dev $(ESP_EXTRAS) $(LOCK_ARGS) -o $(LOCK)
+	$(UV_COMPILE) $(ESP_EXTRAS) -c $(LOCK) -o $(LOCK_RUN)
 	@echo "Locks written: $(LOCK) (runtime + dev) and $(LOCK_RUN) (runtime, for the image)."
 
 # The URL printed is the one served: HOST and PORT reach every step through SITE_URL.
