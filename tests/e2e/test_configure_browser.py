@@ -49,11 +49,12 @@ def test_editing_a_template_changes_the_preview(admin_page, make_invoice):
 def test_adding_a_step_changes_the_forecast(admin_page, make_invoice):
     page = admin_page
     customer = ClientFactory(display_name="Forecast GmbH", channel_preferences=["email"])
-    # Due on a day whose eve and nudge day (-3) are business days too, so the step added at -1
-    # goes out on a day of its own (a message covers every invoice due at its moment).
-    due = timezone.localdate() + timedelta(days=5)
+    # Due on a day whose -12 and nudge day (-3) are business days too, so the step added at
+    # -12 goes out on a day of its own, a week and more before the nudge (the contact policy
+    # holds messages closer than that).
+    due = timezone.localdate() + timedelta(days=16)
     while not all(cal.is_business_day(due - timedelta(days=d), customer.country)
-                  for d in (0, 1, 3)):
+                  for d in (0, 3, 12)):
         due += timedelta(days=1)
     make_invoice(customer, "99.00", issue_date=due - timedelta(days=30))
     cadence = Cadence.objects.get(is_default=True)
@@ -62,10 +63,10 @@ def test_adding_a_step_changes_the_forecast(admin_page, make_invoice):
     assert "Early check-in" not in before
     form = page.locator("form[action*='/steps/add/']")
     form.locator("input[name=name]").fill("Early check-in")
-    form.locator("input[name=offset_days]").fill("-1")
+    form.locator("input[name=offset_days]").fill("-12")
     form.locator("select[name=template_key]").select_option("overdue_7")
     form.locator("input[name=actions][value=send_message]").check()
     form.locator("button[type=submit]").click()
     assert "Early check-in" in page.inner_text("table.forecast")
-    assert cadence.steps.filter(name="Early check-in", offset_days=-1).exists()
+    assert cadence.steps.filter(name="Early check-in", offset_days=-12).exists()
     shot(page, "configure-cadence")
