@@ -24,6 +24,7 @@ from clients.services import actor_label_for, interaction_record
 from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import planner, selectors
 from reminders.channels.compose import render_message
+from reminders.channels.phone import call_script
 from reminders.dispatch import dispatch_group
 from reminders.models import CadenceStep, Reminder, ReminderStatus
 from reminders.outbox import TickReport, reminders_claim
@@ -100,6 +101,10 @@ def preview(invoice: Invoice, now: datetime) -> tuple[NextStep, Rendered]:
     """The next step's message exactly as it would be rendered now (the pay link aside: every
     message gets its own when it is sent)."""
     found = _require_next(invoice, now)
+    if found.channel in ("call", "phone"):  # a person calls: the script they will read
+        title, script = call_script(client=invoice.client, invoices=[invoice], step=found.step,
+                                    now=now, pay_url=PREVIEW_LINK)
+        return found, Rendered(subject=title, text=script, html="")
     channel = found.channel if found.channel in ("email", "sms", "letter") else "email"
     row = Reminder(invoice=invoice, client=invoice.client, step=found.step, channel=channel)
     try:

@@ -18,9 +18,10 @@ from work.models import Task
 
 
 def call_script(*, client: Client, invoices: Sequence[Invoice], step: CadenceStep | None,
-                now: datetime) -> tuple[str, str]:
+                now: datetime, pay_url: str | None = None) -> tuple[str, str]:
     """(title, script) from the step's call template, else its email text, else a plain
-    line; the script is what the bookkeeper says, so it is plain text."""
+    line; the script is what the bookkeeper says, so it is plain text. ``pay_url`` for a
+    preview (otherwise a pay link is issued for the call)."""
     default_title = default_call_title(client, invoices)
     key = step.template_key if step else ""
     template = (selectors.template_for(key, "call", client.language)
@@ -29,7 +30,7 @@ def call_script(*, client: Client, invoices: Sequence[Invoice], step: CadenceSte
         return default_title, ""
     context = selectors.message_context(
         client=client, invoices=list(invoices), today=client.local_today(now),
-        pay_url=links.link_issue(client=client, now=now, purpose="call").url,
+        pay_url=pay_url or links.link_issue(client=client, now=now, purpose="call").url,
         tone=step.tone if step else "friendly",
         language=template.language)
     try:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from receivables.services import invoice_pause_reminders
 from reminders import manual
-from reminders.models import OutboundMessage, Reminder, ReminderStatus
+from reminders.models import CadenceStep, OutboundMessage, Reminder, ReminderStatus
 from tests.factories import ClientFactory
 from tests.reminders.support import BERLIN, NOW, tick
 
@@ -68,3 +68,35 @@ def test_pausing_one_invoice_leaves_the_others(overdue, owner):
     assert Reminder.objects.filter(invoice=paused).exists()
     with pytest.raises(ValidationError):
         invoice_pause_reminders(invoice=paused, until=NOW.date() - timedelta(days=1), actor=owner)
+
+
+def test_a_call_step_previews_as_its_call_script(overdue, owner):
+    """The next step is a call (the hand-over): the preview is what the caller will read, and
+    previewing issues no pay link."""
+    from answers.models import PayLink
+
+    customer = ClientFactory(owner=owner, channel_preferences=["email"])
+    invoice = overdue(customer, 46)
+    Reminder.objects.create(invoice=invoice, client=customer, status=ReminderStatus.SENT,
+                            step=CadenceStep.objects.get(template_key="demand_30"),
+                            channel="letter", scheduled_for=NOW - timedelta(days=16),
+                            sent_at=NOW - timedelta(days=16))
+    found, rendered = manual.preview(invoice, NOW)
+    assert (found.step.template_key, found.channel) == ("collections_45", "call")
+    assert rendered.subject == f"Inkasso: {customer.display_name}"
+    assert "927,31" in rendered.text and "46 Tage" in rendered.text and rendered.html == ""
+    assert not PayLink.objects.exists()
+
+
+def test_the_client_page_previews_a_letter_in_its_frame(client, overdue, owner):
+    """The letter's HTML document goes into the frame escaped (a bare srcdoc was cut after
+    '<!doctype html><html lang=')."""
+    customer = ClientFactory(owner=owner, channel_preferences=["letter"])
+    invoice = overdue(customer, 31)
+    client.force_login(owner)
+    page = client.get(f"/desk/clients/{customer.pk}/?preview={invoice.pk}")
+    html = page.content.decode()
+    frame = html[html.index('title="Rendered message" srcdoc="'):]
+    frame = frame[:frame.index("></iframe>")]
+    assert frame.startswith('title="Rendered message" srcdoc="&lt;!doctype html&gt;')
+    assert "&lt;html lang=&quot;de&quot;" in frame and invoice.number in frame
