@@ -274,6 +274,15 @@ class ContactFlag(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.value}: {self.get_reason_display()}"
 
+    @property
+    def is_client_choice(self) -> bool:
+        """The client opted out (or marked us as spam): their choice, not a broken contact
+        point; only they can take it back (START, a resubscribe)."""
+        return self.reason in CLIENT_CHOICES
+
+
+CLIENT_CHOICES = frozenset({FlagReason.OPTED_OUT, FlagReason.COMPLAINED})
+
 
 class AppendOnlyError(Exception):
     """Raised on any attempt to change or remove a timeline entry."""

@@ -162,11 +162,16 @@ def contact_flag(*, client: Client, channel: str, reason: FlagReason | str, deta
 
 def contact_flag_clear(*, flag: ContactFlag, actor: User | None,
                        note: str = "") -> ContactFlag:
-    """A bookkeeper confirms the contact point works again (or the client opted back in)."""
+    """A bookkeeper confirms the contact point works again. A client's own choice (an
+    opt-out, a spam complaint) is theirs to take back, never a bookkeeper's."""
     with transaction.atomic():
         flag = ContactFlag.objects.select_for_update().get(pk=flag.pk)
         if flag.cleared_at is not None:
             return flag
+        if flag.is_client_choice and getattr(actor, "pk", None) is not None:
+            raise ValidationError(
+                f"{flag.client.display_name} chose this ({flag.get_reason_display().lower()}): "
+                "only they can take it back (by replying START, or resubscribing).")
         flag.cleared_at = timezone.now()
         flag.cleared_by = actor if getattr(actor, "pk", None) else None
         flag.save(update_fields=["cleared_at", "cleared_by"])

@@ -14,7 +14,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from answers.models import Dispute, DisputeStatus, Instalment, PaymentPlan, PlanStatus
-from clients.models import ContactFlag, Interaction, InteractionKind
+from clients.models import CLIENT_CHOICES, ContactFlag, Interaction, InteractionKind
 from core.money import quantize
 from receivables.models import Invoice, InvoiceStatus
 from receivables.selectors import aging_summary
@@ -121,8 +121,9 @@ def todays_work(*, now: datetime, end_of_day: datetime) -> list[WorkItem]:
         WorkItem("broken", "Broken promises (7 days)", Interaction.objects.filter(
             kind=InteractionKind.ESCALATION, occurred_at__gte=week_ago,
             metadata__has_key="broken_promise").count(), attention("broken")),
-        WorkItem("contacts", "Bounced or opted-out contacts", ContactFlag.objects.filter(
-            cleared_at__isnull=True).count(), attention("contacts")),
+        WorkItem("contacts", "Contact points that do not work", ContactFlag.objects.filter(
+            cleared_at__isnull=True).exclude(reason__in=CLIENT_CHOICES).count(),
+            attention("contacts")),
         WorkItem("review", "Reminders to review after a crash", Reminder.objects.filter(
             status=ReminderStatus.REVIEW).count(), attention("review"), urgent=True),
         WorkItem("notices", "Client answers to note", open_tasks.filter(

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from clients.models import ContactFlag, Interaction, InteractionKind
+from clients.models import CLIENT_CHOICES, ContactFlag, Interaction, InteractionKind
 from desk import selectors
 from infra.roles import bookkeeper_required
 from reminders.models import Reminder, ReminderStatus
@@ -45,6 +45,7 @@ def attention(request: HttpRequest, kind: str) -> HttpResponse:
             .select_related("client").order_by("-occurred_at")[:200])
     elif kind == "contacts":
         rows = list(ContactFlag.objects.filter(cleared_at__isnull=True)
+                    .exclude(reason__in=CLIENT_CHOICES)  # opt-outs are choices, not faults
                     .select_related("client").order_by("-created_at")[:200])
     else:
         rows = list(Reminder.objects.filter(status=ReminderStatus.REVIEW)

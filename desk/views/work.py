@@ -126,8 +126,11 @@ def task_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def flag_clear(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     flag = get_object_or_404(ContactFlag.objects.select_related("client"), pk=pk)
-    contact_flag_clear(flag=flag, actor=request.user, note=request.POST.get("note", ""))
-    messages.success(request, f"{flag.get_channel_display()} {flag.value} can be used again.")
+    try:
+        contact_flag_clear(flag=flag, actor=request.user, note=request.POST.get("note", ""))
+        messages.success(request, f"{flag.get_channel_display()} {flag.value} can be used again.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):

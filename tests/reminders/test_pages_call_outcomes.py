@@ -179,3 +179,17 @@ def test_clearing_a_flag_never_redirects_off_site(client, me, target):
     assert response["Location"] == reverse("reminders:tasks")
     flag.refresh_from_db()
     assert flag.cleared_at == NOW
+
+
+def test_a_client_s_opt_out_is_not_a_bookkeeper_s_to_clear(client, me):
+    customer = ClientFactory(owner=me)
+    flag = contact_flag(client=customer, channel="sms", reason="opted_out")
+    page = html_of(client.get(reverse("desk:client", args=[customer.pk])))
+    assert "choice: only they can undo it" in page
+    assert reverse("reminders:flag-clear", args=[flag.pk]) not in page
+    response = client.post(reverse("reminders:flag-clear", args=[flag.pk]), {"next": "/"})
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert flag.cleared_at is None
+    shown = client.get(response["Location"], follow=True).content.decode()
+    assert "only they can take it back" in shown
