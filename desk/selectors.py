@@ -126,6 +126,8 @@ def todays_work(*, now: datetime, end_of_day: datetime) -> list[WorkItem]:
             attention("contacts")),
         WorkItem("review", "Reminders to review after a crash", Reminder.objects.filter(
             status=ReminderStatus.REVIEW).count(), attention("review"), urgent=True),
+        WorkItem("replies", "Replies to read", open_tasks.filter(
+            kind=TaskKind.REPLY).count(), f"{tasks}?all=1&kind=reply", urgent=True),
         WorkItem("notices", "Client answers to note", open_tasks.filter(
             kind__in=[TaskKind.NOTICE, TaskKind.NO_CHANNEL]).count(),
             f"{tasks}?all=1&kind=notice"),

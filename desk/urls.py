@@ -12,6 +12,8 @@ urlpatterns = [
     path("clients/<int:pk>/", client.client_page, name="client"),
     path("clients/<int:pk>/payment/", client.record_payment, name="client-payment"),
     path("clients/<int:pk>/note/", client.add_note, name="client-note"),
+    path("replies/<int:pk>/attachments/<int:index>/", client.reply_attachment,
+         name="reply-attachment"),
     path("clients/<int:pk>/call/", client.log_call, name="client-call"),
     path("clients/<int:pk>/pause/", client.pause_client, name="client-pause"),
     path("clients/<int:pk>/invoices/<int:invoice_pk>/pause/", client.pause_invoice,

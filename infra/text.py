@@ -81,12 +81,18 @@ def _first_bad(pairs: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
     return None
 
 
+WEBHOOK_PREFIXES = ("/anymail/", "/hooks/")
+
+
 def request_problem(request: HttpRequest) -> str | None:
     """Why this request's path, query or form fields cannot be accepted, or None."""
     if problem := policy.text_problem(request.path_info, multiline=False, what="The address"):
         return problem
     found = _first_bad(_flat(request.GET.lists()))
-    if found is None and request.method == "POST" and request.content_type in (
+    # Provider webhooks parse their own bodies (and read request.body after us: a form read
+    # here first would make that fail); their signatures and parsers guard them.
+    if found is None and request.method == "POST" and not request.path_info.startswith(
+            WEBHOOK_PREFIXES) and request.content_type in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             found = _first_bad(_flat(request.POST.lists()))

@@ -7,5 +7,7 @@ class RemindersConfig(AppConfig):
 
     def ready(self) -> None:
         from reminders.channels.email import connect_tracking
+        from reminders.channels.inbound import connect_inbound
 
         connect_tracking()
+        connect_inbound()

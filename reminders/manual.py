@@ -26,7 +26,7 @@ from reminders import planner, selectors
 from reminders.channels.compose import render_message
 from reminders.channels.phone import call_script
 from reminders.dispatch import dispatch_group
-from reminders.models import CadenceStep, Reminder, ReminderStatus
+from reminders.models import CadenceStep, Reminder, ReminderStatus, StepAction
 from reminders.outbox import TickReport, reminders_claim
 from reminders.rendering import Rendered, TemplateError
 
@@ -87,6 +87,33 @@ def _next(inv: planner.InvoiceSpec, spec: planner.ClientSpec, book: selectors.Ca
     channel = planner.resolve_channel(chosen, spec) or "email"
     return NextStep(step=book.step_rows[chosen.id], channel=channel,
                     send_at=planner.send_time(day, now, spec))
+
+
+_CHANNEL_WORDS = {"email": "an e-mail", "sms": "an SMS", "letter": "a letter (to the print queue)",
+                  "call": "a call task", "phone": "a call task"}
+
+
+def consequences(invoice: Invoice, found: NextStep) -> list[str]:
+    """What sending ``found`` now does, in the bookkeeper's words: asked before it is done."""
+    step, said = found.step, []
+    if StepAction.SEND_MESSAGE in step.actions:
+        said.append(f"Sends {_CHANNEL_WORDS.get(found.channel, found.channel)} to "
+                    f"{invoice.client.display_name}: \u201c{step.name}\u201d.")
+    if StepAction.APPLY_LATE_FEE in step.actions and invoice.terms.as_rule().has_late_fee:
+        said.append("Charges the late fee of the payment terms (once).")
+    if StepAction.START_INTEREST in step.actions and invoice.terms.as_rule().has_interest:
+        said.append("Interest starts to accrue, per the payment terms.")
+    if StepAction.MARK_ESCALATED in step.actions:
+        said.append("Marks the invoice as escalated in the timeline.")
+    if StepAction.CREATE_CALL_TASK in step.actions:
+        said.append(f"Creates a call task for {invoice.client.display_name}'s owner.")
+    if StepAction.HAND_TO_COLLECTIONS in step.actions:
+        said.append(f"Hands {invoice.number} to collections: its status becomes \u201cIn "
+                    "collections\u201d and automated reminders stop.")
+    if step.legal_notice:
+        said.append("This is the legal notice: the hand-over to collections can follow once "
+                    "its notice period has run.")
+    return said
 
 
 def _require_next(invoice: Invoice, now: datetime) -> NextStep:

@@ -40,6 +40,7 @@ MATRIX: dict[str, str] = {
     "desk:client-pause": BOOKKEEPER,
     "desk:invoice-pause": BOOKKEEPER,
     "desk:invoice-send-now": BOOKKEEPER,
+    "desk:reply-attachment": BOOKKEEPER,
     "desk:invoice-skip": BOOKKEEPER,
     "receivables:open-invoices": BOOKKEEPER,
     "receivables:invoice-pdf": BOOKKEEPER,

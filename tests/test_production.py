@@ -13,9 +13,11 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core import checks
 from django.test import override_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,3 +112,74 @@ def test_security_headers_on_every_page(client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] in ("DENY", "SAMEORIGIN")
     assert response["Referrer-Policy"] == "same-origin"
+
+
+# --- the ESP check (config/checks.py: check_esp) ---------------------------------------------
+
+def _esp_problems(esp: str, anymail: dict[str, str] | None = None) -> list[Any]:
+    from config.checks import check_esp
+    with override_settings(ESP=esp, ANYMAIL={"WEBHOOK_SECRET": "u:p", **(anymail or {})}):
+        return check_esp()
+
+
+def _readme_esps() -> list[str]:
+    """The names in the README's ESP table (the first column of the rows after "### ESPs")."""
+    section = (ROOT / "README.md").read_text().split("### ESPs", 1)[1].split("\n## ", 1)[0]
+    return [line.split("|")[1].strip().strip("`") for line in section.splitlines()
+            if line.startswith("| `")]
+
+
+def test_every_esp_the_readme_lists_is_accepted_when_configured():
+    from config.checks import ESPS
+    names = _readme_esps()
+    assert sorted(names) == sorted(ESPS) and len(names) >= 10
+    for name in names:
+        needs = {key: "x" for key in ESPS[name].settings + ESPS[name].webhook}
+        assert _esp_problems(name, needs) == [], name
+
+
+def test_a_misspelt_esp_is_refused_with_the_likely_name():
+    [problem] = _esp_problems("postmak")
+    assert problem.id == "settle.E003" and problem.level >= checks.ERROR
+    assert "ESP=postmark" in problem.hint
+
+
+def test_missing_credentials_name_the_variable_to_set():
+    [problem] = _esp_problems("postmark")
+    assert problem.id == "settle.E004" and "ANYMAIL_POSTMARK_SERVER_TOKEN" in problem.hint
+    ids = {p.id: p for p in _esp_problems("postal", {"POSTAL_API_KEY": "k"})}
+    assert set(ids) == {"settle.E004", "settle.E005"}
+    assert "ANYMAIL_POSTAL_API_URL" in ids["settle.E004"].hint
+    assert "ANYMAIL_POSTAL_WEBHOOK_KEY" in ids["settle.E005"].hint
+    # anymail's other places for a setting count too (ANYMAIL_<NAME> as a Django setting)
+    with override_settings(ANYMAIL_POSTMARK_SERVER_TOKEN="t"):
+        assert _esp_problems("postmark") == []
+
+
+@pytest.mark.parametrize(("esp", "package", "extra"), [
+    ("amazon_ses", "boto3", "ses"), ("postal", "cryptography", "postal"),
+    ("resend", "svix", "resend")])
+def test_a_missing_extra_names_the_pip_install(monkeypatch, esp, package, extra):
+    from config import checks as settle_checks
+    monkeypatch.setattr(settle_checks, "importable", lambda module: module != package)
+    needs = {key: "x" for key in settle_checks.ESPS[esp].settings + settle_checks.ESPS[esp].webhook}
+    [problem] = _esp_problems(esp, needs)
+    assert problem.id == "settle.E006" and package in problem.msg
+    assert f'pip install "settle[{extra}]"' in problem.hint
+
+
+def test_the_extras_are_installed():
+    from config.checks import ESPS, importable
+    assert all(importable(module) for esp in ESPS.values() for module in esp.packages)
+
+
+def test_manage_py_check_fails_on_a_misspelt_esp(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, check=False,
+        env={**{k: v for k, v in os.environ.items()
+                if not k.startswith(("PYTEST", "DATABASE_URL", "ANYMAIL_"))},
+             "DJANGO_SETTINGS_MODULE": "config.settings.dev", "ESP": "postmak",
+             "SETTLE_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "settle.E003" in result.stderr and "ESP=postmark" in result.stderr

@@ -22,6 +22,7 @@ class TaskKind(models.TextChoices):
     DISPUTE = "dispute", "Review a dispute"
     PLAN = "plan", "Decide on a payment plan"
     NOTICE = "notice", "Client answered"
+    REPLY = "reply", "Reply to read"
 
 class TaskStatus(models.TextChoices):
     OPEN = "open", "Open"

@@ -242,6 +242,8 @@ CELERY_BEAT_SCHEDULE = {
 # ESP=postmark|mailgun|sendgrid|amazon_ses|brevo|... picks anymail's backend; its credentials
 # come from ANYMAIL_* variables (ANYMAIL_POSTMARK_SERVER_TOKEN=... becomes
 # ANYMAIL["POSTMARK_SERVER_TOKEN"]). Without ESP, mail is kept locally and nothing leaves.
+# `manage.py check` refuses an unknown ESP, missing credentials or a missing extra
+# (config/checks.py: ESPS; the README's ESP table, docs/EMAIL.md).
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Settle <billing@settle.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ESP = env.str("ESP", default="").strip().lower()

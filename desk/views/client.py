@@ -7,25 +7,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clients.models import Client, InteractionKind, PaymentMethod
+from clients.models import Client, Interaction, InteractionKind, PaymentMethod
 from clients.services import client_pause_reminders, interaction_record
 from core.text import parse_id, parse_ids
 from desk import client as pages
 from infra.csp import allow_styles_of
+from infra.downloads import disposition
 from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from infra.text import bad_request
 from receivables.models import Invoice
 from receivables.services import invoice_pause_reminders, payment_record
 from reminders import manual
+from reminders.models import StepAction
 from work import calls
 from work.models import CallOutcome
 
@@ -193,14 +197,28 @@ def pause_invoice(request: AuthenticatedHttpRequest, pk: int, invoice_pk: int) -
 @bookkeeper_required
 @require_POST
 def send_now(request: AuthenticatedHttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    """Asks first: the page lists what sending the next step now does (a hand-over, a fee, a
+    letter); only the confirmed form sends it."""
     invoice = _invoice(pk, invoice_pk)
     client = invoice.client
+    now = timezone.now()
+    found = manual.next_step(invoice, now)
+    if found is None:
+        messages.error(request, f"Invoice {invoice.number} has no next reminder step.")
+        return _back(client)
+    if request.POST.get("confirm") != found.step.name:
+        return render(request, "desk/send_now_confirm.html", {
+            "client": client, "invoice": invoice, "found": found,
+            "consequences": manual.consequences(invoice, found)})
     try:
-        report = manual.send_now(invoices=[invoice], actor=request.user, now=timezone.now())
+        report = manual.send_now(invoices=[invoice], actor=request.user, now=now)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return _back(client)
-    if report.sent:
+    if StepAction.SEND_MESSAGE not in found.step.actions:
+        messages.success(request, f"Done for {invoice.number}: "
+                         + " ".join(manual.consequences(invoice, found)))
+    elif report.sent:
         messages.success(request, f"The next reminder for {invoice.number} went out.")
     elif report.deferred:
         messages.info(request, f"The next reminder for {invoice.number} is queued: it goes "
@@ -221,3 +239,24 @@ def skip_step(request: AuthenticatedHttpRequest, pk: int, invoice_pk: int) -> Ht
         manual.skip(invoice=invoice, actor=request.user, now=timezone.now(),
                     reason=request.POST.get("reason", "").strip())
     return _act(request, invoice.client, act, f"Step skipped for {invoice.number}.")
+
+
+@bookkeeper_required
+def reply_attachment(request: HttpRequest, pk: int, index: int) -> FileResponse:
+    """An attachment of a client's e-mail reply (checked and stored when it arrived:
+    reminders.channels.inbound), only to signed-in staff, never rendered inline."""
+    entry = get_object_or_404(Interaction, pk=pk, kind=InteractionKind.NOTE)
+    attachments = entry.metadata.get("attachments") if entry.metadata.get("reply") else None
+    if not isinstance(attachments, list) or not 0 <= index < len(attachments):
+        raise Http404
+    item = attachments[index]
+    stored = PurePath(str(item.get("file") or ""))
+    if stored.parts[:1] != ("replies",) or ".." in stored.parts \
+            or not default_storage.exists(str(stored)):
+        raise Http404
+    response = FileResponse(default_storage.open(str(stored), "rb"),
+                            content_type=str(item.get("type") or "application/octet-stream"))
+    shown = PurePath(str(item.get("name") or "attachment")).stem
+    disposition(response, f"{shown}{stored.suffix}", default=f"reply-{entry.pk}")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -4,7 +4,9 @@ Providers report on messages (Twilio status callbacks, anymail tracking webhooks
 stored once — keyed by the provider's event id, or message id + status where the provider has
 none (Twilio signs no timestamp, so a replayed callback must be harmless) — moves the message's
 status forward (never back: a late "sent" does not undo "delivered"), and shows in the client's
-timeline. A permanent failure flags the contact point and falls back (``fallback``).
+timeline. A permanent failure flags the contact point and falls back (``fallback``); a temporary
+one (a soft bounce, stored as "deferred") changes nothing. An ESP's resubscribe event clears the
+address's unsubscribe/complaint flag (``email_resubscribed``).
 """
 
 from __future__ import annotations
@@ -112,6 +114,20 @@ def opt_out(*, number: str, opted_out: bool, occurred_at: datetime, keyword: str
                 contact_flag_clear(flag=flag, actor=None,
                                    note=f"the client replied {keyword} to opt back in")
     return len(clients)
+
+
+def email_resubscribed(*, address: str, provider: str) -> int:
+    """The ESP says the address opted back in (it removed its own suppression): clear the
+    open unsubscribe/complaint flags on that address for every client using it. A bounce flag
+    stays until a bookkeeper clears it: a bounce is about the mailbox, not about consent."""
+    value = address.strip().lower()
+    flags = list(ContactFlag.objects.filter(channel=Channel.EMAIL, value=value,
+                                            reason=FlagReason.COMPLAINED,
+                                            cleared_at__isnull=True).select_related("client"))
+    for flag in flags:
+        contact_flag_clear(flag=flag, actor=None,
+                           note=f"{provider} reports that {value} subscribed again")
+    return len(flags)
 
 
 def pay_link_opened(link: PayLink, now: datetime) -> bool:

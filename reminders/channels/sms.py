@@ -10,7 +10,10 @@ credentials an SMS stays in Settle and nothing leaves.
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -21,13 +24,13 @@ from twilio.rest import Client as Twilio
 from twilio.twiml.messaging_response import MessagingResponse
 
 from clients.business import business
-from clients.models import Client, FlagReason, InteractionChannel, InteractionKind
-from clients.services import interaction_record
+from clients.models import Channel, Client, ContactFlag, FlagReason, InteractionChannel
 from core.sms import count_segments
 from core.text import ascii_digits
 from infra.integrations import twilio_configured
 from reminders.channels.base import Handover, PermanentError, TransientError
 from reminders.channels.events import opt_out, record_event
+from reminders.channels.inbound import log_unknown_sender, reply_record
 from reminders.models import MessageStatus, OutboundMessage
 
 # Twilio error codes (https://www.twilio.com/docs/api/errors) that say the number will not work.
@@ -75,11 +78,42 @@ class SmsChannel:
 
 # --- Twilio's callbacks ---------------------------------------------------------------------------
 
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
+# Twilio's default keywords (a message that is only the word, any case, spaces around it):
+# https://help.twilio.com/articles/223134027 . With Advanced Opt-Out on a Messaging Service the
+# words are the admin's, and Twilio says which kind a message was in ``OptOutType``.
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE",
+                        "OPTOUT"})
 
-START_WORDS = {"START", "UNSTOP"}
+START_WORDS = frozenset({"START", "YES", "UNSTOP"})
 
-HELP_WORDS = {"HELP", "INFO"}
+HELP_WORDS = frozenset({"HELP", "INFO"})
+
+OPT_OUT_TYPES = frozenset({"STOP", "START", "HELP"})
+
+def keyword_kind(body: str, opt_out_type: str = "") -> str:
+    """"STOP", "START", "HELP" or "" (an ordinary message). Twilio's ``OptOutType`` is the
+    truth when present (Advanced Opt-Out: the admin's words, in any language); without it,
+    Twilio's default words, the whole message being the word."""
+    declared = opt_out_type.strip().upper()
+    if declared in OPT_OUT_TYPES:
+        return declared
+    word = body.strip().upper()
+    if word in STOP_WORDS:
+        return "STOP"
+    if word in START_WORDS:
+        return "START"
+    if word in HELP_WORDS:
+        return "HELP"
+    return ""
+
+def help_text() -> str:
+    """Who we are and how to reach a person: the business name, the support phone and the
+    bare sender address (never the raw From header with its display name)."""
+    profile = business()
+    address = parseaddr(profile.from_email)[1] or profile.from_email
+    contact = " · ".join(x for x in (profile.support_phone, address) if x)
+    return (f"{profile.name}: payment reminders. Questions? {contact or 'Reply to this SMS'}. "
+            "Reply STOP to stop SMS.")
 
 def _twilio_verified(request: HttpRequest) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
@@ -122,7 +156,8 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
     """A client texted back. STOP words opt the number out (Twilio's own opt-out replies to
     the client), START words opt it back in, HELP gets our name and how to reach us; anything
-    else goes into the client's timeline for the bookkeeper."""
+    else is a reply: into the client's timeline (reminders wait, as after a call) and Today's
+    work as a reply to read."""
     if not _twilio_verified(request):
         return HttpResponseForbidden("Invalid or missing Twilio signature.")
     sid = request.POST.get("MessageSid", "")
@@ -131,24 +166,37 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     if not sid or not number:
         return HttpResponse("MessageSid and From are required.", status=400)
     now = timezone.now()
-    first_time = record_event(
-        provider="twilio-inbound", event_key=sid, event="inbound", message=None,
-        occurred_at=now, recipient=number, detail={"Body": body[:1600]})
-    keyword = body.strip().upper()
-    if keyword in HELP_WORDS:
-        profile = business()
-        contact = " ".join(x for x in (profile.support_phone, profile.from_email) if x)
-        return _twiml(f"{profile.name}: payment reminders. Questions? "
-                      f"{contact}. Reply STOP to stop SMS.")
-    if first_time is None:
-        return _twiml()  # a replay: already acted on
-    if keyword in STOP_WORDS or keyword in START_WORDS:
-        opt_out(number=number, opted_out=keyword in STOP_WORDS, occurred_at=now,
-                         keyword=keyword)
-        return _twiml()
-    for client in Client.objects.filter(mobile_phone=number):
-        interaction_record(client=client, kind=InteractionKind.NOTE,
-                           channel=InteractionChannel.SMS, actor_label="client",
-                           summary=f"SMS from the client: {body}"[:300], occurred_at=now,
-                           content={"text": body}, metadata={"message_sid": sid})
+    kind = keyword_kind(body, request.POST.get("OptOutType", ""))
+    if kind == "HELP":
+        return _twiml(help_text())
+    clients = list(Client.objects.filter(mobile_phone=number))
+    # "YES" is Twilio's opt-in word, but from a number that never opted out it answers us.
+    opted_out = ContactFlag.objects.filter(
+        channel=Channel.SMS, value=number, reason=FlagReason.OPTED_OUT,
+        cleared_at__isnull=True).exists()
+    keyword = kind == "STOP" or (kind == "START" and (opted_out or body.strip().upper() != "YES"))
+    with transaction.atomic():
+        first_time = record_event(
+            provider="twilio-inbound", event_key=sid, event="inbound", message=None,
+            occurred_at=now, recipient=number,
+            detail={"Body": body[:1600], "OptOutType": kind,
+                    **({} if keyword else {"clients": len(clients)})})
+        if first_time is None:
+            return _twiml()  # a replay: already acted on
+        if keyword:
+            opt_out(number=number, opted_out=kind == "STOP", occurred_at=now,
+                    keyword=body.strip().upper()[:20] or kind)
+            return _twiml()
+        if not clients:
+            log_unknown_sender("SMS", number)
+            return _twiml()
+        text = body.strip() or "(no text: a picture or a file, not kept)"
+        reply_record(clients=clients, channel=InteractionChannel.SMS, sender=number, text=text,
+                     now=now, summary=f"SMS from the client: {text}",
+                     message=_last_sms_to(number), metadata={"message_sid": sid})
     return _twiml()
+
+def _last_sms_to(number: str) -> OutboundMessage | None:
+    """The latest SMS we sent the number: the one a reply most likely answers."""
+    return (OutboundMessage.objects.filter(channel="sms", to=number)
+            .exclude(provider__in=["", "local"]).order_by("-created_at", "-pk").first())

@@ -227,3 +227,63 @@ def test_hard_bounce_and_stop_are_honoured_by_the_next_ticks(client, make_invoic
         "channel", flat=True)) == {"letter"}
     battery.held(f"23 more ticks: 0 emails and 0 SMS after the bounce and the STOP; the later "
                  f"steps ({', '.join(f'+{s}' for s in steps[1:])}) went by letter")
+
+
+def test_anymail_malformed_bodies_with_valid_credentials_are_400(client, make_invoice,
+                                                                 _providers, settings, battery):
+    settings.ANYMAIL = {**settings.ANYMAIL, "BREVO_API_KEY": "test"}
+    customer = ClientFactory(channel_preferences=["email", "sms", "letter"])
+    make_invoice(customer, "927.31", issue_date=NOW.date() - timedelta(days=37))
+    tick(NOW)
+    email = OutboundMessage.objects.get(channel="email")
+    routes = ["/anymail/postmark/tracking/", "/anymail/sendgrid/tracking/",
+              "/anymail/brevo/tracking/", "/anymail/mailjet/tracking/",
+              "/anymail/postmark/inbound/", "/anymail/brevo/inbound/"]
+    bodies = [json.dumps(hard_bounce(email))[:-7].encode(), b"\xff\xfe\x00garbage", b'"text"',
+              b"null", b"42"]
+    battery.tried(f"{len(bodies)} malformed bodies (truncated JSON, invalid UTF-8, a string, "
+                  f"null, a number) with the right basic-auth secret to {len(routes)} anymail "
+                  "tracking and inbound routes")
+    auth = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(HOOK_AUTH.encode()).decode()}
+    codes = {client.post(route, body, content_type="application/json", **auth).status_code
+             for route in routes for body in bodies}
+    assert codes == {400}
+    assert not MessageEvent.objects.exists() and not ContactFlag.objects.exists()
+    battery.held(f"all {len(routes) * len(bodies)} answered 400 (anymail alone answered 500); "
+                 "nothing stored, no flag")
+
+    battery.tried("then the genuine hard bounce")
+    assert postmark_post(client, hard_bounce(email)).status_code == 200
+    assert ContactFlag.objects.filter(channel="email", reason="bounced").count() == 1
+    battery.held("200, one flag: the route still works")
+
+
+def test_soft_bounces_from_three_esps_neither_flag_nor_fall_back(client, make_invoice,
+                                                                _providers, battery):
+    customer = ClientFactory(channel_preferences=["email", "sms", "letter"])
+    make_invoice(customer, "927.31", issue_date=NOW.date() - timedelta(days=37))
+    tick(NOW)
+    email = OutboundMessage.objects.get(channel="email")
+    meta = {"settle_message_id": str(email.pk)}
+    auth = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(HOOK_AUTH.encode()).decode()}
+    soft = {  # the ESPs' soft-bounce events (shapes as in anymail's webhook tests)
+        "postmark": {**hard_bounce(email), "Type": "SoftBounce", "TypeCode": 4096},
+        "sendgrid": [{"event": "bounce", "type": "blocked", "email": email.to,
+                      "timestamp": 1773740000, "sg_event_id": "sg-blocked-1",
+                      "anymail_id": email.provider_message_id,
+                      "reason": "421 4.7.0 try again later", **meta}],
+        "brevo": {"event": "soft_bounce", "email": email.to, "ts_epoch": 1773740000000,
+                  "message-id": email.provider_message_id,
+                  "X-Mailin-custom": json.dumps(meta), "reason": "mailbox full"},
+    }
+    battery.tried("a Postmark SoftBounce, a SendGrid bounce of type 'blocked', a Brevo "
+                  "soft_bounce for the emailed reminder, each posted twice")
+    for esp, payload in soft.items():
+        for _ in range(2):
+            assert client.post(f"/anymail/{esp}/tracking/", json.dumps(payload),
+                               content_type="application/json", **auth).status_code == 200
+    assert sorted(MessageEvent.objects.values_list("event", flat=True)) == ["deferred"] * 3
+    assert not ContactFlag.objects.exists() and fallbacks(customer) == 0
+    reminder = Reminder.objects.get()
+    assert (reminder.channel, reminder.failed_channels) == ("email", [])
+    battery.held("3 events (one per ESP), each 'deferred'; no flag, no fallback")

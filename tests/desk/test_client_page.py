@@ -2,7 +2,7 @@
 its exact preview, payment history, the timeline with the content sent, and every action
 (payment, note, call, pauses, send now, skip), each refused cleanly on bad input."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -99,8 +99,13 @@ def test_invoice_pause_send_now_and_skip(desk, customer, overdue):
     assert first.reminders_paused_until == date(2026, 4, 1)
     desk.post(reverse("desk:invoice-skip", args=[customer.pk, second.pk]))
     assert Reminder.objects.get(invoice=second).status == ReminderStatus.SKIPPED
-    response = desk.post(reverse("desk:invoice-send-now", args=[customer.pk, second.pk]),
-                         follow=True)
+    url = reverse("desk:invoice-send-now", args=[customer.pk, second.pk])
+    asked = desk.post(url).content.decode()  # asks first: nothing is sent yet
+    assert "What it does" in asked and mail.outbox == []
+    step = Reminder.objects.filter(invoice=second).first().step  # the skipped one
+    confirm = asked.split('name="confirm" value="')[1].split('"')[0]
+    assert confirm != step.name  # the next step after the skipped one
+    response = desk.post(url, {"confirm": confirm}, follow=True)
     assert "went out" in response.content.decode()
     assert len(mail.outbox) == 1 and second.number in mail.outbox[0].body
     # Someone else's invoice through this client's URL: not found.
@@ -121,3 +126,24 @@ def test_roles_and_bounded_queries(client, customer, overdue, django_assert_max_
         tick(datetime(2026, 3, 17 + (n > 2), 11, 0, tzinfo=BERLIN))
         with django_assert_max_num_queries(45):
             assert client.get(url).status_code == 200
+
+
+def test_send_now_asks_before_a_hand_over(desk, customer, overdue):
+    """The step after the letter of demand hands the invoice to collections: the page says so
+    before anything happens, and nothing happens without the confirmation."""
+    from reminders.models import CadenceStep
+
+    invoice = overdue(customer, 46)
+    Reminder.objects.create(invoice=invoice, client=customer, status=ReminderStatus.SENT,
+                            step=CadenceStep.objects.get(template_key="demand_30"),
+                            channel="letter", scheduled_for=NOW - timedelta(days=16),
+                            sent_at=NOW - timedelta(days=16))
+    url = reverse("desk:invoice-send-now", args=[customer.pk, invoice.pk])
+    asked = desk.post(url).content.decode()
+    assert "Hands " + invoice.number + " to collections" in asked
+    invoice.refresh_from_db()
+    assert invoice.status == "open"
+    done = desk.post(url, {"confirm": "Hand to collections"}, follow=True).content.decode()
+    invoice.refresh_from_db()
+    assert invoice.status == "in_collections"
+    assert "Done for " + invoice.number in done
