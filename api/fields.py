@@ -7,14 +7,17 @@ never fractional ones."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
+from django.utils import timezone
 from django.utils.functional import Promise
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import calendar as cal
 from core.money import MoneyError, is_quantized, quantize, to_decimal
 from core.text import IDENTIFIER_MAX_LENGTH
 from infra.text import IdentifierValidator, TextValidator
@@ -140,3 +143,64 @@ def _decimal(data: str | int, label: StrOrPromise | None) -> Decimal:
         return to_decimal(data, what=str(label) if label else "Value")
     except MoneyError as exc:
         raise serializers.ValidationError(str(exc)) from None
+
+
+class QueryTextField(serializers.CharField):
+    """A query parameter's free text (a search): anything without a control character, which
+    the middleware refuses before the view (tab and line breaks pass); blank means no filter."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+
+# --- Dates: within the bounds every date the app accepts keeps (core.calendar) ----------------
+
+class BoundedDateField(serializers.DateField):
+    """``YYYY-MM-DD`` within bounds, refused with a 400 naming them otherwise:
+
+    - ``"book"``: an invoice or payment date, 2000-01-01 to ten years from today;
+    - ``"received"``: money received, 2000-01-01 to tomorrow (the client's today may already
+      be tomorrow; the service refuses a day after the client's today);
+    - ``"hold"``: the last day of a pause, today to a year from today.
+
+    The schema states the same bounds as a pattern (``api.schema``)."""
+
+    def __init__(self, *, kind: str = "book", **kwargs: Any) -> None:
+        assert kind in ("book", "received", "hold")
+        self.kind = kind
+        super().__init__(**kwargs)
+
+    def bounds(self, today: date) -> tuple[date, date]:
+        if self.kind == "hold":
+            return today, today + timedelta(days=cal.HOLD_DAYS_AHEAD)
+        if self.kind == "received":
+            return cal.EARLIEST_DATE, today + timedelta(days=1)
+        return cal.EARLIEST_DATE, cal.latest_date(today)
+
+    def to_internal_value(self, value: Any) -> date:
+        day: date = super().to_internal_value(value)
+        today = timezone.localdate()
+        start, end = self.bounds(today)
+        if self.kind == "hold":
+            problem = ("Choose today or a later day." if day < start
+                       else cal.hold_problem(day, today))
+        elif self.kind == "received" and day > end:
+            problem = "A payment cannot be received in the future."
+        else:
+            problem = cal.date_range_problem(day, today) if not start <= day <= end else None
+        if problem:
+            raise serializers.ValidationError(problem)
+        return day
+
+
+class EmailOrBlankField(serializers.CharField):
+    """An e-mail address or "" (none known): the model's validation checks the address."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 254)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+        self.validators.append(TextValidator(what="The e-mail address", multiline=False))

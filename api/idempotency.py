@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -31,6 +32,10 @@ from api.permissions import AuthenticatedRequest
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+# Visible ASCII, spaces only inside: what every HTTP stack carries unchanged (the schema says
+# the same, with the length).
+KEY_PATTERN = r"^[!-~](?:[ -~]*[!-~])?$"
+_KEY = re.compile(KEY_PATTERN)
 
 Handler = Callable[..., Response]
 
@@ -53,12 +58,12 @@ def _key(request: Request) -> str | None:
     raw = request.headers.get(HEADER)
     if raw is None:
         return None
-    key = raw.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if len(raw) > MAX_KEY_LENGTH or not _KEY.fullmatch(raw):
         raise exceptions.ValidationError({HEADER: [
-            f"Send a key of 1 to {MAX_KEY_LENGTH} printable characters, e.g. a UUID made "
-            "once per operation and sent again with every retry of it."]})
-    return key
+            f"Send a key of 1 to {MAX_KEY_LENGTH} printable ASCII characters (no space at "
+            "either end), e.g. a UUID made once per operation and sent again with every "
+            "retry of it."]})
+    return raw
 
 
 class _Failed(Exception):

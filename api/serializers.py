@@ -11,14 +11,17 @@ from rest_framework import serializers
 
 from api.fields import (
     AmountField,
+    BoundedDateField,
     DecimalInputField,
     DecimalStringField,
+    EmailOrBlankField,
     IdentifierField,
     LineField,
     MoneyField,
+    QueryTextField,
     TextField,
 )
-from clients.models import Client, ClientTag, Interaction, PaymentMethod
+from clients.models import Client, ClientTag, Interaction, InteractionKind, PaymentMethod
 from receivables.models import (
     Invoice,
     InvoiceLine,
@@ -44,7 +47,9 @@ class ClientSerializer(serializers.ModelSerializer):
     tags: serializers.SlugRelatedField[ClientTag] = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="name")
     default_terms: serializers.SlugRelatedField[PaymentTerms] = serializers.SlugRelatedField(
-        read_only=True, slug_field="name")
+        read_only=True, slug_field="name", allow_null=True,
+        help_text="Name of the client's payment terms; null: the default terms apply.")
+    email = EmailOrBlankField(read_only=True)
     channel_preferences = serializers.ListField(child=serializers.CharField(), read_only=True)
     payment_methods = serializers.ListField(child=serializers.CharField(), read_only=True)
     pay_run_days = serializers.ListField(child=serializers.JSONField(), read_only=True)
@@ -68,7 +73,7 @@ class ClientCreateSerializer(serializers.Serializer):
     display_name = LineField(max_length=200)
     legal_name = LineField(max_length=200, required=False, allow_blank=True)
     contact_name = LineField(max_length=200, required=False, allow_blank=True)
-    email = LineField(max_length=254, required=False, allow_blank=True)
+    email = EmailOrBlankField(required=False)
     mobile_phone = LineField(max_length=40, required=False, allow_blank=True)
     phone = LineField(max_length=40, required=False, allow_blank=True)
     address_line1 = LineField(max_length=200, required=False, allow_blank=True)
@@ -93,6 +98,26 @@ class ClientCreateSerializer(serializers.Serializer):
 
     def validate_reference(self, value: str) -> str:
         return value.strip()
+
+
+class ClientUpdateSerializer(ClientCreateSerializer):
+    """PATCH: any of the create fields but the reference (the natural key integrations find
+    the client by) and the tags; only the fields sent change (``clients.services.client_update``
+    checks them as on the site)."""
+
+    reference = None  # type: ignore[assignment]
+    tags = None  # type: ignore[assignment]
+    display_name = LineField(max_length=200, required=False)
+    default_terms = serializers.SlugRelatedField(
+        slug_field="name", queryset=PaymentTerms.objects.all(), required=False, allow_null=True,
+        help_text="Name of the payment terms; null: the default terms.",
+        error_messages={"does_not_exist": "No payment terms named '{value}'; an admin "
+                                          "defines terms under Configure → Terms."})
+
+
+class ClientFilterSerializer(serializers.Serializer):
+    reference = QueryTextField(help_text="Exactly this client reference (none: an empty list).")
+    search = QueryTextField(help_text="Part of the name, reference or email.")
 
 
 # --- Invoices ---------------------------------------------------------------------------------
@@ -146,8 +171,8 @@ class InvoiceCreateSerializer(serializers.Serializer):
                              help_text="The client's reference.")
     number = IdentifierField(what="The invoice number",
                              help_text="Printable, one line, at most 64 characters.")
-    issue_date = serializers.DateField()
-    due_date = serializers.DateField(required=False, help_text="From the terms when omitted.")
+    issue_date = BoundedDateField()
+    due_date = BoundedDateField(required=False, help_text="From the terms when omitted.")
     currency = LineField(max_length=10, required=False,
                          help_text="The client's default currency when omitted.")
     terms = serializers.SlugRelatedField(
@@ -166,25 +191,45 @@ class InvoiceCreateSerializer(serializers.Serializer):
         return value.strip()
 
 
-class InvoiceFilterSerializer(serializers.Serializer):
-    client = IdentifierField(what="The client reference", required=False,
-                             help_text="The client's reference.")
-    number = IdentifierField(what="The invoice number", required=False)
-    status = serializers.CharField(required=False,
-                                   help_text="One status or several, comma-separated: "
-                                             + ", ".join(InvoiceStatus.values))
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None,
-                                       help_text="true: money still owed after the due date.")
-    updated_since = serializers.DateTimeField(required=False,
-                                              help_text="ISO 8601 with a UTC offset.")
+class ClientFilterMixin(serializers.Serializer):
+    """``?client=REF`` on every list: an unknown reference is a 400 naming ``client``, the
+    same on invoices, payments, the timeline and the forecast."""
 
-    def validate_status(self, value: str) -> list[str]:
-        wanted = [s.strip() for s in value.split(",") if s.strip()]
-        unknown = [s for s in wanted if s not in InvoiceStatus.values]
+    client = IdentifierField(what="The client reference", required=False,
+                             help_text="The client's reference; an unknown one is a 400.")
+
+    def validate_client(self, value: str) -> Client:
+        return client_by_reference(value)
+
+
+class StatusListField(serializers.ListField):
+    """``?status=open,partially_paid``: one status or several, comma-separated."""
+
+    child = serializers.ChoiceField(choices=InvoiceStatus.choices)
+
+    def get_value(self, dictionary: Any) -> Any:
+        raw = dictionary.get(self.field_name, serializers.empty)
+        if raw is serializers.empty:
+            return raw
+        return [part for part in str(raw).split(",") if part] if raw else []
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        wanted = [str(item) for item in (data if isinstance(data, list) else [data])]
+        unknown = [item for item in wanted if item not in InvoiceStatus.values]
         if unknown:
             raise serializers.ValidationError(
                 f"Unknown status {', '.join(unknown)}; use {', '.join(InvoiceStatus.values)}.")
-        return wanted
+        return list(dict.fromkeys(wanted))
+
+
+class InvoiceFilterSerializer(ClientFilterMixin):
+    number = IdentifierField(what="The invoice number", required=False)
+    status = StatusListField(required=False, allow_empty=True, help_text=(
+        "One status or several, comma-separated: " + ", ".join(InvoiceStatus.values)))
+    overdue = serializers.BooleanField(required=False,
+                                       help_text="true: money still owed after the due date.")
+    updated_since = serializers.DateTimeField(required=False,
+                                              help_text="ISO 8601 with a UTC offset.")
 
     def validate_updated_since(self, value: datetime) -> datetime:
         raw = str(self.initial_data.get("updated_since", ""))
@@ -193,6 +238,28 @@ class InvoiceFilterSerializer(serializers.Serializer):
                 "Give the time with its UTC offset, e.g. 2026-03-17T09:30:00+01:00 or "
                 "2026-03-17T08:30:00Z.")
         return value
+
+
+class InvoiceUpdateSerializer(serializers.Serializer):
+    """PATCH: what may change on an invoice that is a draft or still owed (open, partially
+    paid, disputed, in collections); its amounts never do (a credit note changes what is
+    owed). Only the fields sent change (``receivables.services.invoice_update``)."""
+
+    due_date = BoundedDateField(required=False, help_text="Not before the issue date.")
+    reference = LineField(max_length=200, required=False, allow_blank=True)
+    notes = TextField(required=False, allow_blank=True)
+
+
+class VoidSerializer(serializers.Serializer):
+    reason = LineField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class CreditNoteSerializer(serializers.Serializer):
+    amount = AmountField(help_text="More than zero, at most the balance, in the invoice's "
+                                   "currency.")
+    on = BoundedDateField(required=False, allow_null=True, default=None,
+                          help_text="The credit note's date; today when omitted.")
+    memo = LineField(max_length=200, required=False, allow_blank=True, default="")
 
 
 # --- Payments ---------------------------------------------------------------------------------
@@ -230,7 +297,8 @@ class PaymentCreateSerializer(serializers.Serializer):
     amount = AmountField()
     currency = LineField(max_length=10, required=False,
                          help_text="The client's default currency when omitted.")
-    received_on = serializers.DateField()
+    received_on = BoundedDateField(kind="received", help_text=(
+        "Not after the client's today."))
     method = serializers.ChoiceField(choices=PaymentMethod.choices,
                                      default=PaymentMethod.BANK_TRANSFER)
     reference = IdentifierField(
@@ -264,12 +332,10 @@ class PaymentCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class PaymentFilterSerializer(serializers.Serializer):
-    client = IdentifierField(what="The client reference", required=False,
-                             help_text="The client's reference.")
+class PaymentFilterSerializer(ClientFilterMixin):
     reference = IdentifierField(what="The payment reference", required=False)
-    received_from = serializers.DateField(required=False)
-    received_to = serializers.DateField(required=False)
+    received_from = BoundedDateField(required=False)
+    received_to = BoundedDateField(required=False)
 
 
 class PaymentSyncSerializer(serializers.ModelSerializer):
@@ -282,7 +348,8 @@ class PaymentSyncSerializer(serializers.ModelSerializer):
 # --- Reminders --------------------------------------------------------------------------------
 
 class PauseSerializer(serializers.Serializer):
-    until = serializers.DateField(help_text="Last day without reminders (inclusive).")
+    until = BoundedDateField(kind="hold",
+                             help_text="Last day without reminders (inclusive).")
     reason = LineField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -290,13 +357,8 @@ class ResumeSerializer(serializers.Serializer):
     reason = LineField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class ForecastQuerySerializer(serializers.Serializer):
+class ForecastQuerySerializer(ClientFilterMixin):
     days = serializers.IntegerField(min_value=1, max_value=60, default=14)
-    client = IdentifierField(what="The client reference", required=False,
-                             help_text="Only this client's reference.")
-
-    def validate_client(self, value: str) -> Client:
-        return client_by_reference(value)
 
 
 class ForecastEntrySerializer(serializers.Serializer):
@@ -330,7 +392,5 @@ class InteractionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InteractionFilterSerializer(serializers.Serializer):
-    client = IdentifierField(what="The client reference", required=False,
-                             help_text="The client's reference.")
-    kind = LineField(required=False, max_length=40)
+class InteractionFilterSerializer(ClientFilterMixin):
+    kind = serializers.ChoiceField(choices=InteractionKind.choices, required=False)

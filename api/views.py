@@ -1,13 +1,15 @@
 """The REST API (``/api/v1/``): clients, invoices, payments, reminders, the timeline.
 
 Views check shapes with a serializer, call one service and describe the result; a service's
-``ValidationError`` becomes a 400 with its messages (``api.errors``). Every POST honours an
-``Idempotency-Key`` (``api.idempotency``)."""
+``ValidationError`` becomes a 400 with its messages, every error one shape (``api.errors``).
+Every POST honours an ``Idempotency-Key`` (``api.idempotency``); the schema documents every
+status each operation can answer (``api.schema``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -18,61 +20,95 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers as s
-from api.errors import Conflict
-from api.idempotency import HEADER, idempotent
+from api.errors import Conflict, as_field_messages
+from api.idempotency import idempotent
 from api.permissions import AuthenticatedRequest
+from api.schema import ApiAutoSchema
 from clients.models import Client, Interaction
-from clients.services import client_create, client_pause_reminders
-from receivables.models import RECEIVABLE_STATUSES, Invoice, Payment, PaymentSource
+from clients.services import client_create, client_pause_reminders, client_update
+from receivables.models import (
+    RECEIVABLE_STATUSES,
+    AdjustmentKind,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentSource,
+)
 from receivables.services import (
     LineInput,
+    adjustment_add,
     invoice_create,
     invoice_pause_reminders,
+    invoice_transition,
+    invoice_update,
     payment_record,
     payment_sync_record,
 )
 from reminders.forecast import forecast
 
-IDEMPOTENCY_PARAMETER = OpenApiParameter(
-    HEADER, str, OpenApiParameter.HEADER, required=False,
-    description="Any unique string (a UUID) per operation: a retry with the same key and body "
-                "gets the first response back and creates nothing; the same key with another "
-                "body is refused with 422. Keys are kept for 24 hours.")
+STATUS_PARAMETER = OpenApiParameter(
+    "status", {"type": "array", "items": {"type": "string", "enum": list(InvoiceStatus.values)}},
+    OpenApiParameter.QUERY, required=False, style="form", explode=False,
+    description="One status or several, comma-separated: " + ", ".join(InvoiceStatus.values))
 
 
 def _filters(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     """Query parameters, validated: a filter that makes no sense is a 400, not ignored."""
-    query = serializer_class(data=request.query_params)
+    # A plain dict, so that an empty value ("?updated_since=") is checked like any other
+    # instead of being taken for "not sent".
+    query = serializer_class(data=dict(request.query_params.items()))
     query.is_valid(raise_exception=True)
     return {k: v for k, v in query.validated_data.items() if v is not None}
 
 
-def _client_or_none(reference: str | None) -> Client | None:
-    return s.client_by_reference(reference) if reference else None
+class ApiViewSet(viewsets.GenericViewSet):
+    """Every view of the API: its schema (errors, Idempotency-Key) from ``ApiAutoSchema``;
+    ``conflict_actions`` are the actions that can answer 409."""
+
+    schema = ApiAutoSchema()
+    conflict_actions: tuple[str, ...] = ()
+    # Any path segment reaches the view, so "/invoices/0.5/" is the API's JSON 404, not the
+    # site's HTML one.
+    lookup_value_regex = "[^/]+"
 
 
-class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+def _state_conflict(exc: DjangoValidationError) -> Exception:
+    """A service's refusal about the record as a whole (no field to blame: "cannot go from
+    paid to void") is a 409; a field's is a 400."""
+    if hasattr(exc, "error_dict"):
+        return exc
+    return Conflict(as_field_messages(exc))
+
+
+class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = s.ClientSerializer
+    conflict_actions = ("create",)
 
     def get_queryset(self) -> QuerySet[Client]:
         qs = Client.objects.select_related("default_terms").prefetch_related("tags")
         if self.action != "list":
             return qs
-        if reference := self.request.query_params.get("reference"):
+        wanted = _filters(s.ClientFilterSerializer, self.request)
+        if reference := wanted.get("reference"):
             qs = qs.filter(reference=reference)
-        if search := self.request.query_params.get("search", "").strip():
+        if search := wanted.get("search", "").strip():
             qs = qs.filter(Q(display_name__icontains=search) | Q(legal_name__icontains=search)
                            | Q(reference__icontains=search) | Q(email__icontains=search))
         return qs.order_by("display_name", "pk")
 
-    @extend_schema(parameters=[
-        OpenApiParameter("reference", str, description="Exactly this client reference."),
-        OpenApiParameter("search", str, description="Part of the name, reference or email.")])
+    @extend_schema(parameters=[s.ClientFilterSerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=s.ClientCreateSerializer, responses={201: s.ClientSerializer},
-                   parameters=[IDEMPOTENCY_PARAMETER])
+    @extend_schema(request=s.ClientUpdateSerializer, responses=s.ClientSerializer)
+    def partial_update(self, request: AuthenticatedRequest, pk: str) -> Response:
+        """Change the fields sent (not the reference); the timeline says which changed."""
+        data = _valid(s.ClientUpdateSerializer, request)
+        client, _changed = client_update(client=self.get_object(), actor=request.user,
+                                         source="the API", **data)
+        return Response(s.ClientSerializer(self.get_queryset().get(pk=client.pk)).data)
+
+    @extend_schema(request=s.ClientCreateSerializer, responses={201: s.ClientSerializer})
     @idempotent
     def create(self, request: AuthenticatedRequest) -> Response:
         data = _valid(s.ClientCreateSerializer, request)
@@ -88,8 +124,7 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                                           "already exists."]}) from None
         return Response(s.ClientSerializer(client).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.PauseSerializer, responses=s.ClientSerializer,
-                   parameters=[IDEMPOTENCY_PARAMETER])
+    @extend_schema(request=s.PauseSerializer, responses=s.ClientSerializer)
     @action(detail=True, methods=["post"])
     @idempotent
     def pause(self, request: AuthenticatedRequest, pk: str) -> Response:
@@ -99,8 +134,7 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                                         actor=request.user, reason=data["reason"])
         return Response(s.ClientSerializer(client).data)
 
-    @extend_schema(request=s.ResumeSerializer, responses=s.ClientSerializer,
-                   parameters=[IDEMPOTENCY_PARAMETER])
+    @extend_schema(request=s.ResumeSerializer, responses=s.ClientSerializer)
     @action(detail=True, methods=["post"])
     @idempotent
     def resume(self, request: AuthenticatedRequest, pk: str) -> Response:
@@ -117,8 +151,9 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     return dict(serializer.validated_data)
 
 
-class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = s.InvoiceSerializer
+    conflict_actions = ("create", "partial_update", "void", "credit_note")
 
     def get_queryset(self) -> QuerySet[Invoice]:
         qs = Invoice.objects.select_related("client", "terms").prefetch_related("lines__invoice")
@@ -126,7 +161,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return qs
         wanted = _filters(s.InvoiceFilterSerializer, self.request)
         if "client" in wanted:
-            qs = qs.filter(client=_client_or_none(wanted["client"]))
+            qs = qs.filter(client=wanted["client"])
         if "number" in wanted:
             qs = qs.filter(number=wanted["number"])
         if wanted.get("status"):
@@ -139,12 +174,57 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             qs = qs.filter(updated_at__gte=wanted["updated_since"])
         return qs.order_by("due_date", "number")
 
-    @extend_schema(parameters=[s.InvoiceFilterSerializer])
+    @extend_schema(parameters=[s.InvoiceFilterSerializer, STATUS_PARAMETER])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=s.InvoiceCreateSerializer, responses={201: s.InvoiceSerializer},
-                   parameters=[IDEMPOTENCY_PARAMETER])
+    def _answer(self, invoice: Invoice) -> Response:
+        return Response(s.InvoiceSerializer(self.get_queryset().get(pk=invoice.pk)).data)
+
+    @extend_schema(request=s.InvoiceUpdateSerializer, responses=s.InvoiceSerializer)
+    def partial_update(self, request: AuthenticatedRequest, pk: str) -> Response:
+        """Change the due date, reference or notes of a draft or of an invoice still owed; a
+        paid, void or written-off invoice answers 409. The amounts never change here: issue a
+        credit note (or void it and create a new one)."""
+        data = _valid(s.InvoiceUpdateSerializer, request)
+        invoice = self.get_object()
+        if invoice.status not in (InvoiceStatus.DRAFT, *RECEIVABLE_STATUSES):
+            raise Conflict({"non_field_errors": [
+                f"Invoice {invoice.number} is {invoice.get_status_display().lower()}: it "
+                "cannot change any more."]})
+        invoice, _changed = invoice_update(invoice=invoice, actor=request.user, **data)
+        return self._answer(invoice)
+
+    @extend_schema(request=s.VoidSerializer, responses=s.InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def void(self, request: AuthenticatedRequest, pk: str) -> Response:
+        """Void a draft, open or disputed invoice without payments (as the admin's "Void"):
+        nothing is owed any more. An invoice with payments answers 409: issue a credit note."""
+        data = _valid(s.VoidSerializer, request)
+        try:
+            invoice = invoice_transition(invoice=self.get_object(), to=InvoiceStatus.VOID,
+                                         reason=data["reason"], actor=request.user)
+        except DjangoValidationError as exc:
+            raise _state_conflict(exc) from None
+        return self._answer(invoice)
+
+    @extend_schema(request=s.CreditNoteSerializer, responses=s.InvoiceSerializer)
+    @action(detail=True, methods=["post"], url_path="credit-note")
+    @idempotent
+    def credit_note(self, request: AuthenticatedRequest, pk: str) -> Response:
+        """Reduce what is owed on an invoice still owed by ``amount`` (at most its balance);
+        the timeline records it. An invoice that is paid, void or written off answers 409."""
+        data = _valid(s.CreditNoteSerializer, request)
+        try:
+            adjustment_add(invoice=self.get_object(), kind=AdjustmentKind.CREDIT_NOTE,
+                           amount=data["amount"], on=data["on"] or timezone.localdate(),
+                           memo=data["memo"], actor=request.user)
+        except DjangoValidationError as exc:
+            raise _state_conflict(exc) from None
+        return self._answer(self.get_object())
+
+    @extend_schema(request=s.InvoiceCreateSerializer, responses={201: s.InvoiceSerializer})
     @idempotent
     def create(self, request: AuthenticatedRequest) -> Response:
         data = _valid(s.InvoiceCreateSerializer, request)
@@ -161,8 +241,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(s.InvoiceSerializer(self.get_queryset().get(pk=invoice.pk)).data,
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.PauseSerializer, responses=s.InvoiceSerializer,
-                   parameters=[IDEMPOTENCY_PARAMETER])
+    @extend_schema(request=s.PauseSerializer, responses=s.InvoiceSerializer)
     @action(detail=True, methods=["post"])
     @idempotent
     def pause(self, request: AuthenticatedRequest, pk: str) -> Response:
@@ -173,8 +252,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                                           actor=request.user, reason=data["reason"])
         return Response(s.InvoiceSerializer(self.get_queryset().get(pk=invoice.pk)).data)
 
-    @extend_schema(request=s.ResumeSerializer, responses=s.InvoiceSerializer,
-                   parameters=[IDEMPOTENCY_PARAMETER])
+    @extend_schema(request=s.ResumeSerializer, responses=s.InvoiceSerializer)
     @action(detail=True, methods=["post"])
     @idempotent
     def resume(self, request: AuthenticatedRequest, pk: str) -> Response:
@@ -185,8 +263,9 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(s.InvoiceSerializer(self.get_queryset().get(pk=invoice.pk)).data)
 
 
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = s.PaymentSerializer
+    conflict_actions = ("create",)
 
     def get_queryset(self) -> QuerySet[Payment]:
         qs = Payment.objects.select_related("client").prefetch_related(
@@ -195,7 +274,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return qs
         wanted = _filters(s.PaymentFilterSerializer, self.request)
         if "client" in wanted:
-            qs = qs.filter(client=_client_or_none(wanted["client"]))
+            qs = qs.filter(client=wanted["client"])
         if "reference" in wanted:
             qs = qs.filter(reference=wanted["reference"])
         if "received_from" in wanted:
@@ -208,8 +287,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=s.PaymentCreateSerializer, responses={201: s.PaymentSerializer},
-                   parameters=[IDEMPOTENCY_PARAMETER])
+    @extend_schema(request=s.PaymentCreateSerializer, responses={201: s.PaymentSerializer})
     @idempotent
     def create(self, request: AuthenticatedRequest) -> Response:
         """Record money received (it lands on the client's timeline) and count it as a
@@ -226,8 +304,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(s.PaymentSerializer(self.get_queryset().get(pk=payment.pk)).data,
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={201: s.PaymentSyncSerializer},
-                   parameters=[IDEMPOTENCY_PARAMETER])
+    @extend_schema(request=None, responses={201: s.PaymentSyncSerializer})
     @action(detail=False, methods=["post"])
     @idempotent
     def sync(self, request: Request) -> Response:
@@ -238,8 +315,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(s.PaymentSyncSerializer(sync).data, status=status.HTTP_201_CREATED)
 
 
-class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         viewsets.GenericViewSet):
+class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """The clients' timelines, newest first (read only: entries are never changed)."""
 
     serializer_class = s.InteractionSerializer
@@ -250,7 +326,7 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             return qs
         wanted = _filters(s.InteractionFilterSerializer, self.request)
         if "client" in wanted:
-            qs = qs.filter(client=_client_or_none(wanted["client"]))
+            qs = qs.filter(client=wanted["client"])
         if "kind" in wanted:
             qs = qs.filter(kind=wanted["kind"])
         return qs.order_by("-occurred_at", "-pk")
@@ -260,7 +336,7 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return super().list(request, *args, **kwargs)
 
 
-class ReminderViewSet(viewsets.GenericViewSet):
+class ReminderViewSet(ApiViewSet):
     serializer_class = s.ForecastEntrySerializer
 
     @extend_schema(parameters=[s.ForecastQuerySerializer],

@@ -41,6 +41,8 @@ MATRIX: dict[str, str] = {
     "desk:invoice-pause": BOOKKEEPER,
     "desk:invoice-send-now": BOOKKEEPER,
     "desk:reply-attachment": BOOKKEEPER,
+    "api:invoice-void": API,
+    "api:invoice-credit-note": API,
     "desk:invoice-skip": BOOKKEEPER,
     "receivables:open-invoices": BOOKKEEPER,
     "receivables:invoice-pdf": BOOKKEEPER,

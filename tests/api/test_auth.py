@@ -32,7 +32,8 @@ def test_a_wrong_token_is_refused():
     api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
     response = api.get(CLIENTS)
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token."}
+    assert response.json() == {"detail": "Invalid token.", "code": "authentication_failed",
+                               "errors": {}}
 
 
 def test_a_user_without_a_role_is_refused_with_a_message_that_says_what_to_do():

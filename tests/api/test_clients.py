@@ -29,7 +29,7 @@ def test_a_taken_reference_is_a_conflict_and_changes_nothing(api, acme):
     response = api.post(URL, {"reference": "ACME", "display_name": "Another Acme"},
                         format="json")
     assert response.status_code == 409
-    assert response.json() == {"reference": [
+    assert response.json()["errors"] == {"reference": [
         f"A client with reference 'ACME' already exists (id {acme.pk})."]}
     assert Client.objects.get(reference="ACME").display_name == "Acme GmbH"
 
@@ -39,7 +39,7 @@ def test_invalid_fields_come_back_with_the_models_messages(api):
                               "channel_preferences": ["email", "pigeon"],
                               "default_currency": "XXY"}, format="json")
     assert response.status_code == 400
-    errors = response.json()
+    errors = response.json()["errors"]
     assert set(errors) == {"timezone", "channel_preferences", "default_currency"}
     assert "pigeon" in errors["channel_preferences"][0]
     assert "ISO 4217" in errors["default_currency"][0]
@@ -49,7 +49,7 @@ def test_invalid_fields_come_back_with_the_models_messages(api):
 def test_required_fields_and_unknown_terms_are_named(api):
     response = api.post(URL, {"default_terms": "Net 999"}, format="json")
     assert response.status_code == 400
-    errors = response.json()
+    errors = response.json()["errors"]
     assert errors["reference"] == ["This field is required."]
     assert errors["display_name"] == ["This field is required."]
     assert "No payment terms named 'Net 999'" in errors["default_terms"][0]
@@ -101,10 +101,11 @@ def test_pause_and_resume_a_clients_reminders(api, acme):
 
 def test_pause_needs_a_day_that_is_not_past(api, acme):
     missing = api.post(f"{URL}{acme.pk}/pause/", {}, format="json")
-    assert missing.status_code == 400 and missing.json() == {"until": ["This field is required."]}
+    assert missing.status_code == 400
+    assert missing.json()["errors"] == {"until": ["This field is required."]}
     past = api.post(f"{URL}{acme.pk}/pause/", {"until": "2026-03-01"}, format="json")
     assert past.status_code == 400
-    assert past.json() == {"until": ["Choose today or a later day."]}
+    assert past.json()["errors"] == {"until": ["Choose today or a later day."]}
     acme.refresh_from_db()
     assert acme.reminders_paused_until is None
     assert api.post(f"{URL}999999/pause/", {"until": "2026-04-01"},

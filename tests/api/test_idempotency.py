@@ -52,7 +52,7 @@ def test_the_same_key_with_another_body_is_refused(api, acme):
     post(api, PAYMENTS, PAYMENT, "k-1")
     reused = post(api, PAYMENTS, {**PAYMENT, "amount": "81.00"}, "k-1")
     assert reused.status_code == 422
-    [message] = reused.json()["Idempotency-Key"]
+    [message] = reused.json()["errors"]["Idempotency-Key"]
     assert "already used" in message and "different request" in message
     other_endpoint = post(api, CLIENTS, {"reference": "NEW", "display_name": "New"}, "k-1")
     assert other_endpoint.status_code == 422
@@ -91,7 +91,7 @@ def test_keys_expire_after_24_hours(api, db):
 def test_a_malformed_key_is_refused(api, acme, key):
     response = post(api, PAYMENTS, PAYMENT, key)
     assert response.status_code == 400
-    assert "printable characters" in response.json()["Idempotency-Key"][0]
+    assert "printable ASCII characters" in response.json()["errors"]["Idempotency-Key"][0]
     assert not Payment.objects.exists()
 
 
@@ -106,8 +106,9 @@ def test_every_post_of_the_api_honours_the_key():
                     assert getattr(getattr(viewset, action), "idempotent", False), \
                         f"{prefix}.{action} answers POST without @idempotent"
     assert sorted(checked) == ["clients.create", "clients.pause", "clients.resume",
-                               "invoices.create", "invoices.pause", "invoices.resume",
-                               "payments.create", "payments.sync"]
+                               "invoices.create", "invoices.credit_note", "invoices.pause",
+                               "invoices.resume", "invoices.void", "payments.create",
+                               "payments.sync"]
 
 
 @pytest.mark.django_db(transaction=True)

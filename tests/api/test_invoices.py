@@ -64,7 +64,7 @@ def test_due_date_comes_from_the_terms_and_jpy_has_no_decimals(api, acme):
 def test_amounts_must_be_decimal_strings(api, acme, line, message):
     response = api.post(URL, invoice_body(lines=[line]), format="json")
     assert response.status_code == 400
-    errors = response.json()["lines"]["0"]  # the first line's fields
+    errors = response.json()["errors"]["lines"]["0"]  # the first line's fields
     assert message in " ".join(m for msgs in errors.values() for m in msgs)
     assert not Invoice.objects.exists()
 
@@ -81,23 +81,23 @@ def test_the_services_rules_come_back_as_400s(api, acme):
     negative = api.post(URL, invoice_body(lines=[{"description": "A", "unit_price": "-5"}]),
                         format="json")
     assert negative.status_code == 400
-    assert negative.json() == {"lines": ["Line 1 unit price cannot be negative; issue a credit "
-                                         "note to reduce what is owed."]}
+    assert negative.json()["errors"] == {"lines": [
+        "Line 1 unit price cannot be negative; issue a credit note to reduce what is owed."]}
     early = api.post(URL, invoice_body(due_date="2026-02-01"), format="json")
     assert early.status_code == 400
-    assert early.json() == {"due_date": ["The due date 2026-02-01 is before the issue date "
-                                         "2026-03-01."]}
+    assert early.json()["errors"] == {"due_date": [
+        "The due date 2026-02-01 is before the issue date 2026-03-01."]}
     currency = api.post(URL, invoice_body(currency="EURO"), format="json")
-    assert currency.status_code == 400 and "ISO 4217" in currency.json()["currency"][0]
+    assert currency.status_code == 400 and "ISO 4217" in currency.json()["errors"]["currency"][0]
     empty = api.post(URL, invoice_body(lines=[]), format="json")
-    assert empty.status_code == 400 and "lines" in empty.json()
+    assert empty.status_code == 400 and "lines" in empty.json()["errors"]
     assert not Invoice.objects.exists()
 
 
 def test_an_unknown_client_is_named(api, db):
     response = api.post(URL, invoice_body(client="NOPE"), format="json")
     assert response.status_code == 400
-    assert response.json() == {"client": [
+    assert response.json()["errors"] == {"client": [
         "No client with reference 'NOPE': create it first (POST /api/v1/clients/)."]}
 
 
@@ -106,7 +106,7 @@ def test_a_used_number_is_a_conflict(api, acme):
     again = api.post(URL, invoice_body(lines=[{"description": "X", "unit_price": "1.00"}]),
                      format="json")
     assert again.status_code == 409
-    assert again.json() == {"number": ["Invoice number RE-2026-001 is already used."]}
+    assert again.json()["errors"] == {"number": ["Invoice number RE-2026-001 is already used."]}
     assert str(Invoice.objects.get().total) == "337.6000"
 
 
@@ -138,7 +138,7 @@ def test_list_filters_that_make_no_sense_are_400s(api, db):
     bad = api.get(URL, {"status": "open,lost", "overdue": "maybe",
                         "updated_since": "2026-03-17T10:00:00"})
     assert bad.status_code == 400
-    errors = bad.json()
+    errors = bad.json()["errors"]
     assert "Unknown status lost" in errors["status"][0]
     assert "overdue" in errors
     assert "UTC offset" in errors["updated_since"][0]

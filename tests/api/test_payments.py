@@ -72,7 +72,7 @@ def test_a_reference_already_recorded_for_the_client_is_a_conflict(api, acme):
     first = api.post(URL, payment_body(), format="json").json()
     again = api.post(URL, payment_body(amount="99.00"), format="json")
     assert again.status_code == 409
-    assert again.json() == {"reference": [
+    assert again.json()["errors"] == {"reference": [
         f"A payment with reference 'BANK-0001' is already recorded for client ACME "
         f"(id {first['id']})."]}
     assert Payment.objects.count() == 1
@@ -97,7 +97,7 @@ def test_bad_payments_are_refused_with_a_message_and_nothing_is_recorded(
         api, acme, change, field, message):
     response = api.post(URL, payment_body(**change), format="json")
     assert response.status_code == 400
-    assert message in " ".join(response.json()[field])
+    assert message in " ".join(response.json()["errors"][field])
     assert not Payment.objects.exists()
     assert not PaymentSync.objects.exists()
 
@@ -106,7 +106,7 @@ def test_an_invoice_in_another_currency_cannot_take_the_payment(api, acme, make_
     make_invoice(acme, "100.00", number="US-1", currency="USD")
     response = api.post(URL, payment_body(invoices=["US-1"]), format="json")
     assert response.status_code == 400
-    assert response.json() == {"currency": [
+    assert response.json()["errors"] == {"currency": [
         "Invoice US-1 is in USD; a payment in EUR cannot settle it."]}
     assert not Payment.objects.exists()
 
@@ -115,7 +115,7 @@ def test_another_clients_invoice_is_not_found_for_this_client(api, acme, make_in
     make_invoice(ClientFactory(reference="OTHER"), "100.00", number="OT-1")
     response = api.post(URL, payment_body(invoices=["OT-1"]), format="json")
     assert response.status_code == 400
-    assert response.json() == {"invoices": ["Client ACME has no invoice OT-1."]}
+    assert response.json()["errors"] == {"invoices": ["Client ACME has no invoice OT-1."]}
 
 
 def test_list_filters(api, acme, make_payment):

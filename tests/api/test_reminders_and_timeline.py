@@ -41,7 +41,7 @@ def test_a_paused_client_has_nothing_in_the_forecast(api, acme, overdue):
 def test_forecast_parameters_are_checked(api, db):
     response = api.get(FORECAST, {"days": 400, "client": "NOPE"})
     assert response.status_code == 400
-    assert response.json() == {
+    assert response.json()["errors"] == {
         "days": ["Ensure this value is less than or equal to 60."],
         "client": ["No client with reference 'NOPE': create it first (POST /api/v1/clients/)."]}
 

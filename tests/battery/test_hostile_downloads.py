@@ -106,9 +106,9 @@ def test_invoice_numbers_with_line_breaks_or_tabs_are_refused(
     response = api.post("/api/v1/invoices/", {
         "client": customer.reference, "number": number, "issue_date": "2026-03-01",
         "lines": [{"description": "Consulting", "unit_price": "100.00"}]}, format="json")
-    assert response.status_code == 400 and "number" in response.json()
+    assert response.status_code == 400 and "number" in response.json()["errors"]
     assert not Invoice.objects.exists()
-    battery.held(f"400: {response.json()['number'][0]}")
+    battery.held(f"400: {response.json()['errors']['number'][0]}")
 
 
 def test_a_stored_number_with_crlf_still_downloads_with_a_safe_header(

@@ -238,7 +238,7 @@ def test_hostile_invoices_through_the_api_are_a_400_json_and_nothing_is_written(
     response = api.post("/api/v1/invoices/", invoice_body(customer, **changes), format="json")
     assert response.status_code == 400, response.content
     body = response.json()
-    assert field in body and words in json.dumps(body, ensure_ascii=False), body
+    assert field in body["errors"] and words in json.dumps(body, ensure_ascii=False), body
     assert counts() == before
     battery.held(f"400 {{'{field}': …}} saying {words!r}; no invoice")
 
@@ -271,7 +271,8 @@ def test_hostile_payments_through_the_api_are_a_400_json_and_nothing_is_written(
         "client": customer.reference, "amount": "10.00", "received_on": "2026-03-16",
         "reference": "BANK-1", **changes}, format="json")
     assert response.status_code == 400, response.content
-    assert field in response.json() and words in json.dumps(response.json()), response.json()
+    assert field in response.json()["errors"] and words in json.dumps(response.json()), \
+        response.json()
     assert counts() == before
     battery.held(f"400 {{'{field}': …}}; no payment")
 
@@ -305,6 +306,6 @@ def test_a_client_reference_with_a_control_character_is_refused(
     response = api.post("/api/v1/clients/", {"reference": "AC\u0085ME",
                                              "display_name": "Acme\u0000 GmbH"}, format="json")
     assert response.status_code == 400
-    assert {"reference", "display_name"} <= set(response.json())
+    assert {"reference", "display_name"} <= set(response.json()["errors"])
     assert not Client.objects.exists()
     battery.held("400 for both fields; no client")
