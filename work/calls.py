@@ -186,6 +186,11 @@ def call_record(*, task: Task, number: str, outcome: CallOutcome | str,
     if number not in numbers:
         raise ValidationError({"number": "Choose one of the client's numbers."})
     invoices = [i for i in task.invoices.all() if i.status in ACTIVE_STATUSES]
+    if not invoices and outcome in (CallOutcome.PROMISE, CallOutcome.PLAN):
+        # A call about nothing still open (a call-back, a hand-over call): what the client
+        # promises is about what they owe now, so every open invoice carries the promise.
+        invoices = list(client.invoices.filter(status__in=ACTIVE_STATUSES, balance__gt=0)
+                        .order_by("due_date", "pk"))
     currency = invoices[0].currency if invoices else client.default_currency
     today = client.local_today(now)
     amount = _clean_promise(outcome, promised_on, promised_amount, today, currency)

@@ -193,3 +193,22 @@ def test_a_client_s_opt_out_is_not_a_bookkeeper_s_to_clear(client, me):
     assert flag.cleared_at is None
     shown = client.get(response["Location"], follow=True).content.decode()
     assert "only they can take it back" in shown
+
+
+def test_a_promise_on_a_call_about_nothing_open_covers_what_the_client_owes(me):
+    """A call task whose invoices are all handed over or paid (a call-back, a hand-over call):
+    the promise the client makes is about what they owe now, so their open invoices carry it
+    and wait for the promised day."""
+    customer = ClientFactory(owner=me, phone=LANDLINE)
+    task = calls.task_call_create(client=customer, invoices=[], step=None, now=NOW)
+    from receivables import services
+    from tests.reminders.support import TUESDAY
+
+    owed = services.invoice_create(client=customer, number="INV-OPEN", issue_date=TUESDAY
+                                   - timedelta(days=40), lines=[services.LineInput("X", "50")])
+    calls.call_record(task=task, number=LANDLINE, outcome="promise", actor=me,
+                      promised_on=TUESDAY + timedelta(days=5), promised_amount="59.50", now=NOW)
+    owed.refresh_from_db()
+    assert owed.promised_until == TUESDAY + timedelta(days=5)
+    entry = customer.interactions.filter(kind=InteractionKind.PROMISE_TO_PAY).get()
+    assert list(entry.invoices.all()) == [owed]
