@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import F
 
 from answers import links
@@ -440,8 +441,7 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
         return False
     set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENDING)
     try:
-        handover = CHANNELS[channel_name].send(message, reply_to=getattr(
-            client.owner, "email", "") or "")
+        handover = CHANNELS[channel_name].send(message, reply_to=reply_address(client))
     except TransientError as exc:
         _retry_later(rows, message, link, exc, now, report)
         return False
@@ -460,6 +460,13 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
     if channel_name == "letter" and step.legal_notice and working_contact(client, "email"):
         _email_copy(rows, step, now, report)
     return True
+
+
+def reply_address(client: Client) -> str:
+    """Where a client's reply goes: the ESP's inbound address when one is set (the reply
+    comes back to Settle: the timeline, a reply to read, the hold), else the owner's
+    mailbox."""
+    return settings.SETTLE_REPLY_TO or getattr(client.owner, "email", "") or ""
 
 
 _COPY_NOTE = {
@@ -489,8 +496,7 @@ def _email_copy(rows: list[Reminder], step: CadenceStep, now: datetime,
         html=f"<p><em>{note}</em></p>{rendered.html}" if rendered.html else "", tone=step.tone)
     links.link_store(client=client, token=token, message=copy, now=now)
     try:
-        handover = CHANNELS["email"].send(copy, reply_to=getattr(client.owner, "email", "")
-                                          or "")
+        handover = CHANNELS["email"].send(copy, reply_to=reply_address(client))
     except (TransientError, PermanentError) as exc:
         copy.status, copy.status_detail = MessageStatus.FAILED, str(exc)[:300]
         copy.save(update_fields=["status", "status_detail"])

@@ -190,6 +190,9 @@ SETTLE_DEFAULT_CURRENCY = env.str("SETTLE_DEFAULT_CURRENCY", default="EUR")
 SETTLE_DEFAULT_COUNTRY = env.str("SETTLE_DEFAULT_COUNTRY", default="DE")
 SETTLE_DEFAULT_TIMEZONE = env.str("SETTLE_DEFAULT_TIMEZONE", default="Europe/Berlin")
 # Printed in every reminder; {reference} becomes the invoice number(s) to quote.
+# Reply-To of reminder e-mails: the address the ESP's inbound webhook receives (replies come
+# back to the client's timeline); empty: the client owner's mailbox.
+SETTLE_REPLY_TO = env.str("SETTLE_REPLY_TO", default="")
 SETTLE_PAYMENT_INSTRUCTIONS = env.str(
     "SETTLE_PAYMENT_INSTRUCTIONS",
     default="Bank transfer to IBAN DE89 3704 0044 0532 0130 00 (BIC COBADEFFXXX), "

@@ -342,3 +342,11 @@ def test_an_sms_from_an_unknown_number_is_counted_not_recorded(client, customer,
     assert unknown_sender_replies() == 1
     assert "+4917000000000" in caplog.text
 
+
+
+def test_replies_go_to_the_inbound_address_when_one_is_set(customer, overdue, settings):
+    settings.SETTLE_REPLY_TO = "replies@in.settle.example"
+    overdue(customer, 7)
+    tick(NOW)
+    [sent] = mail.outbox
+    assert sent.reply_to == ["replies@in.settle.example"]
