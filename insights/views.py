@@ -12,6 +12,7 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -132,7 +133,9 @@ def analytics(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
     currency = filters.currency or None
-    locale = babel_locale(request.LANGUAGE_CODE or "en")
+    # The viewer's language in the site's country, as on the dashboard: one money format.
+    locale = babel_locale(request.LANGUAGE_CODE or settings.LANGUAGE_CODE,
+                          settings.SETTLE_DEFAULT_COUNTRY)
     effect = selectors.reminder_effectiveness(now=now, days=filters.period, currency=currency)
     trends = selectors.aging_trend(today=today, weeks=selectors.TREND_WEEKS, currency=currency)
     top = selectors.top_overdue_clients(today=today, currency=currency)

@@ -26,6 +26,7 @@ MATRIX: dict[str, str] = {
     "home": PUBLIC,  # a redirect to the dashboard, which then asks to log in
     "login": PUBLIC,
     "healthz": PUBLIC,  # for load balancers: says what holds, nothing secret
+    "favicon": PUBLIC,
     "logout": PUBLIC,
     # The bookkeeper's pages
     "desk:dashboard": BOOKKEEPER,

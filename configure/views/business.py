@@ -47,9 +47,11 @@ def business(request: HttpRequest) -> HttpResponse:
             return done
     row = PortalSettings.load()
     profile, _ = BusinessProfile.objects.get_or_create(singleton=True)
-    form = PortalSettingsForm(request.POST if request.POST.get("form") != "profile" else None,
-                              instance=row)
-    if request.method == "POST" and request.POST.get("form") != "profile":
+    # Bound only to a posted pay-now form: a GET (or a failed profile post) shows the current
+    # values, unbound, without "This field is required." on every field.
+    posted = request.method == "POST" and request.POST.get("form") != "profile"
+    form = PortalSettingsForm(request.POST if posted else None, instance=row)
+    if posted:
         if form.is_valid():
             services.portal_settings_save(row=form.instance, changed=form.changed_data,
                                           actor=request.user)

@@ -4,15 +4,45 @@ work — each count a link to its list — plus the lists of things that need at
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from clients.models import CLIENT_CHOICES, ContactFlag, Interaction, InteractionKind
+from core.contact import babel_locale
+from core.money import format_money
 from desk import selectors
 from infra.roles import bookkeeper_required
 from reminders.models import Reminder, ReminderStatus
+
+NOTHING = "—"
+
+
+def viewer_locale(request: HttpRequest) -> str:
+    """The locale amounts are shown in: the viewer's language in the site's country."""
+    return babel_locale(getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE,
+                        settings.SETTLE_DEFAULT_COUNTRY)
+
+
+def _with_money_text(aging: list[dict[str, Any]], dso: list[dict[str, Any]],
+                     cash: dict[str, Any], locale: str) -> None:
+    """Add the display text of every amount (``*_text``) next to the selectors' Decimals,
+    each through ``format_money`` in ``locale``; a week with nothing expected shows a dash."""
+    for row in aging:
+        row["total_text"] = format_money(row["total"], row["currency"], locale)
+        for bucket in row["buckets"]:
+            bucket["amount_text"] = format_money(Decimal(bucket["amount"]), row["currency"],
+                                                 locale)
+    for row in dso:
+        row["sales_text"] = format_money(row["sales"], row["currency"], locale)
+    for row in cash["rows"]:
+        row["amounts_text"] = [format_money(Decimal(a), row["currency"], locale) if a
+                               else NOTHING for a in row["amounts"]]
+        row["total_text"] = format_money(row["total"], row["currency"], locale)
 
 
 @bookkeeper_required
@@ -20,9 +50,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate()
     end_of_day = timezone.make_aware(datetime.combine(today, time.max))
+    aging, dso = selectors.aging(today=today), selectors.dso(today=today)
+    cash = selectors.expected_cash(today=today)
+    _with_money_text(aging, dso, cash, viewer_locale(request))
     return render(request, "desk/dashboard.html", {
-        "aging": selectors.aging(today=today), "dso": selectors.dso(today=today),
-        "cash": selectors.expected_cash(today=today),
+        "aging": aging, "dso": dso, "cash": cash,
         "work": selectors.todays_work(now=now, end_of_day=end_of_day), "today": today})
 
 

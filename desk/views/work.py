@@ -101,6 +101,8 @@ def task_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "free_at": free_at, "flags": open_flags(client), "post": request.POST,
         "attempts": task.attempts.select_related("called_by")[:20],
         "plan": task.plan, "plan_rows": _plan_rows(task.plan, locale) if task.plan else [],
+        "plan_total": format_money(task.plan.total, task.plan.currency, locale)
+        if task.plan else "",
         "dispute": task.dispute})
 
 

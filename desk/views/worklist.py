@@ -192,8 +192,11 @@ class BulkForm(forms.Form):
 
 def _back_url(raw: str) -> str:
     """The worklist as the bookkeeper left it, rebuilt from whitelisted values only (the value
-    comes from the form, so it can never send the browser elsewhere)."""
-    query = QueryDict(raw[:2000])
+    comes from the form, so it can never send the browser elsewhere). The list posts its query
+    string; the confirmation page posts the URL it was given back: take the query of either,
+    so the first filter is not lost behind the path."""
+    raw = raw[:2000]
+    query = QueryDict(raw.partition("?")[2] if "?" in raw else raw)
     filters = wl.WorklistFilters.from_query(query)
     return reverse("desk:worklist") + _link({**filters.params(), **_cursor_params(query)})
 

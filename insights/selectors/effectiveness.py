@@ -243,18 +243,25 @@ _GROUPINGS: dict[str, _Grouping] = {
                        f"{c.cadence} · {c.step} ({c.offset_days:+d} d)"),
     "channel": lambda c: (c.channel, c.channel,
                           dict(TemplateChannel.choices).get(c.channel, c.channel)),
-    "template": lambda c: (c.template_key, c.template_key, c.template_key or "(none)"),
+    # Named after the steps that use the template (what a bookkeeper configured), not its key.
+    "template": lambda c: (c.template_key, c.template_key, c.step if c.template_key
+                           else "(no template)"),
     "language": lambda c: (c.language, c.language, LANGUAGES.get(c.language, c.language)),
 }
 
 
 def _roll_up(cells: Iterable[_Cell], grouping: _Grouping) -> list[EffectRow]:
-    groups: dict[str, tuple[Any, str, Counts]] = {}
-    for cell in cells:
+    """One row per key; a key whose cells carry different labels (a template used by steps
+    of different names) is labelled with each of them, once, in step order."""
+    groups: dict[str, tuple[Any, list[str], Counts]] = {}
+    for cell in sorted(cells, key=lambda c: (c.cadence, c.offset_days, c.step)):
         sort, key, label = grouping(cell)
-        groups.setdefault(key, (sort, label, Counts()))[2].add(cell.counts)
-    return [EffectRow(key=key, label=label, counts=counts)
-            for key, (_, label, counts) in sorted(groups.items(), key=lambda g: g[1][0])]
+        _, labels, counts = groups.setdefault(key, (sort, [], Counts()))
+        counts.add(cell.counts)
+        if label not in labels:
+            labels.append(label)
+    return [EffectRow(key=key, label=" / ".join(labels), counts=counts)
+            for key, (_, labels, counts) in sorted(groups.items(), key=lambda g: g[1][0])]
 
 
 def reminder_effectiveness(*, now: datetime, days: int, currency: str | None = None

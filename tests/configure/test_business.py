@@ -89,3 +89,15 @@ def test_the_business_profile_changes_what_clients_see_and_when(client, overdue)
         "payment_sync_max_hours": "30"}, follow=True)
     assert "between 08:00 and 21:00" in bad.content.decode()
     assert business().start.isoformat() == "10:00:00"
+
+
+def test_the_page_opens_with_the_current_pay_now_values_and_no_errors(admin):
+    row = PortalSettings.load()
+    row.link_valid_days, row.account_holder = 21, "Settle Demo Ltd"
+    row.save()
+    response = admin.get(reverse("configure:business"))
+    form = response.context["form"]
+    assert not form.is_bound and not form.errors
+    page = response.content.decode()
+    assert "This field is required." not in page
+    assert 'value="21"' in page and 'value="Settle Demo Ltd"' in page

@@ -97,3 +97,42 @@ def test_roles_and_bounded_queries(client, django_assert_max_num_queries):
             invoice(ClientFactory(), "10.00", due_in=-i, number=f"Q-{n}-{i}")
         with django_assert_max_num_queries(30):
             assert client.get(reverse("desk:dashboard")).status_code == 200
+
+
+def test_every_amount_is_formatted_in_the_viewers_locale(client, settings):
+    """Babel's symbols for the site's locale, the ISO decimals, a dash for a week with
+    nothing expected: never a raw Decimal like "1234.50"."""
+    import re
+
+    from core.contact import babel_locale
+    from tests.core.money_text import assert_money_text
+
+    settings.SETTLE_DEFAULT_COUNTRY = "DE"
+    acme = ClientFactory()
+    invoice(acme, "1234.50", due_in=3)     # current, expected this week
+    invoice(acme, "200.00", due_in=-10)    # 1-30
+    client.force_login(UserFactory())
+    page = client.get(reverse("desk:dashboard")).content.decode()
+    locale = babel_locale("en", "DE")
+    assert "1434.50" not in page and "1234.50" not in page
+    [heading] = re.findall(r"<h3>EUR · ([^<]*) <small", page)
+    assert_money_text(heading, locale=locale, digits="143450", decimals=2, currency="€",
+                      grouped=True)
+    cash = page[page.index('id="cash-h"'):]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', cash[:cash.index("</table>")])
+    assert cells[1:] == ["—", "—", "—"]  # nothing expected after this week
+    assert_money_text(cells[0], locale=locale, digits="123450", decimals=2, currency="€",
+                      grouped=True)
+    dso = page[page.index('id="dso-h"'):]
+    [_days, sales] = re.findall(r'<td class="num">([^<]*)</td>', dso[:dso.index("</table>")])
+    assert_money_text(sales, locale=locale, digits="143450", decimals=2, currency="€",
+                      grouped=True)
+
+
+def test_pages_name_their_favicon(client):
+    from django.contrib.staticfiles import finders
+
+    client.force_login(UserFactory())
+    page = client.get(reverse("desk:dashboard")).content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    assert finders.find("favicon.svg")

@@ -213,3 +213,22 @@ def test_export_the_selection(browser, two_clients):
     rows = csv_rows(response)
     assert rows[0] == wl.CSV_HEADER
     assert sorted(r[0] for r in rows[1:]) == sorted(i.number for i in chosen)
+
+
+def test_every_filter_survives_the_confirmation_round_trip(browser, two_clients):
+    """The list posts its query string, the confirmation page posts back the URL it shows:
+    both bring the bookkeeper back to the same filtered list, every parameter kept."""
+    import re
+
+    paused = two_clients["invoices"][0]
+    Invoice.objects.filter(pk=paused.pk).update(reminders_paused_until=date(2026, 4, 1))
+    asked = browser.post(BULK, {"action": "resume", "invoice": [paused.pk],
+                                "back": "currency=GBP&bucket=1-30&sort=-balance"})
+    back = asked.context["back"]
+    assert back == URL + "?bucket=1-30&currency=GBP&sort=-balance"
+    [rendered] = re.findall(r'name="back" value="([^"]*)"', asked.content.decode())
+    done = browser.post(BULK, {"action": "resume", "confirm": "1",
+                               "token": asked.context["token"], "invoice": [paused.pk],
+                               "back": rendered.replace("&amp;", "&")}, follow=True)
+    assert done.redirect_chain == [(URL + "?bucket=1-30&currency=GBP&sort=-balance", 302)]
+    assert said(done) == ["Reminders resumed for 1 of 1 invoices."]

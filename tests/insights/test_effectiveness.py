@@ -108,6 +108,9 @@ def test_rows_per_channel_template_and_language(overdue, pay_after):
     assert [(r.key, r.counts.reminders) for r in result.by_language] == [("de", 1), ("en", 3)]
     assert [(r.key, r.counts.reminders) for r in result.by_template] == [("overdue_14", 1),
                                                                           ("overdue_7", 3)]
+    # Templates are named after the steps that send them, not by their keys.
+    assert [r.label for r in result.by_template] == ["Firmer, offers a plan",
+                                                     "Polite follow-up"]
     assert [r.label for r in result.by_step] == ["Standard · Polite follow-up (+7 d)",
                                                  "Standard · Firmer, offers a plan (+14 d)"]
     assert row(result.by_language, "English").conversion.hits == 1

@@ -9,7 +9,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.contact import babel_locale
 from receivables.models import Invoice
+from tests.core.money_text import assert_money_text
 from tests.factories import ClientFactory, UserFactory
 from tests.reminders.support import NOW, tick
 
@@ -84,7 +86,16 @@ def test_page_shows_conversion_trend_and_top_overdue(client, overdue, pay_after)
     # The top overdue list links to the client page.
     usd = Invoice.objects.get(currency="USD").client
     assert f'<a href="/desk/clients/{usd.pk}/">Dollar Inc</a>' in html
-    assert '<td class="num">$70.00</td>' in html
+    # Amounts in the viewer's language and the site's country (SETTLE_DEFAULT_COUNTRY).
+    top = html[html.index('aria-label="Top overdue clients in USD"'):]
+    [overdue_cell] = re.findall(r'<td class="num">([^<]*70[^<]*)</td>',
+                                top[:top.index("</table>")])
+    assert_money_text(overdue_cell, locale=babel_locale("en", "DE"), digits="7000",
+                      decimals=2, currency="$", grouped=False)
+    # Templates go by the names of the steps that send them, never by their keys.
+    templates = html[html.index('id="by-template"'):]
+    templates = templates[:templates.index("</table>")]
+    assert "Polite follow-up" in templates and "overdue_7" not in templates
 
 
 def test_svg_numbers_stay_numbers_in_a_german_browser(client, overdue, pay_after):
