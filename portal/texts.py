@@ -24,6 +24,9 @@ TEXTS: dict[str, Promise] = {
     "hello": _("Hello {name},"),
     "intro": _("Here is what is open with {business}. Pay online, by bank transfer, or tell us "
                "what works for you."),
+    # Without card payment the intro never says "Pay online".
+    "intro_transfer": _("Here is what is open with {business}. Pay by bank transfer, or tell us "
+                        "what works for you."),
     "nothing_open": _("Nothing is open: thank you, you are all settled."),
     "invoice": _("Invoice"),
     "due": _("Due"),
@@ -58,6 +61,10 @@ TEXTS: dict[str, Promise] = {
     "reference": _("Reference (please use exactly)"),
     "amount": _("Amount"),
     "qr": _("Scan with your banking app to fill in the transfer."),
+    # The pay-now account is in another currency: never its IBAN as the way to pay this one.
+    "other_currency": _("For payments in {currency}, please contact us for our account details."),
+    "invoice_list": _("Invoices ({count})"),
+    "one_currency": _("Choose invoices in one currency at a time."),
     "cheque": _("Cheque payable to {payee}"),
     "other_answers": _("Can't pay it all right now?"),
     "promise": _("Promise a payment date"),

@@ -9,6 +9,7 @@ to Stripe). Everything a client does is recorded in their timeline by ``reminder
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections import defaultdict
 from collections.abc import Callable
@@ -139,6 +140,38 @@ def _plans(client: Client) -> dict[int, PaymentPlan]:
 
 
 MAX_REFERENCE_INVOICES = 3  # beyond this, the transfer reference is the customer number
+FOLD_AFTER = 5  # a currency's invoice table with more rows than this starts folded (<details>)
+
+# Countries whose IBANs hold euros (the euro area and the micro-states that use the euro), and a
+# few others' currencies: the pay-now account's currency follows its IBAN's country.
+EURO_COUNTRIES = frozenset({
+    "AD", "AT", "BE", "BG", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT",
+    "LU", "LV", "MC", "ME", "MT", "NL", "PT", "SI", "SK", "SM", "VA"})
+IBAN_CURRENCIES = {"GB": "GBP", "GI": "GIP", "CH": "CHF", "LI": "CHF", "SE": "SEK", "DK": "DKK",
+                   "NO": "NOK", "IS": "ISK", "PL": "PLN", "CZ": "CZK", "HU": "HUF", "RO": "RON"}
+
+
+def account_currency(iban: str) -> str:
+    """The currency of the account behind ``iban`` (by its country), or "" when unknown."""
+    country = iban.replace(" ", "")[:2].upper()
+    return "EUR" if country in EURO_COUNTRIES else IBAN_CURRENCIES.get(country, "")
+
+
+def _details_for(details: banking.TransferDetails, currency: str) -> banking.TransferDetails:
+    """The transfer details good for paying in ``currency``: an IBAN only for its own
+    currency (a euro IBAN is never the way to pay dollars or pounds), a routing and account
+    number (a US account) only for dollars. What is left may be nothing: the page then says
+    to ask for the account details."""
+    keep_iban = bool(details.iban) and account_currency(details.iban) in (currency, "")
+    us_account = bool(details.routing_number)
+    keep_account = bool(details.account_number) and (currency == "USD" if us_account
+                                                     else not details.iban or keep_iban)
+    return dataclasses.replace(
+        details, iban=details.iban if keep_iban else "", bic=details.bic if keep_iban else "",
+        qr_svg=details.qr_svg if keep_iban else "",
+        account_number=details.account_number if keep_account else "",
+        routing_number=details.routing_number if keep_account else "",
+        bank_name=details.bank_name if keep_iban or keep_account else "")
 
 
 def _age(t: Texts, days: int) -> str:
@@ -196,15 +229,22 @@ def page_context(link: PayLink, token: str, now: datetime) -> dict[str, Any]:
         numbers = [r["invoice"].number for r in payable]
         reference = (", ".join(numbers) if len(numbers) <= MAX_REFERENCE_INVOICES
                      else client.reference)
+        every = banking.transfer_details(portal, currency=currency, amount=total,
+                                         reference=reference)
+        details = _details_for(every, currency)
         groups.append({
             "currency": currency, "rows": rows, "payable": bool(payable),
-            "total": money(total, currency), "reference": reference,
-            "details": banking.transfer_details(portal, currency=currency, amount=total,
-                                                reference=reference),
+            "total": money(total, currency), "reference": reference, "details": details,
+            "count": len(rows), "open": len(rows) <= FOLD_AFTER,
+            # The account is in another currency: ask for details, never show it (nor the
+            # configured instructions, which name that same account).
+            "ask_details": every.available and not details.available,
             "instructions": settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference)})
+    card = stripe_enabled()
     return {
         "t": t, "client": client, "token": token, "groups": groups,
-        "business": business().name, "card": stripe_enabled(),
+        "business": business().name, "card": card,
+        "intro": t.get("intro" if card else "intro_transfer", business=business().name),
         # The way the client told us they pay leads: bank details first unless they pay by card.
         "transfer_first": (client.payment_methods or ["bank_transfer"])[0] != "card",
         "portal": portal, "language": t.language, "plans": _plan_rows(client, t, money, day),
@@ -316,10 +356,29 @@ def _int(value: str | None) -> int | None:
     return parse_id(value)
 
 
-def _invoice_choices(client: Client, money: Any, day: Any) -> list[dict[str, Any]]:
-    return [{"pk": i.pk,
+def _invoice_choices(client: Client, money: Any, day: Any,
+                     request: HttpRequest | None = None) -> list[dict[str, Any]]:
+    """The open invoices to tick. Ticked at first only when they are all in one currency (a
+    promise or plan is in one currency); after a refused post, the ones the client ticked."""
+    invoices = open_invoices(client)
+    if request is not None and request.method == "POST":
+        ticked = {str(pk) for pk in _ids(request)}
+        checked = [str(i.pk) in ticked for i in invoices]
+    else:
+        checked = [len({i.currency for i in invoices}) == 1] * len(invoices)
+    return [{"pk": i.pk, "checked": on, "currency": i.currency,
              "label": f"{i.number} · {money(i.balance, i.currency)} · {day(i.due_date)}"}
-            for i in open_invoices(client)]
+            for i, on in zip(invoices, checked, strict=True)]
+
+
+def _one_currency(client: Client, ids: list[int], t: Texts) -> str:
+    """The one currency of the ticked invoices ("" for none); invoices ticked in more than one
+    currency are refused in the client's language."""
+    currencies = set(Invoice.objects.filter(client=client, pk__in=ids)
+                     .values_list("currency", flat=True))
+    if len(currencies) > 1:
+        raise ValidationError({"invoices": t.one_currency})
+    return currencies.pop() if currencies else ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -330,14 +389,16 @@ def promise(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     today = client.local_today(now)
     # Invoices promised too often already are not offered again: a call-back is.
     blocked = promise_limit_reached(open_invoices(client), now)
-    choices = [c for c in _invoice_choices(client, money, day)
+    choices = [c for c in _invoice_choices(client, money, day, request)
                if c["pk"] not in {i.pk for i in blocked}]
     extra: dict[str, Any] = {
         "invoices": choices, "min": today.isoformat(),
         "max": (today.toordinal() + PortalSettings.load().promise_max_days),
         "limit_reached": promise_limit_message(blocked) if blocked else ""}
     extra["max"] = date.fromordinal(extra["max"]).isoformat()
+    t = Texts(client.language)
     return _form(request, link, token, "portal/promise.html", extra, lambda: (
+        _one_currency(client, _ids(request), t),
         promise_from_client(client=client, invoice_ids=_ids(request),
                                     promised_on=_date(request.POST.get("promised_on")),
                                     amount=request.POST.get("amount", "").strip() or None,
@@ -350,7 +411,7 @@ def plan(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
     client, now = link.client, timezone.now()
     money, day = _fmt(client)
     t = Texts(client.language)
-    choices = _invoice_choices(client, money, day)
+    choices = _invoice_choices(client, money, day, request)
     open_now = open_invoices(client)
     currency = open_now[0] if open_now else None  # the first open invoice, for its currency
     limits = plan_limits(client, currency.currency, now) if currency else None
@@ -365,10 +426,12 @@ def plan(request: HttpRequest, link: PayLink, token: str) -> HttpResponse:
              if limits and limits["min_instalment"] and currency else "",
              "min": client.local_today(now).isoformat(),
              "max": limits["first_by"].isoformat() if limits else ""}
-    return _form(request, link, token, "portal/plan.html", extra, lambda: plan_propose(
-        client=client, invoice_ids=_ids(request), count=_int(request.POST.get("count")),
-        first=_date(request.POST.get("first")), frequency=request.POST.get("frequency", ""),
-        note=request.POST.get("note", ""), now=now), "plan")
+    return _form(request, link, token, "portal/plan.html", extra, lambda: (
+        _one_currency(client, _ids(request), t),
+        plan_propose(client=client, invoice_ids=_ids(request),
+                     count=_int(request.POST.get("count")), first=_date(request.POST.get("first")),
+                     frequency=request.POST.get("frequency", ""),
+                     note=request.POST.get("note", ""), now=now)), "plan")
 
 
 @require_http_methods(["GET", "POST"])

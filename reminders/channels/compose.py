@@ -31,9 +31,11 @@ def render_message(rows: list[Reminder], step: CadenceStep, channel: str,
     context = selectors.message_context(
         client=client, invoices=invoices, today=today, pay_url=pay_url,
         tone=step.tone, language=template.language, instalment=rows[0].instalment)
+    # A letter prints how to pay in its own section: the body does not repeat it.
+    body_context = {**context, "payment_instructions": ""} if channel == "letter" else context
     rendered = render(subject=template.subject, text=template.text if channel != "letter"
                       else "", html=template.html if channel in ("email", "letter") else "",
-                      context=context, channel=channel)
+                      context=body_context, channel=channel)
     if channel == "sms":
         rendered = Rendered(subject="", text=gsm_friendly(rendered.text).strip(), html="")
     if channel == "letter":  # the body goes into the letter layout: address, table, QR code

@@ -32,7 +32,13 @@ ES_HTML_LIST = ("<table><tr><th>Factura</th><th>Referencia</th><th>Vencimiento</
                  "</td></tr>{% endfor %}</table>")
 
 
+# How to pay (bank details first for a client who pays by transfer), as the text part says it.
+HTML_PAY_LINES = ("{% if payment_instructions %}<p>{{ payment_instructions|linebreaksbr }}</p>"
+                  "{% endif %}")
+
+
 def html_body(paragraphs: list[str], sign: str, table: str = HTML_LIST) -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (f"<div style=\"font-family: sans-serif; line-height: 1.5\">{body}{table}"
-            f"<p><a href=\"{{{{ pay_url }}}}\">{{{{ pay_url }}}}</a></p><p>{sign}</p></div>")
+            f"<p><a href=\"{{{{ pay_url }}}}\">{{{{ pay_url }}}}</a></p>{HTML_PAY_LINES}"
+            f"<p>{sign}</p></div>")

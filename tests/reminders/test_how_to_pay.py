@@ -62,3 +62,19 @@ def test_without_bank_details_the_site_s_instructions_stand(overdue, settings):
     invoice = overdue(customer, 7)
     context = message_context(client=customer, invoices=[invoice], today=TUESDAY, pay_url=URL)
     assert context["payment_instructions"] == f"Pay to our account, reference {invoice.number}."
+
+
+def test_the_html_part_says_how_to_pay_as_the_text_part_does(bank, overdue):
+    """Issue 18, item 6: the seeded HTML e-mails carry the bank details too (and a letter,
+    which prints how to pay in its own section, does not repeat them in its body)."""
+    from django.core import mail
+
+    from tests.reminders.support import NOW, tick
+
+    customer = ClientFactory(language="en", payment_methods=["bank_transfer"])
+    overdue(customer, 7)
+    tick(NOW)
+    [sent] = mail.outbox
+    html = sent.alternatives[0][0]
+    assert "IBAN DE89 3704 0044 0532 0130 00" in sent.body
+    assert "IBAN DE89 3704 0044 0532 0130 00" in html
