@@ -8,7 +8,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponsePermanentRedirect,
+)
 from django.templatetags.static import static
 from django.urls import URLPattern, include, path
 from django.urls.resolvers import RegexPattern, RoutePattern, URLResolver
@@ -116,12 +121,17 @@ def _anymail_urls() -> tuple[list[Any], str | None, str | None]:
     return patterns, app_name, namespace
 
 
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and feed readers ask for /favicon.ico whatever the page's icon link says. The
+    static URL is looked up per request (in production it names the hashed file, which the
+    manifest knows only after collectstatic)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="desk:dashboard"), name="home"),
     path("healthz", healthz, name="healthz"),
-    # Browsers and feed readers ask for /favicon.ico whatever the page's <link rel="icon">.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True),
-         name="favicon"),
+    path("favicon.ico", favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("invoices/", include("desk.urls_invoices")),
