@@ -137,6 +137,7 @@ def _simulate(invoice: Invoice, batch: dict[str, Any], book: selectors.CadenceBo
                 and result.send_at <= end):
             _add(entries, client, invoice, book.step_rows[result.due_step.id], result.channel,
                  result.send_at, due=unit.spec.due_date, why=why)
+            why = ""  # what held this step back does not explain the next one
             planned.add(result.due_step.id)
             planned.update(result.skipped_step_ids)
             if result.due_step.legal_notice:
