@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
+from core.contact import babel_locale
 from core.text import ascii_digits
 
 Handler = Callable[[HttpRequest], HttpResponseBase]
@@ -57,3 +58,10 @@ class PrivateCacheMiddleware:
         if has_session or bool(getattr(user, "is_authenticated", False)):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+def viewer_locale(request: HttpRequest) -> str:
+    """The locale the desk shows amounts in: the viewer's language in the site's country (one
+    money format on every page)."""
+    return babel_locale(getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE,
+                        settings.SETTLE_DEFAULT_COUNTRY)

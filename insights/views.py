@@ -12,15 +12,14 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from core.contact import babel_locale
 from core.money import format_money
+from infra.http import viewer_locale
 from infra.roles import bookkeeper_required
 from insights import charts, selectors
 from receivables.selectors import AGING_BUCKETS
@@ -133,9 +132,7 @@ def analytics(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
     currency = filters.currency or None
-    # The viewer's language in the site's country, as on the dashboard: one money format.
-    locale = babel_locale(request.LANGUAGE_CODE or settings.LANGUAGE_CODE,
-                          settings.SETTLE_DEFAULT_COUNTRY)
+    locale = viewer_locale(request)  # as on the dashboard: one money format
     effect = selectors.reminder_effectiveness(now=now, days=filters.period, currency=currency)
     trends = selectors.aging_trend(today=today, weeks=selectors.TREND_WEEKS, currency=currency)
     top = selectors.top_overdue_clients(today=today, currency=currency)

@@ -7,25 +7,18 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from clients.models import CLIENT_CHOICES, ContactFlag, Interaction, InteractionKind
-from core.contact import babel_locale
 from core.money import format_money
 from desk import selectors
+from infra.http import viewer_locale
 from infra.roles import bookkeeper_required
 from reminders.models import Reminder, ReminderStatus
 
 NOTHING = "—"
-
-
-def viewer_locale(request: HttpRequest) -> str:
-    """The locale amounts are shown in: the viewer's language in the site's country."""
-    return babel_locale(getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE,
-                        settings.SETTLE_DEFAULT_COUNTRY)
 
 
 def _with_money_text(aging: list[dict[str, Any]], dso: list[dict[str, Any]],
