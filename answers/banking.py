@@ -4,7 +4,7 @@ scan to fill in the whole transfer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -115,3 +115,35 @@ def transfer_details(row: BankSettings, *, currency: str, amount: Decimal,
     return TransferDetails(account_holder=row.account_holder, bank_name=row.bank_name,
                            iban=iban, bic=row.bic, account_number=row.account_number,
                            routing_number=row.routing_number, reference=reference, qr_svg=qr)
+
+
+# Countries whose IBANs hold euros (the euro area and the micro-states that use the euro), and a
+# few others' currencies: the pay-now account's currency follows its IBAN's country.
+EURO_COUNTRIES = frozenset({
+    "AD", "AT", "BE", "BG", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT",
+    "LU", "LV", "MC", "ME", "MT", "NL", "PT", "SI", "SK", "SM", "VA"})
+IBAN_CURRENCIES = {"GB": "GBP", "GI": "GIP", "CH": "CHF", "LI": "CHF", "SE": "SEK", "DK": "DKK",
+                   "NO": "NOK", "IS": "ISK", "PL": "PLN", "CZ": "CZK", "HU": "HUF", "RO": "RON"}
+
+
+def account_currency(iban: str) -> str:
+    """The currency of the account behind ``iban`` (by its country), or "" when unknown."""
+    country = iban.replace(" ", "")[:2].upper()
+    return "EUR" if country in EURO_COUNTRIES else IBAN_CURRENCIES.get(country, "")
+
+
+def details_for(details: TransferDetails, currency: str) -> TransferDetails:
+    """The transfer details good for paying in ``currency``: an IBAN only for its own
+    currency (a euro IBAN is never the way to pay dollars or pounds), a routing and account
+    number (a US account) only for dollars. What is left may be nothing: the page then says
+    to ask for the account details."""
+    keep_iban = bool(details.iban) and account_currency(details.iban) in (currency, "")
+    us_account = bool(details.routing_number)
+    keep_account = bool(details.account_number) and (currency == "USD" if us_account
+                                                     else not details.iban or keep_iban)
+    return replace(
+        details, iban=details.iban if keep_iban else "", bic=details.bic if keep_iban else "",
+        qr_svg=details.qr_svg if keep_iban else "",
+        account_number=details.account_number if keep_account else "",
+        routing_number=details.routing_number if keep_account else "",
+        bank_name=details.bank_name if keep_iban or keep_account else "")

@@ -9,7 +9,6 @@ to Stripe). Everything a client does is recorded in their timeline by ``reminder
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections import defaultdict
 from collections.abc import Callable
@@ -142,38 +141,6 @@ def _plans(client: Client) -> dict[int, PaymentPlan]:
 MAX_REFERENCE_INVOICES = 3  # beyond this, the transfer reference is the customer number
 FOLD_AFTER = 5  # a currency's invoice table with more rows than this starts folded (<details>)
 
-# Countries whose IBANs hold euros (the euro area and the micro-states that use the euro), and a
-# few others' currencies: the pay-now account's currency follows its IBAN's country.
-EURO_COUNTRIES = frozenset({
-    "AD", "AT", "BE", "BG", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT",
-    "LU", "LV", "MC", "ME", "MT", "NL", "PT", "SI", "SK", "SM", "VA"})
-IBAN_CURRENCIES = {"GB": "GBP", "GI": "GIP", "CH": "CHF", "LI": "CHF", "SE": "SEK", "DK": "DKK",
-                   "NO": "NOK", "IS": "ISK", "PL": "PLN", "CZ": "CZK", "HU": "HUF", "RO": "RON"}
-
-
-def account_currency(iban: str) -> str:
-    """The currency of the account behind ``iban`` (by its country), or "" when unknown."""
-    country = iban.replace(" ", "")[:2].upper()
-    return "EUR" if country in EURO_COUNTRIES else IBAN_CURRENCIES.get(country, "")
-
-
-def _details_for(details: banking.TransferDetails, currency: str) -> banking.TransferDetails:
-    """The transfer details good for paying in ``currency``: an IBAN only for its own
-    currency (a euro IBAN is never the way to pay dollars or pounds), a routing and account
-    number (a US account) only for dollars. What is left may be nothing: the page then says
-    to ask for the account details."""
-    keep_iban = bool(details.iban) and account_currency(details.iban) in (currency, "")
-    us_account = bool(details.routing_number)
-    keep_account = bool(details.account_number) and (currency == "USD" if us_account
-                                                     else not details.iban or keep_iban)
-    return dataclasses.replace(
-        details, iban=details.iban if keep_iban else "", bic=details.bic if keep_iban else "",
-        qr_svg=details.qr_svg if keep_iban else "",
-        account_number=details.account_number if keep_account else "",
-        routing_number=details.routing_number if keep_account else "",
-        bank_name=details.bank_name if keep_iban or keep_account else "")
-
-
 def _age(t: Texts, days: int) -> str:
     if days == 0:
         return t.due_today
@@ -231,7 +198,7 @@ def page_context(link: PayLink, token: str, now: datetime) -> dict[str, Any]:
                      else client.reference)
         every = banking.transfer_details(portal, currency=currency, amount=total,
                                          reference=reference)
-        details = _details_for(every, currency)
+        details = banking.details_for(every, currency)
         groups.append({
             "currency": currency, "rows": rows, "payable": bool(payable),
             "total": money(total, currency), "reference": reference, "details": details,

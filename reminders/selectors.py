@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Max, Prefetch, Q
 from schwifty import IBAN
 
+from answers import banking
 from answers import instalments as plans
 from answers.models import Instalment, PaymentPlan, PlanStatus, PortalSettings
 from clients.business import business
@@ -377,14 +378,18 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date, pay
 MAX_REFERENCE_INVOICES = 3  # beyond this, the transfer reference is the customer number
 _HOW_TO_PAY = {
     "en": {"bank_transfer": "Bank transfer to {holder}, IBAN {iban}{bic}, reference {reference}.",
-           "card": "Pay by card: {url}"},
+           "card": "Pay by card: {url}",
+           "ask": "For payments in {currencies}, please ask us for our account details."},
     "de": {"bank_transfer": "Überweisung an {holder}, IBAN {iban}{bic}, Verwendungszweck "
                             "{reference}.",
-           "card": "Mit Karte zahlen: {url}"},
+           "card": "Mit Karte zahlen: {url}",
+           "ask": "Für Zahlungen in {currencies} nennen wir Ihnen gern unsere Bankverbindung."},
     "fr": {"bank_transfer": "Virement à {holder}, IBAN {iban}{bic}, référence {reference}.",
-           "card": "Payer par carte : {url}"},
+           "card": "Payer par carte : {url}",
+           "ask": "Pour un paiement en {currencies}, demandez-nous nos coordonnées bancaires."},
     "es": {"bank_transfer": "Transferencia a {holder}, IBAN {iban}{bic}, concepto {reference}.",
-           "card": "Pagar con tarjeta: {url}"},
+           "card": "Pagar con tarjeta: {url}",
+           "ask": "Para pagos en {currencies}, pídanos nuestros datos bancarios."},
 }
 
 
@@ -402,6 +407,11 @@ def how_to_pay(client: Client, invoices: list[Invoice], language: str, pay_url: 
         holder=bank.account_holder or business().name, iban=IBAN(bank.iban).formatted,
         bic=f", BIC {bank.bic}" if bank.bic else "", reference=reference)
         if bank.iban else settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference)}
+    # As on the pay-now page (banking.account_currency): an IBAN only for its own currency.
+    held = banking.account_currency(bank.iban) if bank.iban else ""
+    others = sorted({i.currency for i in invoices} - {held}) if held else []
+    if others:
+        lines["bank_transfer"] += "\n" + words["ask"].format(currencies=", ".join(others))
     if card_payments_enabled():
         lines["card"] = words["card"].format(url=pay_url)
     order = [m for m in (client.payment_methods or []) if m in lines]

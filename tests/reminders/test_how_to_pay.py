@@ -78,3 +78,14 @@ def test_the_html_part_says_how_to_pay_as_the_text_part_does(bank, overdue):
     html = sent.alternatives[0][0]
     assert "IBAN DE89 3704 0044 0532 0130 00" in sent.body
     assert "IBAN DE89 3704 0044 0532 0130 00" in html
+
+
+def test_a_euro_iban_is_never_the_way_to_pay_pounds(bank, overdue):
+    """As on the pay-now page: the account's IBAN is for its own currency; the message asks
+    the client to get in touch for the others."""
+    customer = ClientFactory(language="en", payment_methods=["bank_transfer"])
+    euros, pounds = overdue(customer, 7), overdue(customer, 7, currency="GBP")
+    lines = how_to_pay(customer, [euros, pounds], "en", URL).splitlines()
+    assert lines[0].startswith("Bank transfer to Nordlicht GmbH, IBAN DE89")
+    assert lines[1] == "For payments in GBP, please ask us for our account details."
+    assert len(how_to_pay(customer, [euros], "en", URL).splitlines()) == 1
