@@ -7,7 +7,7 @@ PORT   ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: run test lint lock test-deps test-sqlite test-postgres install clean bench \
-        prod prod-migrate prod-web prod-worker prod-beat bench-scale
+        prod prod-migrate prod-web prod-worker prod-beat bench-scale bench-dispatch
 
 LOCK     := requirements-dev.lock
 LOCK_RUN := requirements.lock
@@ -116,6 +116,11 @@ bench: $(STAMP)
 SCALE_ARGS ?=
 bench-scale: $(STAMP)
 	nice -n 10 scripts/with-postgres $(PY) bench/scale.py $(SCALE_ARGS)
+
+# Dispatch with 1, 2 and 4 worker processes next to bare sends, 100 ms ESP latency (issue 19;
+# bench/dispatch_workers.py): DISPATCH_ARGS="--reminders 2000" runs it smaller.
+bench-dispatch: $(STAMP)
+	scripts/with-postgres $(PY) bench/dispatch_workers.py $(DISPATCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,7 +1,10 @@
 """A fake Postmark API on loopback for bench/scale.py, run as its own process so its work does
 not share the benchmark's interpreter (and GIL).
 
-    .venv/bin/python bench/scale_esp.py     # prints "PORT <n>" once listening
+    .venv/bin/python bench/scale_esp.py [LATENCY_MS]   # prints "PORT <n>" once listening
+
+``LATENCY_MS`` (default 0) is how long each ``POST /email`` takes to answer, as a real ESP's
+API does (50 to 300 ms); requests are served in threads, so concurrent sends overlap.
 
 ``POST /email`` answers as Postmark does (``MessageID``, ``ErrorCode: 0``) and counts the
 message; ``GET /count`` returns ``{"received": n, "messages": m}`` (m = distinct Metadata
@@ -14,11 +17,12 @@ import contextlib
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"received": 0, "ids": set(), "serial": 0}
+_state: dict[str, Any] = {"received": 0, "ids": set(), "serial": 0, "latency": 0.0}
 
 
 class FakePostmark(BaseHTTPRequestHandler):
@@ -43,6 +47,8 @@ class FakePostmark(BaseHTTPRequestHandler):
             self._reply(404, {"ErrorCode": 404, "Message": f"no such endpoint {self.path}"})
             return
         body = json.loads(raw)
+        if _state["latency"]:
+            time.sleep(_state["latency"])
         key = (body.get("Metadata") or {}).get("settle_message_id", "")
         with _lock:
             _state["received"] += 1
@@ -63,6 +69,8 @@ class FakePostmark(BaseHTTPRequestHandler):
 
 
 def main() -> None:
+    _state["latency"] = float(sys.argv[1]) / 1000 if len(sys.argv) > 1 else 0.0
+    ThreadingHTTPServer.request_queue_size = 256  # the listen() backlog: many senders at once
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakePostmark)
     server.daemon_threads = True
     print(f"PORT {server.server_address[1]}", flush=True)

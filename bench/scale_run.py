@@ -70,9 +70,9 @@ def fmt_s(seconds: float | None) -> str:
 
 
 class FakeEsp:
-    def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "scale_esp.py")],
-                                        stdout=subprocess.PIPE, text=True)
+    def __init__(self, latency_ms: float = 0) -> None:
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "scale_esp.py"),
+                                         str(latency_ms)], stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline() if self.process.stdout else ""
         if not line.startswith("PORT "):
             self.process.kill()

@@ -72,17 +72,26 @@ def interactions_record_many(entries: list[tuple[Client, str, str, dict[str, Any
     """Append many system entries (client, kind, summary, metadata, invoices) in three
     statements: for a planning batch, where one entry per invoice would cost a round trip
     each. Entries are validated like ``interaction_record``'s."""
-    rows = [Interaction(client=client, kind=kind, channel=InteractionChannel.SYSTEM,
-                        summary=summary[:300], actor_label="system", metadata=metadata,
-                        occurred_at=occurred_at)
-            for client, kind, summary, metadata, _ in entries]
+    return interactions_append(
+        [Interaction(client=client, kind=kind, channel=InteractionChannel.SYSTEM,
+                     summary=summary[:300], actor_label="system", metadata=metadata,
+                     occurred_at=occurred_at)
+         for client, kind, summary, metadata, _ in entries],
+        [invoices for *_, invoices in entries])
+
+
+def interactions_append(rows: list[Interaction], invoices: list[list[Any]]
+                        ) -> list[Interaction]:
+    """Append prepared timeline entries, each with its invoices, in three statements (a
+    dispatch chunk's sent messages, a planning batch's entries)."""
     for row in rows:  # field checks only: constraint checks would be a query per row
+        row.summary = row.summary[:300]
         row.clean_fields(exclude=["client", "actor"])
     with transaction.atomic():
         created = Interaction.objects.bulk_create(rows)
         InteractionInvoice.objects.bulk_create(
             InteractionInvoice(interaction=row, invoice=invoice)
-            for row, (*_, invoices) in zip(created, entries, strict=True) for invoice in invoices)
+            for row, found in zip(created, invoices, strict=True) for invoice in found)
     return created
 
 

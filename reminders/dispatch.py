@@ -12,16 +12,20 @@ one flags the contact point and falls back to the client's next channel.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
 from answers import links
 from answers.models import PayLink, PaymentPlan, PlanStatus
+from clients.business import business
 from clients.models import Client, InteractionKind
 from clients.selectors import working_contact
 from clients.services import interaction_record
@@ -32,20 +36,31 @@ from receivables.models import ACTIVE_STATUSES, AdjustmentKind, Invoice, Invoice
 from receivables.services import adjustment_add, invoice_transition
 from reminders import planner, selectors
 from reminders.channels import CHANNEL_LABEL, CHANNELS, PermanentError, TransientError
+from reminders.channels.base import ChannelError, Handover
 from reminders.channels.compose import render_message
 from reminders.channels.fallback import fall_back
 from reminders.channels.phone import hand_to_caller
+from reminders.handoff import hand_off
 from reminders.models import (
     FAILED_STATUSES,
     Cadence,
     CadenceStep,
+    DispatchLease,
     MessageStatus,
     OutboundMessage,
     Reminder,
     ReminderStatus,
     StepAction,
 )
-from reminders.outbox import TickReport, defer, record_sent, recover, reminders_claim, set_status
+from reminders.outbox import (
+    TickReport,
+    defer,
+    record_sent,
+    record_sent_many,
+    recover,
+    reminders_claim,
+    set_status,
+)
 from reminders.rendering import TemplateError
 
 log = logging.getLogger(__name__)
@@ -54,36 +69,163 @@ RETRY_BACKOFF = timedelta(minutes=15)
 
 MAX_ATTEMPTS = 5
 
-def reminders_dispatch(*, now: datetime, limit: int = 500,
-                       report: TickReport | None = None) -> TickReport:
-    """Send what is due: per client, one message covering every invoice due for any step, in
-    the most advanced step's words, within the contact policy."""
-    report = report or TickReport()
-    report.recovered += recover(now)
-    due_rows = Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=now)
+def due_rows(now: datetime, report: TickReport) -> QuerySet[Reminder]:
+    """The rows due now, without the clients held while the payment data is stale (counted
+    in ``report.held``)."""
+    due = Reminder.objects.filter(status=ReminderStatus.SCHEDULED, scheduled_for__lte=now)
     feed = receivables_selectors.payment_feed(now=now)
     if feed is not None and feed.stale:
         # Never chase an invoice the client may have paid yesterday: while the accounting
         # system's payments are older than the admin's limit, clients whose books come from
         # it wait (their reminders stay due and go out on the first tick after a sync).
-        held = due_rows.filter(receivables_selectors.fed_client())
+        held = due.filter(receivables_selectors.fed_client())
         report.held = held.values("client_id").distinct().count()
         if report.held:
             log.warning("Payment data is %s old (limit %s): reminders to %d clients held.",
-                           feed.age_text, feed.limit, report.held)
-        due_rows = due_rows.exclude(receivables_selectors.fed_client())
-    due = list(due_rows.order_by("client_id", "scheduled_for", "pk")
-               .values_list("pk", "client_id")[:limit])
-    # One message per client, whatever step each invoice is at and whatever its currency
-    # (the message has a section per currency: amounts in different currencies never add up).
-    groups: dict[int, list[int]] = defaultdict(list)
-    for pk, client_id in due:
-        groups[client_id].append(pk)
-    for ids in groups.values():
-        rows = reminders_claim(ids, now)
-        if rows:
-            dispatch_group(rows, now, report)
+                        feed.age_text, feed.limit, report.held)
+        due = due.exclude(receivables_selectors.fed_client())
+    return due
+
+
+def due_client_chunks(now: datetime, report: TickReport, size: int) -> list[list[int]]:
+    """The clients with rows due now, in chunks of ``size`` (the tick's fan-out)."""
+    ids = list(due_rows(now, report).order_by("client_id").values_list(
+        "client_id", flat=True).distinct())
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def reminders_dispatch(*, now: datetime, limit: int | None = None,
+                       report: TickReport | None = None,
+                       client_ids: Iterable[int] | None = None) -> TickReport:
+    """Send what is due (to ``client_ids`` only, when given; to at most ``limit`` clients):
+    per client, one message covering every invoice due for any step, in the most advanced
+    step's words, within the contact policy. The due clients are taken in chunks of
+    ``SETTLE_DISPATCH_CHUNK`` (``dispatch_clients``), in client order, until none is left."""
+    report = report or TickReport()
+    report.recovered += recover(now)
+    due = due_rows(now, report)
+    if client_ids is not None:
+        due = due.filter(client_id__in=list(client_ids))
+    size = max(1, int(settings.SETTLE_DISPATCH_CHUNK))
+    after, left = 0, limit
+    while left is None or left > 0:
+        chunk = list(due.filter(client_id__gt=after).order_by("client_id").values_list(
+            "client_id", flat=True).distinct()[:size if left is None else min(size, left)])
+        if not chunk:
+            break
+        dispatch_clients(chunk, now, report)
+        after = chunk[-1]
+        left = None if left is None else left - len(chunk)
     return report
+
+
+def dispatch_clients(client_ids: list[int], now: datetime, report: TickReport) -> None:
+    """One chunk: lease the clients (one worker per client), claim their due rows, load what
+    the checks read once for the chunk, check and compose each client's message, hand the
+    messages to the providers several at once, record the outcomes, release the lease."""
+    token = uuid.uuid4().hex
+    leased = lease_clients(client_ids, token)
+    try:
+        rows = claim_due(leased, now)
+        if not rows:
+            return
+        batch = Batch.load(rows, now)
+        groups: dict[int, list[Reminder]] = defaultdict(list)
+        for row in rows:
+            groups[row.client_id].append(row)
+        try:
+            with selectors.memoized():  # the templates and pay-now settings, read once
+                for group in groups.values():
+                    dispatch_group(group, now, report, batch=batch)
+        finally:  # what was composed goes out even when a later group failed
+            batch.flush(report)
+    finally:
+        DispatchLease.objects.filter(token=token).update(token="", until=_EPOCH)
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def lease_clients(client_ids: list[int], token: str) -> list[int]:
+    """The clients of ``client_ids`` no other worker is dispatching, now leased to ``token``
+    (three statements, whatever the chunk's size). The lease runs on the real clock."""
+    wall = timezone.now()
+    DispatchLease.objects.bulk_create(
+        [DispatchLease(client_id=pk, until=_EPOCH) for pk in client_ids],
+        ignore_conflicts=True)
+    DispatchLease.objects.filter(client_id__in=client_ids, until__lt=wall).update(
+        token=token, until=wall + timedelta(seconds=settings.SETTLE_STALE_CLAIM_SECONDS))
+    return sorted(DispatchLease.objects.filter(token=token).values_list("client_id",
+                                                                        flat=True))
+
+
+def claim_due(client_ids: list[int], now: datetime) -> list[Reminder]:
+    """Claim every row due now of the (leased) clients: one UPDATE, one SELECT."""
+    if not client_ids:
+        return []
+    ids = list(Reminder.objects.filter(client_id__in=client_ids,
+                                       status=ReminderStatus.SCHEDULED,
+                                       scheduled_for__lte=now).values_list("pk", flat=True))
+    return reminders_claim(ids, now) if ids else []
+
+
+@dataclass
+class Batch:
+    """What the checks of a chunk's groups read, loaded once for the chunk, and the messages
+    composed and waiting for the hand-off (``flush``)."""
+
+    plans: dict[int, set[str]]
+    contacts: dict[int, datetime]
+    floors: dict[int, int]
+    sent: dict[int, tuple[date, ...]]
+    steps: dict[int, list[CadenceStep]] = field(default_factory=dict)
+    outgoing: list[Pending] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, rows: list[Reminder], now: datetime) -> Batch:
+        clients = list({r.client_id: r.client for r in rows}.values())
+        ids = [c.pk for c in clients]
+        return cls(plans=_plan_statuses(rows),
+                   contacts=selectors.last_personal_contact(ids, now),
+                   floors=tone_floors(ids), sent=sent_days_of(clients, now))
+
+    def steps_of(self, cadence_id: int) -> list[CadenceStep]:
+        if cadence_id not in self.steps:
+            self.steps[cadence_id] = list(CadenceStep.objects.filter(cadence_id=cadence_id))
+        return self.steps[cadence_id]
+
+    def flush(self, report: TickReport) -> None:
+        """Hand every composed message to its provider (several at once) and record each
+        outcome in turn."""
+        pending, self.outgoing = self.outgoing, []
+        if not pending:
+            return
+        business()  # the sender, cached before the threads read it
+        outcomes = hand_off(pending, lambda p: p.message.channel, _provider_call)
+        handed = [(item, outcome) for item, outcome in zip(pending, outcomes, strict=True)
+                  if isinstance(outcome, Handover)]
+        _record_handovers(handed, report)
+        for item, outcome in zip(pending, outcomes, strict=True):
+            if not isinstance(outcome, Handover):
+                _finish(item, outcome, report)
+
+
+@dataclass
+class Pending:
+    """A composed message whose rows are ``sending``: what its outcome is recorded with."""
+
+    rows: list[Reminder]
+    step: CadenceStep
+    message: OutboundMessage
+    link: PayLink | None
+    now: datetime
+    reply_to: str = ""  # read before the hand-off: the threads never touch the database
+    after: Callable[[], None] | None = None
+
+
+def _provider_call(item: Pending) -> Handover:
+    return CHANNELS[item.message.channel].send(item.message, reply_to=item.reply_to)
+
 
 def _plan_statuses(rows: list[Reminder]) -> dict[int, set[str]]:
     """Invoice id → statuses of the live payment plans covering it, for a group, in one query."""
@@ -125,17 +267,17 @@ def _wait_until(reminder: Reminder, today: date, plans: set[str],
     return max(ends) if ends else None
 
 
-def _live_rows(rows: list[Reminder], now: datetime, report: TickReport, *,
+def _live_rows(rows: list[Reminder], now: datetime, report: TickReport, batch: Batch, *,
                hold: bool = True) -> list[Reminder]:
     """Cancel what must never go out; push back what waits for a pause or a promise."""
     client = rows[0].client
     spec = selectors.timing_spec(client)
     today = client.local_today(now)
     live = []
-    plans = _plan_statuses(rows)
+    plans = batch.plans
     # People first: a call, a note or a reply since planning holds the automated messages.
-    held = selectors.hold_until(client, rows[0].step.cadence, selectors.last_personal_contact(
-        [client.pk], now).get(client.pk)) if hold else None
+    held = selectors.hold_until(client, rows[0].step.cadence,
+                                batch.contacts.get(client.pk)) if hold else None
     for row in rows:
         reason = _stop_reason(row, plans[row.invoice_id])
         wait = _wait_until(row, today, plans[row.invoice_id], held)
@@ -151,10 +293,23 @@ def _live_rows(rows: list[Reminder], now: datetime, report: TickReport, *,
     return live
 
 def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
-                   hold: bool = True) -> bool:
+                   hold: bool = True, batch: Batch | None = None) -> bool:
     """Check, time and send one claimed group; ``hold=False`` when a person asked for it now
-    (their own contact with the client does not hold it back)."""
-    live = _live_rows(rows, now, report, hold=hold)
+    (their own contact with the client does not hold it back). Given a chunk's ``batch``,
+    the checks read its preloads and the message waits in it for the hand-off; without
+    one (a person's "send now"), the group is loaded and sent on its own."""
+    alone = batch is None
+    batch = batch or Batch.load(rows, now)
+    try:
+        return _dispatch_group(rows, now, report, hold=hold, batch=batch)
+    finally:
+        if alone:
+            batch.flush(report)
+
+
+def _dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
+                    hold: bool, batch: Batch) -> bool:
+    live = _live_rows(rows, now, report, batch, hold=hold)
     if not live:
         return False
     client = live[0].client
@@ -173,7 +328,8 @@ def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
         return False
     messages = _fresh(messages, today, report, "Not sent: the invoice is overdue now, so "
                       "this step's words no longer hold.")
-    allowed = _next_message_day(messages, today, now, hold) if messages else today
+    allowed = _next_message_day(messages, today, batch.sent.get(client.pk, ()),
+                                hold) if messages else today
     if allowed > today:
         day = cal.next_business_day(allowed, client.country)
         messages = _fresh(messages, day, report, "Not sent: the contact policy holds messages "
@@ -183,9 +339,8 @@ def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
         return False
     if not messages:
         return False
-    floor = tone_floors([client.pk]).get(client.pk, 0)
-    steps = list(CadenceStep.objects.filter(cadence_id=messages[0].step.cadence_id))
-    voice = floor_voice(steps, floor)
+    floor = batch.floors.get(client.pk, 0)
+    voice = floor_voice(batch.steps_of(messages[0].step.cadence_id), floor)
     quiet = [r for r in messages if not speaks_at_floor(
         r.step, _due_date(r), floor, voice, today, client.country)]
     for step, rows in _by_step(quiet).items():
@@ -207,7 +362,7 @@ def dispatch_group(rows: list[Reminder], now: datetime, report: TickReport, *,
                        "overdue invoices.")
         messages = [r for r in messages if r not in early]
     words = voice if voice is not None and _rank(voice) > _rank(lead) else lead
-    return _send_merged(messages, now, report, words=words)
+    return _send_merged(messages, now, report, words=words, batch=batch)
 
 
 ESCALATING = frozenset({StepAction.HAND_TO_COLLECTIONS, StepAction.MARK_ESCALATED})
@@ -330,11 +485,10 @@ def sent_days_of(clients: Iterable[Client], now: datetime) -> dict[int, tuple[da
     return {pk: tuple(sorted(found)) for pk, found in days.items()}
 
 
-def _next_message_day(rows: list[Reminder], today: date, now: datetime, policy_on: bool
-                      ) -> date:
+def _next_message_day(rows: list[Reminder], today: date, sent: tuple[date, ...],
+                      policy_on: bool) -> date:
     """The contact policy of the client's cadence; a bookkeeper's "send now" bypasses it but
     for one message a day."""
-    sent = sent_days(rows[0].client, now)
     policy = (contact_policy(lead_step(r.step for r in rows).cadence) if policy_on
               else planner.ContactPolicy(min_days=1, per_30_days=0))
     return planner.next_message_day(sent, today, policy=policy)
@@ -346,7 +500,7 @@ def contact_policy(cadence: Cadence) -> planner.ContactPolicy:
 
 
 def _send_merged(rows: list[Reminder], now: datetime, report: TickReport, *,
-                 words: CadenceStep) -> bool:
+                 words: CadenceStep, batch: Batch) -> bool:
     """One message for every row, in ``words``' step (the lead's, or the episode's floor);
     each row's own step still charges its late fee before and does its other actions after
     (once: a retry repeats none)."""
@@ -355,11 +509,11 @@ def _send_merged(rows: list[Reminder], now: datetime, report: TickReport, *,
     for row in rows:
         if StepAction.APPLY_LATE_FEE in row.step.actions:
             _apply_late_fee(row.invoice, now)
-    sent = _send(rows, words, now, report)
-    if sent:
+    def after() -> None:
         for step, group in _by_step(rows).items():
             _run_actions(group, step, now)
-    return sent
+
+    return _send(rows, words, now, report, batch=batch, after=after)
 
 
 def unique_invoices(rows: list[Reminder]) -> list[Invoice]:
@@ -395,9 +549,10 @@ def step_send(rows: list[Reminder], step: CadenceStep, now: datetime,
     if StepAction.APPLY_LATE_FEE in step.actions:
         for invoice in {r.invoice_id: r.invoice for r in rows}.values():
             _apply_late_fee(invoice, now)
-    sent = _send(rows, step, now, report)
-    if sent:
-        _run_actions(rows, step, now)
+    batch = Batch.load(rows, now)
+    sent = _send(rows, step, now, report, batch=batch,
+                 after=lambda: _run_actions(rows, step, now))
+    batch.flush(report)
     return sent
 
 def _apply_late_fee(invoice: Invoice, now: datetime) -> None:
@@ -420,12 +575,17 @@ def _call_instead(rows: list[Reminder], step: CadenceStep, now: datetime,
     report.sent += set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENT, sent_at=now)
     return True
 
-def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickReport) -> bool:
-    """Hand a claimed group to its channel; True when a message went out."""
+def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickReport, *,
+          batch: Batch, after: Callable[[], None] | None = None) -> bool:
+    """Compose a claimed group's message and leave it in ``batch`` for the hand-off (its
+    rows ``sending``); True when a message is on its way (``after`` runs once it went)."""
     client = rows[0].client
     channel_name = rows[0].channel
     if channel_name in ("phone", "call"):
-        return _call_instead(rows, step, now, report)
+        sent = _call_instead(rows, step, now, report)
+        if after is not None:
+            after()
+        return sent
     if channel_name not in CHANNELS or not working_contact(client, channel_name):
         # The contact point went away (or was flagged) since planning: next channel.
         fall_back(rows=rows, expected=ReminderStatus.CLAIMED, now=now,
@@ -440,26 +600,64 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
     if message is None:
         return False
     set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENDING)
-    try:
-        handover = CHANNELS[channel_name].send(message, reply_to=reply_address(client))
-    except TransientError as exc:
-        _retry_later(rows, message, link, exc, now, report)
-        return False
-    except PermanentError as exc:
-        _fail_channel(rows, message, exc, now, report)
-        return False
-    message.provider, message.provider_message_id, message.sent_at = (
-        handover.provider, handover.provider_id, now)
-    message.status, message.segments = handover.status, handover.segments
-    message.save(update_fields=["provider", "provider_message_id", "sent_at", "status",
-                                "segments"])
-    report.sent += set_status(rows, ReminderStatus.SENDING, status=ReminderStatus.SENT,
-                              sent_at=now)
-    if handover.reached_client:
-        record_sent(message, step, unique_invoices(rows), now)
-    if channel_name == "letter" and step.legal_notice and working_contact(client, "email"):
-        _email_copy(rows, step, now, report)
+    item = Pending(rows=rows, step=step, message=message, link=link, now=now,
+                   reply_to=reply_address(client), after=after)
+    if not getattr(CHANNELS[channel_name], "concurrent", False):
+        _finish(item, _outcome(item), report)  # a letter: in order, on this connection
+        return True
+    batch.outgoing.append(item)
     return True
+
+
+def _outcome(item: Pending) -> Handover | ChannelError:
+    try:
+        return _provider_call(item)
+    except ChannelError as exc:
+        return exc
+
+
+def _finish(item: Pending, outcome: Handover | ChannelError, report: TickReport) -> None:
+    """Record what the provider said: sent (the timeline, the step's actions), retried
+    later, or the contact point failed (flagged, next channel)."""
+    if isinstance(outcome, Handover):
+        _record_handovers([(item, outcome)], report)
+    elif isinstance(outcome, TransientError):
+        _retry_later(item.rows, item.message, item.link, outcome, item.now, report)
+    elif isinstance(outcome, PermanentError):
+        _fail_channel(item.rows, item.message, outcome, item.now, report)
+    else:
+        raise outcome
+
+
+def _record_handovers(handed: list[tuple[Pending, Handover]], report: TickReport) -> None:
+    """The messages the providers took: their ids and states, their rows ``sent``, their
+    timeline entries, in a constant number of statements; then each one's step actions
+    (and a legal letter's e-mail copy)."""
+    if not handed:
+        return
+    for item, outcome in handed:
+        message = item.message
+        message.provider, message.provider_message_id, message.sent_at = (
+            outcome.provider, outcome.provider_id, item.now)
+        message.status, message.segments = outcome.status, outcome.segments
+    OutboundMessage.objects.bulk_update(
+        [item.message for item, _ in handed],
+        ["provider", "provider_message_id", "sent_at", "status", "segments"])
+    by_time: dict[datetime, list[Reminder]] = defaultdict(list)
+    for item, _ in handed:
+        by_time[item.now] += item.rows
+    for when, rows in by_time.items():
+        report.sent += set_status(rows, ReminderStatus.SENDING, status=ReminderStatus.SENT,
+                                  sent_at=when)
+    record_sent_many([(item.message, item.step, unique_invoices(item.rows), item.now)
+                      for item, outcome in handed if outcome.reached_client])
+    for item, _ in handed:
+        client = item.rows[0].client
+        if (item.message.channel == "letter" and item.step.legal_notice
+                and working_contact(client, "email")):
+            _email_copy(item.rows, item.step, item.now, report)
+        if item.after is not None:
+            item.after()
 
 
 def reply_address(client: Client) -> str:
@@ -541,6 +739,12 @@ def _retry_later(rows: list[Reminder], message: OutboundMessage, link: PayLink |
     Reminder.objects.filter(message=message).update(message=None)
     message.delete()
     report.errors.append(str(exc))
+    if exc.retry_after:  # the provider said when: not a failed attempt
+        set_status(rows, ReminderStatus.SENDING, status=ReminderStatus.SCHEDULED,
+                   scheduled_for=now + timedelta(seconds=exc.retry_after), claimed_at=None,
+                   last_error=str(exc))
+        report.deferred += len(rows)
+        return
     if rows[0].attempts + 1 >= MAX_ATTEMPTS:
         report.failed += set_status(rows, ReminderStatus.SENDING, status=ReminderStatus.FAILED,
                                     attempts=F("attempts") + 1,

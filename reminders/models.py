@@ -328,3 +328,22 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} for {self.invoice_id} ({self.status})"
+
+
+class DispatchLease(models.Model):
+    """A client whose due rows one worker is dispatching: the claim of the client's group.
+
+    Dispatch fans out over workers in chunks of clients; a chunk may be handed out twice (a
+    redelivered task, two ticks overlapping). The rows' own claim already keeps each row from
+    going out twice; the lease keeps one client's rows in one message (two workers never
+    split a client's group into two messages minutes apart). A worker that dies leaves its
+    lease to expire after ``SETTLE_STALE_CLAIM_SECONDS``.
+    """
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, primary_key=True,
+                                  related_name="+")
+    token = models.CharField(max_length=32, blank=True)
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"dispatch lease of client {self.client_id} until {self.until:%Y-%m-%d %H:%M}"

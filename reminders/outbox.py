@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Prefetch
 
-from clients.models import ContactFlag, InteractionChannel, InteractionKind
-from clients.services import interaction_record
+from clients.models import ContactFlag, Interaction, InteractionChannel, InteractionKind
+from clients.services import interactions_append
 from receivables.models import Invoice
 from reminders.models import CadenceStep, OutboundMessage, Reminder, ReminderStatus
 
@@ -56,7 +56,8 @@ def reminders_claim(ids: list[int], now: datetime) -> list[Reminder]:
     # them (one query here instead of one per check; a fallback re-reads them fresh).
     return list(Reminder.objects.filter(pk__in=ids, status=ReminderStatus.CLAIMED,
                                         claim_token=token)
-                .select_related("invoice__terms", "client", "step__cadence", "instalment__plan")
+                .select_related("invoice__terms", "client__owner", "step__cadence",
+                                        "instalment__plan")
                 .prefetch_related(Prefetch("client__contact_flags",
                                            ContactFlag.objects.filter(cleared_at__isnull=True))))
 
@@ -75,14 +76,25 @@ _SENT_KIND = {"email": (InteractionKind.EMAIL_REMINDER, InteractionChannel.EMAIL
 def record_sent(message: OutboundMessage, step: CadenceStep | None, invoices: list[Invoice],
                  when: datetime) -> None:
     """The timeline entry for a message that reached (or was posted to) the client."""
-    kind, channel = _SENT_KIND[message.channel]
-    headline = message.subject or message.text[:120]
-    interaction_record(
-        client=message.client, kind=kind, channel=channel, occurred_at=when,
-        summary=f"{step.name + ': ' if step else ''}{headline}"[:300],
-        content={"to": message.to, "subject": message.subject, "text": message.text,
-                 "html": message.html},
-        metadata={"message_id": message.pk, "provider": message.provider,
-                  "provider_message_id": message.provider_message_id,
-                  "step": step.name if step else "", "tone": step.tone if step else "",
-                  "segments": message.segments}, invoices=invoices)
+    record_sent_many([(message, step, invoices, when)])
+
+
+def record_sent_many(sent: list[tuple[OutboundMessage, CadenceStep | None, list[Invoice],
+                                      datetime]]) -> None:
+    """The timeline entries of many sent messages, in three statements."""
+    rows, invoices = [], []
+    for message, step, found, when in sent:
+        kind, channel = _SENT_KIND[message.channel]
+        headline = message.subject or message.text[:120]
+        rows.append(Interaction(
+            client=message.client, kind=kind, channel=channel, occurred_at=when,
+            actor_label="system", summary=f"{step.name + ': ' if step else ''}{headline}",
+            content={"to": message.to, "subject": message.subject, "text": message.text,
+                     "html": message.html},
+            metadata={"message_id": message.pk, "provider": message.provider,
+                      "provider_message_id": message.provider_message_id,
+                      "step": step.name if step else "", "tone": step.tone if step else "",
+                      "segments": message.segments}))
+        invoices.append(found)
+    if rows:
+        interactions_append(rows, invoices)

@@ -6,11 +6,13 @@ Batch loaders take a list of ids and run a fixed number of queries whatever its 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from babel.dates import format_date
 from babel.lists import format_list
@@ -232,11 +234,39 @@ def invoice_spec(invoice: Invoice, planned: set[int]) -> planner.InvoiceSpec:
         planned_step_ids=frozenset(planned), paused_until=invoice.reminders_paused_until)
 
 
+T = TypeVar("T")
+
+# A dispatch chunk reads the same templates and pay-now settings for every message it
+# composes: within ``memoized()`` each is read once (outside, every call reads afresh).
+_memo: ContextVar[dict[tuple[str, ...], Any] | None] = ContextVar("settle_memo", default=None)
+
+
+@contextmanager
+def memoized() -> Iterator[None]:
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _remembered(key: tuple[str, ...], load: Callable[[], T]) -> T:
+    memo = _memo.get()
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return cast(T, memo[key])
+
+
 def template_for(key: str, channel: str, language: str) -> MessageTemplate | None:
     """The template in the client's language, else in English."""
-    found = {t.language: t for t in MessageTemplate.objects.filter(
-        key=key, channel=channel, language__in={language, "en"})}
-    return found.get(language) or found.get("en")
+    def load() -> MessageTemplate | None:
+        found = {t.language: t for t in MessageTemplate.objects.filter(
+            key=key, channel=channel, language__in={language, "en"})}
+        return found.get(language) or found.get("en")
+
+    return _remembered(("template", key, channel, language), load)
 
 
 def _broken_promise(client: Client, today: date) -> date | None:
@@ -402,7 +432,7 @@ def how_to_pay(client: Client, invoices: list[Invoice], language: str, pay_url: 
     reference = (", ".join(numbers) if len(numbers) <= MAX_REFERENCE_INVOICES
                  else client.reference or ", ".join(numbers))
     words = _HOW_TO_PAY.get(language, _HOW_TO_PAY["en"])
-    bank = PortalSettings.load()
+    bank = _remembered(("portal",), PortalSettings.load)
     lines = {"bank_transfer": words["bank_transfer"].format(
         holder=bank.account_holder or business().name, iban=IBAN(bank.iban).formatted,
         bic=f", BIC {bank.bic}" if bank.bic else "", reference=reference)

@@ -1,10 +1,27 @@
 """Celery tasks: thin, they only wake the services up; the database says what is due."""
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
+from reminders.dispatch import reminders_dispatch
 from reminders.tick import reminders_tick
 
 
 @shared_task(name="reminders.tasks.scheduler_tick", ignore_result=True)
 def scheduler_tick() -> None:
-    reminders_tick()
+    """Plan, then hand the due clients to the workers in chunks (or dispatch here when
+    ``SETTLE_DISPATCH_FANOUT`` is off)."""
+    reminders_tick(fan_out=_enqueue if settings.SETTLE_DISPATCH_FANOUT else None)
+
+
+def _enqueue(client_ids: list[int]) -> None:
+    dispatch_chunk.apply_async(args=[client_ids],
+                               expires=float(settings.SETTLE_TICK_SECONDS) * 2)
+
+
+@shared_task(name="reminders.tasks.dispatch_chunk", ignore_result=True)
+def dispatch_chunk(client_ids: list[int]) -> None:
+    """Send what is due now to these clients (a chunk of a tick's fan-out). Run twice, it
+    sends nothing twice: the lease and the rows' claim decide who sends."""
+    reminders_dispatch(now=timezone.now(), client_ids=[int(pk) for pk in client_ids])

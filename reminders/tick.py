@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from reminders.dispatch import reminders_dispatch
+from reminders.dispatch import due_client_chunks, reminders_dispatch
 from reminders.models import SchedulerState
-from reminders.outbox import TickReport
+from reminders.outbox import TickReport, recover
 from reminders.planning import reminders_plan
 
 
@@ -25,11 +27,22 @@ def scheduler_heartbeat(errors: int = 0) -> SchedulerState:
     state.refresh_from_db()
     return state
 
-def reminders_tick(*, now: datetime | None = None) -> TickReport:
+def reminders_tick(*, now: datetime | None = None,
+                   fan_out: Callable[[list[int]], None] | None = None) -> TickReport:
     """One scheduler pass: plan, dispatch, then the heartbeat — recorded only for a pass that
-    completed, so /healthz turns red when passes keep failing."""
+    completed, so /healthz turns red when passes keep failing.
+
+    With ``fan_out`` (the Celery tick), dispatch is handed out: the due clients go to
+    ``fan_out`` in chunks of ``SETTLE_DISPATCH_CHUNK``, one worker task each, so any number
+    of workers send at once and nothing caps a tick. A lost chunk is only a lost wake-up call:
+    its rows stay due and the next tick hands them out again."""
     now = now or timezone.now()
     report = reminders_plan(now=now)
-    report = reminders_dispatch(now=now, report=report)
+    if fan_out is None:
+        report = reminders_dispatch(now=now, report=report)
+    else:
+        report.recovered += recover(now)
+        for chunk in due_client_chunks(now, report, max(1, settings.SETTLE_DISPATCH_CHUNK)):
+            fan_out(chunk)
     scheduler_heartbeat(errors=len(report.errors))
     return report

@@ -226,6 +226,19 @@ SETTLE_TICK_SECONDS = env.int("SETTLE_TICK_SECONDS", default=300)
 # A reminder claimed longer ago than this belongs to a worker that died: claimed rows go back
 # to the queue, rows caught mid-send go to review.
 SETTLE_STALE_CLAIM_SECONDS = env.int("SETTLE_STALE_CLAIM_SECONDS", default=600)
+# Dispatch fans out: each tick plans, then hands the due clients to the workers in chunks of
+# SETTLE_DISPATCH_CHUNK clients (a Celery task each; any number of workers on any number of
+# machines drain them). Off (false), the tick dispatches in its own process, as cron does.
+SETTLE_DISPATCH_FANOUT = env.bool("SETTLE_DISPATCH_FANOUT", default=True)
+SETTLE_DISPATCH_CHUNK = env.int("SETTLE_DISPATCH_CHUNK", default=50)
+# Provider calls are I/O: a worker makes up to this many at once (email and SMS; letters go
+# to the print queue in order), each message still sending -> sent once.
+SETTLE_SEND_CONCURRENCY = env.int("SETTLE_SEND_CONCURRENCY", default=8)
+# Messages per second per channel and worker process (0 = no limit): set it to the
+# provider's rate divided by the number of worker processes. A provider's 429 pauses the
+# channel for its Retry-After and reschedules what was not sent.
+SETTLE_SEND_RATE = {"email": env.float("SETTLE_EMAIL_RATE", default=0.0),
+                    "sms": env.float("SETTLE_SMS_RATE", default=0.0)}
 CELERY_BEAT_SCHEDULE = {
     "scheduler-tick": {
         "task": "reminders.tasks.scheduler_tick",

@@ -25,7 +25,21 @@ class PermanentError(ChannelError):
     """This contact point does not work: flag it (``reason``) and use the next channel."""
 
 class TransientError(ChannelError):
-    """Nothing went out; trying again later may work."""
+    """Nothing went out; trying again later may work (``retry_after`` seconds: the provider
+    said when, e.g. a 429's Retry-After; such a wait is not a failed attempt)."""
+
+    def __init__(self, message: str, *, reason: FlagReason | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message, reason=reason)
+        self.retry_after = retry_after
+
+def retry_after_seconds(response: object, default: float = 60.0) -> float:
+    """A 429 response's Retry-After in seconds (the HTTP-date form counts as ``default``)."""
+    headers = getattr(response, "headers", None) or {}
+    try:
+        return max(1.0, float(headers.get("Retry-After", default)))
+    except (TypeError, ValueError):
+        return default
 
 @dataclass(frozen=True)
 class Handover:
@@ -38,5 +52,8 @@ class Handover:
 
 class Channel(Protocol):
     name: str
+    # True when ``send`` only calls the provider (no database): it may run in a hand-off
+    # thread, several at once (reminders.handoff).
+    concurrent: bool
 
     def send(self, message: OutboundMessage, *, reply_to: str = "") -> Handover: ...

@@ -18,7 +18,12 @@ from django.utils import timezone
 from clients.business import business
 from clients.models import FlagReason
 from core.text import ascii_digits
-from reminders.channels.base import Handover, PermanentError, TransientError
+from reminders.channels.base import (
+    Handover,
+    PermanentError,
+    TransientError,
+    retry_after_seconds,
+)
 from reminders.channels.events import email_resubscribed, record_event
 from reminders.channels.inbound import thread_message_id
 from reminders.models import MessageEvent, OutboundMessage
@@ -26,6 +31,7 @@ from reminders.models import MessageEvent, OutboundMessage
 
 class EmailChannel:
     name = "email"
+    concurrent = True
 
     def send(self, message: OutboundMessage, *, reply_to: str = "") -> Handover:
         email = EmailMultiAlternatives(
@@ -47,7 +53,9 @@ class EmailChannel:
             if status is not None and 400 <= status < 500 and status not in (401, 403, 429):
                 raise PermanentError(f"The email provider refused the message: {exc}",
                                      reason=FlagReason.INVALID) from exc
-            raise TransientError(f"Email could not be sent now: {exc}") from exc
+            response = getattr(exc, "response", None)
+            raise TransientError(f"Email could not be sent now: {exc}", retry_after=(
+                retry_after_seconds(response) if status == 429 else None)) from exc
         if not sent:
             raise TransientError("The email backend accepted nothing.")
         status = getattr(email, "anymail_status", None)

@@ -236,6 +236,7 @@ class LetterChannel:
     """Renders the letter's PDF into the message and leaves it in the print queue."""
 
     name = "letter"
+    concurrent = False  # it writes the PDF into the outbox: in the worker's own thread
 
     def send(self, message: OutboundMessage, *, reply_to: str = "") -> Handover:
         message.document = render_pdf(message.html)

@@ -46,6 +46,7 @@ def twilio_flag_reason(code: int | None) -> FlagReason | None:
 
 class SmsChannel:
     name = "sms"
+    concurrent = True
 
     def send(self, message: OutboundMessage, *, reply_to: str = "") -> Handover:
         segments = count_segments(message.text).segments
@@ -66,7 +67,8 @@ class SmsChannel:
                                      f"(error {exc.code})", reason=reason) from exc
             if exc.status in (401, 403, 429) or exc.status >= 500:
                 raise TransientError(f"Twilio is not taking messages now: {exc.msg} "
-                                     f"(HTTP {exc.status})") from exc
+                                     f"(HTTP {exc.status})",
+                                     retry_after=60.0 if exc.status == 429 else None) from exc
             raise PermanentError(f"Twilio refused the SMS to {message.to}: {exc.msg} "
                                  f"(error {exc.code})") from exc
         except (TwilioException, OSError) as exc:  # connection errors, timeouts
