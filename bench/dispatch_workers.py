@@ -203,10 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     db = fresh_database(tmp)
     try:
         setup_django(db.url, tmp)
-        from bench.scale import _business_now
+        from bench.scale import business_now
         from bench.scale_engine import build_book
 
-        run = Run(args=args, now=_business_now(datetime.now(UTC).date()))
+        run = Run(args=args, now=business_now(datetime.now(UTC).date()))
         build_book(run)
         rows = [one_round(run, esp, int(w)) for w in args.workers.split(",")]
         text = table(rows, run, args.latency_ms, db.label)

@@ -55,7 +55,7 @@ FULL = {"clients": 10_000, "invoices": 1_000_000, "reminders": 10_000, "letters"
         "requests": 200}
 
 
-def _business_now(today: date) -> datetime:
+def business_now(today: date) -> datetime:
     """14:30 UTC on the latest day up to ``today`` that is a business day in every country of
     the book: inside local business hours from New York (09:30/10:30) to Berlin (15:30/16:30),
     so the dispatch sends at once instead of deferring."""
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, db_label: str, esp: FakeEsp) -> int:
     from django.utils import timezone
 
-    run = Run(args=args, now=_business_now(args.today or timezone.localdate()))
+    run = Run(args=args, now=business_now(args.today or timezone.localdate()))
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     say(f"scale benchmark: {db_label}, now = {run.now.isoformat()}")
     started = time.perf_counter()

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from desk.views import outbox
 from desk.views import work as views
 
 app_name = "reminders"
@@ -16,4 +17,9 @@ urlpatterns = [
     path("letters/batches/<int:pk>.pdf", views.print_batch_pdf, name="print-batch-pdf"),
     path("letters/batches/<int:pk>/posted/", views.print_batch_posted, name="print-batch-posted"),
     path("letters/<int:pk>.pdf", views.letter_pdf, name="letter-pdf"),
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/<int:pk>/<str:decision>/", outbox.review_decide, name="outbox-review"),
+    path("messages/", outbox.sent_messages, name="sent-messages"),
+    path("messages/<int:pk>/", outbox.sent_message, name="sent-message"),
+    path("messages/<int:pk>/html/", outbox.sent_message_html, name="sent-message-html"),
 ]

@@ -18,7 +18,7 @@ from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import get_currency_name
 from django.conf import settings
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from schwifty import IBAN
 
 from answers import banking
@@ -37,10 +37,14 @@ from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import invoice_quote
 from reminders import planner
 from reminders.models import (
+    FAILED_STATUSES,
     Cadence,
     CadencePurpose,
     CadenceStep,
+    MessageEvent,
+    MessageStatus,
     MessageTemplate,
+    OutboundMessage,
     Reminder,
     ReminderStatus,
     SchedulerState,
@@ -480,3 +484,164 @@ def payment_feed_hold(*, now: datetime) -> dict[str, Any] | None:
                .values("client_id").distinct().count())
     return {"feed": feed, "clients": clients,
             "limit_hours": int(feed.limit.total_seconds() // 3600)}
+
+
+# --- The sent-messages and outbox pages (desk.views.outbox) -----------------------------------
+
+# The outcome filter of the sent-messages page: what the provider's events say about a message
+# (``reminders.channels.events`` moves ``status`` forward as they arrive).
+_HANDED_OVER = [MessageStatus.ACCEPTED, MessageStatus.QUEUED, MessageStatus.SENT,
+                MessageStatus.POSTED]
+MESSAGE_OUTCOMES: dict[str, tuple[str, Q]] = {
+    "sent": ("Sent, no delivery report yet",
+             Q(sent_at__isnull=False, status__in=_HANDED_OVER)),
+    "delivered": ("Delivered", Q(status=MessageStatus.DELIVERED)),
+    "opened": ("Opened or clicked", Q(status__in=[MessageStatus.OPENED, MessageStatus.CLICKED])),
+    "bounced": ("Bounced", Q(status=MessageStatus.BOUNCED)),
+    "failed": ("Failed or undelivered",
+               Q(status__in=[MessageStatus.FAILED, MessageStatus.UNDELIVERED])),
+    "complained": ("Marked as spam", Q(status=MessageStatus.COMPLAINED)),
+    "waiting": ("Not handed over yet",
+                Q(status__in=[MessageStatus.PRINT_QUEUE, MessageStatus.PRINTING])
+                | (Q(sent_at__isnull=True) & ~Q(status__in=list(FAILED_STATUSES)))),
+}
+
+
+@dataclass(frozen=True)
+class MessageFilters:
+    """The sent-messages page's filters, already checked (unknown values are empty)."""
+
+    channel: str = ""
+    outcome: str = ""
+    client_id: int | None = None
+    search: str = ""
+    start: date | None = None  # created on or after, in the site's time zone
+    end: date | None = None  # created on or before
+
+
+def _message_reminders() -> Prefetch:
+    return Prefetch("reminders", Reminder.objects.select_related("invoice", "step")
+                    .order_by("invoice__number", "pk"))
+
+
+def sent_messages(filters: MessageFilters) -> QuerySet[OutboundMessage]:
+    """Outbound messages, newest first, with their client, reminders (invoices and steps) and
+    provider events; the parts (text, HTML, a letter's PDF) are not loaded."""
+    found = (OutboundMessage.objects.select_related("client")
+             .defer("text", "html", "document")
+             .prefetch_related(_message_reminders(),
+                               Prefetch("events", MessageEvent.objects.order_by(
+                                   "-occurred_at", "-pk"))))
+    if filters.channel:
+        found = found.filter(channel=filters.channel)
+    if filters.outcome in MESSAGE_OUTCOMES:
+        found = found.filter(MESSAGE_OUTCOMES[filters.outcome][1])
+    if filters.client_id is not None:
+        found = found.filter(client_id=filters.client_id)
+    if filters.search:
+        term = filters.search
+        found = found.filter(
+            Q(client__display_name__icontains=term) | Q(client__reference__iexact=term)
+            | Q(to__icontains=term) | Q(subject__icontains=term)
+            | Exists(Reminder.objects.filter(message=OuterRef("pk"),
+                                             invoice__number__icontains=term)))
+    if filters.start is not None:
+        found = found.filter(created_at__date__gte=filters.start)
+    if filters.end is not None:
+        found = found.filter(created_at__date__lte=filters.end)
+    return found.order_by("-created_at", "-pk")
+
+
+def sent_message(pk: int) -> OutboundMessage | None:
+    """One message with everything the detail page shows (its events oldest first)."""
+    return (OutboundMessage.objects.select_related("client", "print_batch")
+            .prefetch_related(_message_reminders(),
+                              Prefetch("events", MessageEvent.objects.order_by(
+                                  "occurred_at", "pk")))
+            .filter(pk=pk).first())
+
+
+def outbox_counts() -> dict[str, int]:
+    """Outbox rows per status (every status, zero included)."""
+    counts = dict.fromkeys(ReminderStatus.values, 0)
+    counts.update(Reminder.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    return counts
+
+
+def outbox_scheduled() -> QuerySet[Reminder]:
+    """Scheduled rows, the next due first."""
+    return (Reminder.objects.filter(status=ReminderStatus.SCHEDULED)
+            .select_related("client", "invoice", "step").order_by("scheduled_for", "pk"))
+
+
+def outbox_in_flight() -> list[Reminder]:
+    """Rows a worker holds right now (claimed, or handed to the provider), oldest claim first."""
+    return list(Reminder.objects.filter(status__in=[ReminderStatus.CLAIMED,
+                                                    ReminderStatus.SENDING])
+                .select_related("client", "invoice", "step", "message")
+                .order_by("claimed_at", "pk")[:500])
+
+
+@dataclass
+class ReviewGroup:
+    """The rows in review that one message covered (one row when it had no message): a person
+    decides on them together, as they went out (or not) together."""
+
+    rows: list[Reminder]
+    message: OutboundMessage | None
+
+    @property
+    def key(self) -> int:
+        return self.rows[0].pk
+
+    @property
+    def client(self) -> Client:
+        return self.rows[0].client
+
+    @property
+    def channel(self) -> str:
+        return self.message.channel if self.message is not None else self.rows[0].channel
+
+    @property
+    def invoices(self) -> list[Invoice]:
+        return list({r.invoice_id: r.invoice for r in self.rows}.values())
+
+    @property
+    def steps(self) -> list[CadenceStep]:
+        return list({r.step_id: r.step for r in self.rows}.values())
+
+    @property
+    def row_ids(self) -> str:
+        return ",".join(str(r.pk) for r in self.rows)
+
+
+def _review_rows() -> QuerySet[Reminder]:
+    return (Reminder.objects.filter(status=ReminderStatus.REVIEW)
+            .select_related("client", "invoice", "step", "message")
+            .order_by("claimed_at", "scheduled_for", "pk"))
+
+
+def _grouped(rows: Iterable[Reminder]) -> list[ReviewGroup]:
+    groups: dict[object, ReviewGroup] = {}
+    for row in rows:
+        key = ("message", row.message_id) if row.message_id else ("row", row.pk)
+        if key in groups:
+            groups[key].rows.append(row)
+        else:
+            groups[key] = ReviewGroup(rows=[row], message=row.message)
+    return list(groups.values())
+
+
+def outbox_review(limit: int = 500) -> list[ReviewGroup]:
+    """Rows whose outcome is unknown after a crash, grouped by the message they went in."""
+    return _grouped(_review_rows()[:limit])
+
+
+def review_group(pk: int) -> ReviewGroup | None:
+    """The review group of the row ``pk`` (None when it is not in review)."""
+    row = _review_rows().filter(pk=pk).first()
+    if row is None:
+        return None
+    if row.message_id is None:
+        return ReviewGroup(rows=[row], message=None)
+    return _grouped(_review_rows().filter(message_id=row.message_id))[0]
