@@ -20,6 +20,7 @@ from django.urls.resolvers import RegexPattern, RoutePattern, URLResolver
 from django.views.generic import RedirectView
 
 from config.health import healthz
+from infra.help import help_page
 from reminders.channels import sms
 
 # admin.site is infra.admin_site.SuperuserAdminSite (config.apps.SettleAdminConfig).
@@ -141,6 +142,8 @@ urlpatterns = [
     path("transfer/", include("transfer.urls")),
     path("api/", include("api.urls")),
     path("escalation/", include("desk.urls_escalation")),
+    path("settings/", include("people.urls")),
+    path("help/<slug:topic>/", help_page, name="help"),
     path("", include("desk.urls_work")),
     *slash_optional([
         path("hooks/twilio/status/", sms.twilio_status, name="twilio-status"),

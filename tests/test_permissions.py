@@ -49,6 +49,8 @@ MATRIX: dict[str, str] = {
     "receivables:invoice-pdf": BOOKKEEPER,
     "receivables:statement-pdf": BOOKKEEPER,
     "reminders:tasks": BOOKKEEPER,
+    "people:settings": BOOKKEEPER,
+    "help": BOOKKEEPER,
     "reminders:outbox": BOOKKEEPER,
     "reminders:outbox-review": BOOKKEEPER,
     "reminders:sent-messages": BOOKKEEPER,

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -204,7 +205,8 @@ def call_record(*, task: Task, number: str, outcome: CallOutcome | str,
             raise ValidationError(
                 f"{client.display_name} has been called {MAX_CALLS} times in the last "
                 f"{CALL_WINDOW.days} days; the next call is possible from "
-                f"{timezone.localtime(free_at):%Y-%m-%d %H:%M}.")
+                f"{(free_at or now).astimezone(ZoneInfo(client.timezone)):%Y-%m-%d %H:%M} "
+                f"({client.timezone}).")
         attempt = CallAttempt.objects.create(
             task=task, client=client, number=number, outcome=outcome, note=note[:5000],
             promised_on=promised_on, promised_amount=amount, called_at=now, called_by=actor)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_guid",
+    "people",  # each user's own settings (time zone, language), display names
     "clients",
     "receivables",
     "reminders",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "infra.text.RejectControlCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "people.middleware.UserSettingsMiddleware",  # the user's time zone (and language) applied
     "infra.http.PrivateCacheMiddleware",  # Cache-Control: private, no-store when signed in
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

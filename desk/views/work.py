@@ -22,9 +22,9 @@ from answers.plans import plan_accept, plan_cancel, plan_decline
 from clients.models import ContactFlag
 from clients.selectors import client_timeline, open_flags
 from clients.services import contact_flag_clear
-from core.contact import babel_locale
 from core.money import format_money
 from infra.downloads import disposition
+from infra.http import viewer_locale
 from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from receivables.models import Invoice
 from work import calls, printing
@@ -86,7 +86,7 @@ def task_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Call recorded.")
                 return redirect("reminders:task", pk=task.pk)
-    locale = babel_locale(client.language, client.country)
+    locale = viewer_locale(request)  # the bookkeeper reads the amounts: one money format
     invoices = list(Invoice.objects.receivable().filter(client=client).order_by("due_date"))
     left, free_at = calls.calls_left(client, timezone.now())
     flagged = {(f.channel, f.value): f for f in open_flags(client)}

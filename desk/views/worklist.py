@@ -25,11 +25,11 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import Channel, ClientTag
-from core.contact import babel_locale
 from core.money import format_money
 from core.text import parse_ids
 from desk import worklist as wl
 from infra.downloads import disposition
+from infra.http import viewer_locale
 from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
 from receivables.models import ACTIVE_STATUSES, Invoice
 from receivables.selectors import AGING_BUCKETS
@@ -96,7 +96,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     page = wl.worklist_page(filters, user=request.user, today=today, now=timezone.now(),
                             after=cursor.get("after", ""), before=cursor.get("before", ""))
-    locale = babel_locale(request.LANGUAGE_CODE or "en")
+    locale = viewer_locale(request)
     owners = list(wl.assignable_owners())
     return render(request, "desk/worklist.html", {
         "filters": filters, "page": page, "today": today,
@@ -225,7 +225,7 @@ def _take_token(request: HttpRequest, token: str) -> bool:
 def _confirmation(request: HttpRequest, form: BulkForm, invoices: list[Invoice], back: str,
                   dropped: int) -> HttpResponse:
     action = form.cleaned_data["action"]
-    locale = babel_locale(request.LANGUAGE_CODE or "en")
+    locale = viewer_locale(request)
     return render(request, "desk/worklist/confirm.html", {
         "form": form, "action": action, "action_label": wl.ACTIONS[action],
         "invoices": [{"invoice": i, "balance": format_money(i.balance, i.currency, locale),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.money import quantize
 from desk.worklist.pages import WorklistRow
+from infra.names import display_name
 
 CSV_HEADER = ["Invoice", "Invoice reference", "Client reference", "Client", "Owner",
               "Currency", "Amount", "Balance", "Issue date", "Due date", "Days overdue",
@@ -18,10 +19,9 @@ CSV_HEADER = ["Invoice", "Invoice reference", "Client reference", "Client", "Own
 
 
 def person(user: Any) -> str:
-    """How a user is named on the page and in the CSV ('' for nobody)."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    """How a user is named on the page and in the CSV ('' for nobody): the one rule,
+    ``infra.names.display_name``."""
+    return display_name(user)
 
 
 def _text(value: str) -> str:

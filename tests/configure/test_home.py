@@ -58,7 +58,7 @@ def test_provider_status_shows_recorded_events_and_the_last_failure(admin, clien
     assert (sms["last_event"], sms["last_event_label"]) == (at - timedelta(hours=2), "twilio")
     assert sms["last_error"] is None
     page = response.content.decode()
-    assert "16 Mar 2026, 09:15" in page and "Hard bounce: mailbox unknown" in page
+    assert "16 Mar 2026, 10:15" in page and "Hard bounce: mailbox unknown" in page
     assert "Configured" in page and "Not configured" in page
 
 

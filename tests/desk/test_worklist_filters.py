@@ -45,7 +45,7 @@ def test_columns_show_last_contact_and_next_reminder(browser, overdue, owner):
     assert row.promised_until == date(2026, 3, 22) and row.paused_until is None
     html = response.content.decode()
     for text in ("Bäckerei Schmidt", reverse("desk:client", args=[customer.pk]), invoice.number,
-                 "Project Apollo", "€1,200.50", "2026-03-05", "Firmer, offers a plan",
+                 "Project Apollo", "1.200,50\u00a0€", "2026-03-05", "Firmer, offers a plan",
                  "SMS · 2026-03-19", "promised until 2026-03-22", "1 invoice matches"):
         assert text in html, text
 

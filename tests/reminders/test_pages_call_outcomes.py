@@ -120,8 +120,9 @@ def test_eighth_call_in_seven_days_is_refused(client, me, overdue):
     html = html_of(record(client, task, number=LANDLINE, outcome="no_answer"))
     free_at = first + timedelta(days=7)
     assert (f"{escape(customer.display_name)} has been called 7 times in the last 7 days; the "
-            f"next call is possible from {free_at.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M}."
-            in html)
+            f"next call is possible from "
+            f"{free_at.astimezone(ZoneInfo(customer.timezone)):%Y-%m-%d %H:%M} "
+            f"({customer.timezone})." in html)
     assert CallAttempt.objects.count() == 7
 
     with time_machine.travel(free_at + timedelta(minutes=1), tick=False):

@@ -74,7 +74,7 @@ def test_tasks_page_lists_my_and_unassigned_open_tasks(client, tasks):
     assert f'href="{reverse("reminders:task", args=[tasks["mine"].pk])}"' in mine
     # The client's local time: 10:30 in Berlin is 05:30 in New York (already on EDT).
     assert "05:30 <small class=\"muted\">America/New_York</small>" in mine
-    assert "<td>berta</td>" in mine
+    assert "<td>Berta Keeper</td>" in mine
     nobodys = row_with(html, "Unowned GmbH")
     assert "No working channel" in nobodys
     assert "10:30 <small class=\"muted\">Europe/Berlin</small>" in nobodys
@@ -86,7 +86,7 @@ def test_tasks_page_all_shows_everyones_open_tasks(client, tasks):
     for name in ("Acme Inc", "Unowned GmbH", "Colleague AG"):
         assert name in html
     assert "Done KG" not in html
-    assert "carl" in row_with(html, "Colleague AG")
+    assert "Carl Colleague" in row_with(html, "Colleague AG")
     assert 'href="?kind="' in html  # back to "only mine"
 
 
