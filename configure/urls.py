@@ -16,6 +16,8 @@ urlpatterns = [
     path("templates/", message_templates.template_list, name="templates"),
     path("templates/new/", message_templates.template_create, name="template-new"),
     path("templates/<int:pk>/", message_templates.template_edit, name="template"),
+    path("templates/<int:pk>/preview/<str:part>/", message_templates.template_frame,
+         name="template-frame"),
     path("terms/", terms.terms_list, name="terms"),
     path("terms/new/", terms.terms_create, name="terms-new"),
     path("terms/<int:pk>/", terms.terms_edit, name="terms-edit"),

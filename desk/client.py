@@ -1,6 +1,8 @@
-"""Reads for the client page: contact points and their state, open invoices with their next
-reminder, payment history with days-to-pay, and the timeline with the exact content sent.
-A fixed number of queries per page, however long the client's history."""
+"""Reads for the client page: what matters first (the balance per currency, the state of the
+account, the next step), contact points and their state, the client's own preferences (an
+opt-out is their choice), open invoices with their next reminder, payment history with
+days-to-pay, and the timeline with the exact content sent. A fixed number of queries per page,
+however long the client's history."""
 
 from __future__ import annotations
 
@@ -24,6 +26,11 @@ from reminders.models import MessageStatus, OutboundMessage
 REACHED = (MessageStatus.DELIVERED, MessageStatus.OPENED, MessageStatus.CLICKED,
            MessageStatus.POSTED)
 TIMELINE_PAGE = 100
+TIMELINE_RECENT = 3  # timeline entries shown before the fold
+ROWS_SHOWN = 8  # open invoices shown before the fold (the oldest due first)
+APPLY_SHOWN = 4  # invoices a payment can be applied to, shown before the fold
+CHANNEL_NAMES = {"email": "e-mail", "sms": "SMS", "letter": "letter", "phone": "phone call",
+                 "call": "phone call"}
 
 
 @dataclass(frozen=True)
@@ -134,3 +141,78 @@ def balances(client: Client) -> list[dict[str, str]]:
     return [{"currency": cur, "owed": format_money(v["owed"], cur, locale),
              "credit": format_money(v["credit"], cur, locale) if v["credit"] > Decimal(0)
              else ""} for cur, v in sorted(client_balances(client=client).items())]
+
+
+# --- What the page leads with ---------------------------------------------------------------
+
+def split_rows(rows: list[dict[str, Any]], shown: int = ROWS_SHOWN
+               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows shown at once and the ones folded below them (a long list; folding away one
+    or two rows helps nobody)."""
+    if len(rows) <= shown + 2:
+        return rows, []
+    return rows[:shown], rows[shown:]
+
+
+def apply_choices(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The invoices a payment may be applied to (the active ones, oldest due first): a few
+    shown, the rest folded."""
+    shown, folded = split_rows([r for r in rows if r["active"]], APPLY_SHOWN)
+    return {"shown": shown, "folded": folded}
+
+
+def summary(client: Client, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The state of the account in a few words and the next step the cadence takes, from the
+    open invoice rows (``open_invoice_rows``)."""
+    overdue = [r for r in rows if r["days_overdue"] > 0]
+    by_status = {status: [r["invoice"] for r in rows if r["invoice"].status == status]
+                 for status in (InvoiceStatus.DISPUTED, InvoiceStatus.IN_COLLECTIONS)}
+    promised = [r["invoice"] for r in rows if r["invoice"].promised_until]
+    facts = []
+    if rows:
+        facts.append(f"{len(rows)} open invoice{'s' if len(rows) != 1 else ''}"
+                     + (f", {len(overdue)} overdue (the oldest by "
+                        f"{max(r['days_overdue'] for r in overdue)} days)" if overdue
+                        else ", none overdue"))
+    if collections := by_status[InvoiceStatus.IN_COLLECTIONS]:
+        facts.append(f"In collections: {_numbers(collections)}")
+    if disputed := by_status[InvoiceStatus.DISPUTED]:
+        facts.append(f"Disputed: {_numbers(disputed)}")
+    if promised:
+        latest = max(i.promised_until for i in promised if i.promised_until)
+        facts.append(f"Promised to pay by {latest.day} {latest:%b %Y}: {_numbers(promised)}")
+    if by_status[InvoiceStatus.IN_COLLECTIONS]:
+        state, tone = "In collections", "bad"
+    elif by_status[InvoiceStatus.DISPUTED]:
+        state, tone = "Disputed", "warn"
+    elif overdue:
+        state, tone = ("Promised", "warn") if promised else ("Overdue", "bad")
+    elif rows:
+        state, tone = "Open, not yet due", "ok"
+    else:
+        state, tone = "Nothing owed", "ok"
+    coming = sorted((r for r in rows if r["next"]), key=lambda r: r["next"]["send_at"])
+    following = None
+    if coming:
+        row = coming[0]
+        following = {**row["next"], "invoice": row["invoice"], "can_send": row["can_send"],
+                     "channel_name": CHANNEL_NAMES.get(row["next"]["channel"],
+                                                       row["next"]["channel"])}
+    return {"state": state, "tone": tone, "facts": facts, "next": following,
+            "paused_until": client.reminders_paused_until}
+
+
+def _numbers(invoices: list[Invoice], shown: int = 3) -> str:
+    numbers = [i.number for i in invoices]
+    more = len(numbers) - shown
+    return ", ".join(numbers[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def preferences(client: Client, points: list[ContactPoint]) -> dict[str, Any]:
+    """What the client chose: the channels in their order, the language, the pay run, and the
+    channels they said no to (an opt-out or a spam complaint: only the client can undo it)."""
+    refused = [{"channel": CHANNEL_NAMES.get(p.channel, p.channel), "value": p.value,
+                "reason": p.state, "since": p.flag.created_at}
+               for p in points if p.flag is not None and p.flag.is_client_choice]
+    channels = [CHANNEL_NAMES.get(c, c) for c in client.channel_preferences]
+    return {"channels": channels, "refused": refused}

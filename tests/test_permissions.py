@@ -50,6 +50,7 @@ MATRIX: dict[str, str] = {
     "receivables:statement-pdf": BOOKKEEPER,
     "reminders:tasks": BOOKKEEPER,
     "people:settings": BOOKKEEPER,
+    "configure:template-frame": ADMIN,
     "help": BOOKKEEPER,
     "reminders:outbox": BOOKKEEPER,
     "reminders:outbox-review": BOOKKEEPER,

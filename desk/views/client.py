@@ -1,13 +1,22 @@
 """The client page and what a bookkeeper does from it: record a payment, add a note, log a
 call, pause or resume reminders (the client's or one invoice's), send the next step now, skip
 it, preview it exactly as it will be rendered. Every action goes through a service and lands
-in the timeline; a refused one says why and changes nothing."""
+in the timeline; a refused one says why and changes nothing.
+
+The preview (``?preview=<invoice>``) is part of the whole page without JavaScript; with it, htmx
+asks for the preview section alone and swaps it in. An e-mail's or letter's HTML is shown in a
+sandboxed frame: in a whole page as ``srcdoc`` (the page's Content-Security-Policy lists its own
+styles), in a swapped-in section as ``src`` (``&part=html``: a document answered with a policy
+for exactly its styles; a ``srcdoc`` frame would keep the page's first policy and refuse them).
+A letter also opens as the PDF that would be printed (``&part=pdf``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import PurePath
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -29,6 +38,7 @@ from infra.text import bad_request
 from receivables.models import Invoice
 from receivables.services import invoice_pause_reminders, payment_record
 from reminders import manual
+from reminders.channels.letter import render_pdf
 from reminders.models import StepAction
 from work import calls
 from work.models import CallOutcome
@@ -59,29 +69,81 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     today = client.local_today(now)
     rows = pages.open_invoice_rows(client, today, now)
-    preview = None
-    if wanted := parse_id(request.GET.get("preview", "")):
-        invoice = next((r["invoice"] for r in rows if r["invoice"].pk == wanted), None)
-        if invoice is not None:
-            try:
-                step, rendered = manual.preview(invoice, now)
-                preview = {"invoice": invoice, "step": step, "rendered": rendered}
-            except ValidationError as exc:
-                messages.error(request, _errors(exc))
+    preview = _preview(rows, request.GET.get("preview", ""), now)
+    if part := request.GET.get("part", ""):
+        if preview is None:
+            raise Http404
+        return _preview_part(preview, part)
+    live = bool(getattr(request, "htmx", False))
+    if preview is not None and live:  # htmx swaps the preview section in: only that is sent
+        return render(request, "desk/_client_preview.html",
+                      {"client": client, "preview": preview, "live": True})
     limit = min(parse_id(request.GET.get("limit", "")) or pages.TIMELINE_PAGE, 2000)
     entries = pages.timeline(client, limit)
+    shown, folded = pages.split_rows(rows)
+    points = pages.contact_points(client)
     response = render(request, "desk/client.html", {
         "client": client, "local_time": now.astimezone(ZoneInfo(client.timezone)),
-        "points": pages.contact_points(client), "rows": rows, "preview": preview,
+        "points": points, "rows": rows, "preview": preview,
+        "shown_rows": shown, "folded_rows": folded, "apply": pages.apply_choices(rows),
+        "summary": pages.summary(client, rows), "preferences": pages.preferences(client, points),
         "history": pages.payment_history(client), "timeline": entries,
+        "recent": entries[:pages.TIMELINE_RECENT], "older": entries[pages.TIMELINE_RECENT:],
         "letters": pages.letters_with_pdf(entries), "limit": limit,
         "more": len(entries) == limit, "balances": pages.balances(client),
         "methods": PaymentMethod.choices, "outcomes": CallOutcome.choices,
         "today": today, "numbers": [n for n in (client.phone, client.mobile_phone) if n]})
-    # The emails shown in sandboxed frames keep their own inline styles (config/csp.py).
+    # The emails shown in sandboxed frames keep their own inline styles (infra/csp.py).
     return allow_styles_of(response, [
         *(str(e.content.get("html") or "") for e in entries if e.kind != "letter_reminder"),
-        preview["rendered"].html if preview and preview["rendered"].html else ""])
+        (preview.get("html") or "") if preview else ""])
+
+
+def _preview(rows: list[dict[str, Any]], wanted: str, now: datetime
+             ) -> dict[str, Any] | None:
+    """The next step of one of the client's open invoices as it would be rendered now, or
+    what stops it from rendering (shown in place of the message)."""
+    invoice_pk = parse_id(wanted)
+    invoice = next((r["invoice"] for r in rows if r["invoice"].pk == invoice_pk), None)
+    if invoice is None:
+        return None
+    try:
+        step, rendered = manual.preview(invoice, now)
+    except ValidationError as exc:
+        return {"invoice": invoice, "error": _errors(exc)}
+    letter = step.channel == "letter" and bool(rendered.html)
+    return {"invoice": invoice, "step": step, "rendered": rendered, "letter": letter,
+            "html": _on_screen(rendered.html) if letter else rendered.html}
+
+
+_BASE = re.compile(r"<base\b[^>]*>", re.IGNORECASE)
+
+
+def _on_screen(letter: str) -> str:
+    """A letter's document for the screen: without its ``<base href>`` (the site's address, for
+    the PDF renderer), which the policy's base-uri 'none' refuses in a browser; its links and
+    stylesheet are site-absolute paths and resolve the same against the page's own address."""
+    return _BASE.sub("", letter, count=1)
+
+
+def _preview_part(preview: dict[str, Any], part: str) -> HttpResponse:
+    """The preview's HTML as a document of its own, for the frame of a swapped-in section
+    (sandboxed, with a policy for exactly its own styles), or a letter as its PDF."""
+    rendered = preview.get("rendered")
+    if rendered is None or not rendered.html or part not in ("html", "pdf") or (
+            part == "pdf" and not preview["letter"]):
+        raise Http404
+    if part == "pdf":
+        response = HttpResponse(render_pdf(rendered.html), content_type="application/pdf")
+        disposition(response, f"letter-preview-{preview['invoice'].number}.pdf",
+                    attachment=False)
+    else:
+        response = allow_styles_of(HttpResponse(preview["html"]), [preview["html"]])
+        update = dict(getattr(response, "_csp_update", None) or {})
+        response._csp_update = {**update, "sandbox": True}  # type: ignore[attr-defined]
+        response["X-Frame-Options"] = "SAMEORIGIN"  # for the client page's own frame
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _back(client: Client) -> HttpResponse:

@@ -31,10 +31,18 @@ def page(browser: Any, live_server: Any, socket_enabled: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     # Every browser test is also a Content-Security-Policy test: chromium reports each
-    # inline script or style the policy refused on the console.
+    # inline script or style the policy refused on the console. Any other error on the
+    # console (a failed request, a script error) fails the test too; a test that expects one
+    # (a page answering 403 logs "Failed to load resource") takes it off page.console_errors.
     refused: list[str] = []
+    errors: list[str] = []
+    page.console_errors = errors
     page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+            if "Content Security Policy" in message.text
+            else errors.append(f"{message.text} ({message.location.get('url', '')})")
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
     assert refused == [], "the page broke its Content-Security-Policy"
+    assert errors == [], "the browser reported errors on the console"
