@@ -70,6 +70,16 @@ def link_store(*, client: Client, token: str, now: datetime, purpose: str = "rem
                                   purpose=purpose, message=message)
 
 
+def links_store_many(entries: list[tuple[Client, str, OutboundMessage, datetime]]
+                     ) -> list[PayLink]:
+    """``link_store`` for many messages (client, token, message, now) in one INSERT."""
+    days = valid_days()
+    return PayLink.objects.bulk_create([
+        PayLink(client=client, token_hash=token_hash(token), created_at=now,
+                expires_at=now + timedelta(days=days), purpose="reminder", message=message)
+        for client, token, message, now in entries])
+
+
 def link_issue(*, client: Client, now: datetime | None = None,
                purpose: str = "reminder") -> IssuedLink:
     """A fresh link for ``client``, valid for the admin-set number of days."""

@@ -18,7 +18,9 @@ from receivables.models import (
     RECEIVABLE_STATUSES,
     AdjustmentKind,
     Invoice,
+    InvoiceAdjustment,
     Payment,
+    PaymentAllocation,
     PaymentSource,
     PaymentSync,
 )
@@ -169,11 +171,27 @@ def invoice_quote(*, invoice: Invoice, on: date) -> termsmath.Quote:
 
     The terms work on the invoiced amount (less discounts and write-offs), never on booked
     fees or interest: a fee is charged once, and interest does not run on fees."""
-    allocations = list(invoice.allocations.select_related("payment")
-                       .values_list("payment__received_on", "amount"))
-    booked = {row["kind"]: row["amount"] for row in invoice.adjustments.filter(
-        kind__in=[AdjustmentKind.LATE_FEE, AdjustmentKind.INTEREST]).values("kind").annotate(
-        amount=Sum("amount"))}
+    return invoice_quotes([invoice], on=on)[invoice.pk]
+
+
+def invoice_quotes(invoices: list[Invoice], *, on: date) -> dict[int, termsmath.Quote]:
+    """``invoice_quote`` for many invoices in two queries (their payments, their booked fees
+    and interest), whatever their number."""
+    ids = [i.pk for i in invoices]
+    paid: dict[int, list[tuple[date, Decimal]]] = {pk: [] for pk in ids}
+    for invoice_id, received_on, amount in PaymentAllocation.objects.filter(
+            invoice_id__in=ids).values_list("invoice_id", "payment__received_on", "amount"):
+        paid[invoice_id].append((received_on, amount))
+    booked: dict[int, dict[str, Decimal]] = {pk: {} for pk in ids}
+    for row in InvoiceAdjustment.objects.filter(
+            invoice_id__in=ids, kind__in=[AdjustmentKind.LATE_FEE, AdjustmentKind.INTEREST]
+            ).values("invoice_id", "kind").annotate(amount=Sum("amount")):
+        booked[row["invoice_id"]][row["kind"]] = row["amount"]
+    return {i.pk: _quote(i, on, paid[i.pk], booked[i.pk]) for i in invoices}
+
+
+def _quote(invoice: Invoice, on: date, allocations: list[tuple[date, Decimal]],
+           booked: dict[str, Decimal]) -> termsmath.Quote:
     base = invoice.total - invoice.reductions_total
     quote = termsmath.quote(
         invoice.terms.as_rule(), total=q(base, invoice.currency), currency=invoice.currency,

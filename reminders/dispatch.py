@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db import models
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
 from answers import links
@@ -113,50 +114,81 @@ def reminders_dispatch(*, now: datetime, limit: int | None = None,
             "client_id", flat=True).distinct()[:size if left is None else min(size, left)])
         if not chunk:
             break
-        dispatch_clients(chunk, now, report)
+        report.busy += dispatch_clients(chunk, now, report)
         after = chunk[-1]
         left = None if left is None else left - len(chunk)
     return report
 
 
-def dispatch_clients(client_ids: list[int], now: datetime, report: TickReport) -> None:
-    """One chunk: lease the clients (one worker per client), claim their due rows, load what
-    the checks read once for the chunk, check and compose each client's message, hand the
-    messages to the providers several at once, record the outcomes, release the lease."""
+def dispatch_clients(client_ids: list[int], now: datetime, report: TickReport) -> list[int]:
+    """One chunk: lease the clients (one worker per client), then wave by wave (as many
+    clients as the hand-off sends at once): claim their due rows, load what the checks read
+    once for the wave, check and compose each client's message, hand the messages to the
+    providers at once, record the outcomes, renew the lease. A crash leaves at most one wave
+    claimed or sending. Returns the clients another worker holds (their rows wait for it)."""
     token = uuid.uuid4().hex
     leased = lease_clients(client_ids, token)
+    wave = max(1, int(settings.SETTLE_SEND_CONCURRENCY))
     try:
-        rows = claim_due(leased, now)
-        if not rows:
-            return
-        batch = Batch.load(rows, now)
-        groups: dict[int, list[Reminder]] = defaultdict(list)
-        for row in rows:
-            groups[row.client_id].append(row)
-        try:
-            with selectors.memoized():  # the templates and pay-now settings, read once
-                for group in groups.values():
-                    dispatch_group(group, now, report, batch=batch)
-        finally:  # what was composed goes out even when a later group failed
-            batch.flush(report)
+        for start in range(0, len(leased), wave):
+            _dispatch_wave(leased[start:start + wave], now, report)
+            renew_lease(token)
     finally:
         DispatchLease.objects.filter(token=token).update(token="", until=_EPOCH)
+    return sorted(set(client_ids) - set(leased))
+
+
+def _dispatch_wave(client_ids: list[int], now: datetime, report: TickReport) -> None:
+    rows = claim_due(client_ids, now)
+    if not rows:
+        return
+    groups: dict[int, list[Reminder]] = defaultdict(list)
+    for row in rows:
+        groups[row.client_id].append(row)
+    # Templates, pay-now settings and what the messages say about each client are read once
+    # for the wave (selectors.memoized), not once per message.
+    with selectors.memoized():
+        batch = Batch.load(rows, now)
+        selectors.preload_message_context(
+            (group[0].client, unique_invoices(group), group[0].client.local_today(now))
+            for group in groups.values())
+        try:
+            for group in groups.values():
+                dispatch_group(group, now, report, batch=batch)
+        finally:  # what was composed goes out even when a later group failed
+            batch.flush(report)
 
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+def _lease_end() -> datetime:
+    return timezone.now() + timedelta(seconds=settings.SETTLE_STALE_CLAIM_SECONDS)
+
+
 def lease_clients(client_ids: list[int], token: str) -> list[int]:
     """The clients of ``client_ids`` no other worker is dispatching, now leased to ``token``
-    (three statements, whatever the chunk's size). The lease runs on the real clock."""
-    wall = timezone.now()
+    (three statements, whatever the chunk's size). The lease runs on the real clock and
+    lasts ``SETTLE_STALE_CLAIM_SECONDS`` unless renewed (``renew_lease``, after each wave):
+    a worker that died leaves its clients to the others once it has run out."""
     DispatchLease.objects.bulk_create(
         [DispatchLease(client_id=pk, until=_EPOCH) for pk in client_ids],
         ignore_conflicts=True)
-    DispatchLease.objects.filter(client_id__in=client_ids, until__lt=wall).update(
-        token=token, until=wall + timedelta(seconds=settings.SETTLE_STALE_CLAIM_SECONDS))
+    DispatchLease.objects.filter(client_id__in=client_ids, until__lt=timezone.now()).update(
+        token=token, until=_lease_end())
     return sorted(DispatchLease.objects.filter(token=token).values_list("client_id",
                                                                         flat=True))
+
+
+def renew_lease(token: str) -> None:
+    DispatchLease.objects.filter(token=token).update(until=_lease_end())
+
+
+def busy_until(client_ids: list[int]) -> datetime | None:
+    """When the last of these clients' leases by other workers runs out (None: none held)."""
+    return DispatchLease.objects.filter(client_id__in=client_ids,
+                                        until__gt=timezone.now()).aggregate(
+        end=models.Max("until"))["end"]
 
 
 def claim_due(client_ids: list[int], now: datetime) -> list[Reminder]:
@@ -198,16 +230,18 @@ class Batch:
         """Hand every composed message to its provider (several at once) and record each
         outcome in turn."""
         pending, self.outgoing = self.outgoing, []
-        if not pending:
-            return
         business()  # the sender, cached before the threads read it
-        outcomes = hand_off(pending, lambda p: p.message.channel, _provider_call)
-        handed = [(item, outcome) for item, outcome in zip(pending, outcomes, strict=True)
-                  if isinstance(outcome, Handover)]
-        _record_handovers(handed, report)
-        for item, outcome in zip(pending, outcomes, strict=True):
-            if not isinstance(outcome, Handover):
-                _finish(item, outcome, report)
+        # In waves as wide as the hand-off: what a crash can leave ``sending`` (a person
+        # decides: review) is at most one wave, not the whole chunk.
+        wave = max(1, int(settings.SETTLE_SEND_CONCURRENCY))
+        for start in range(0, len(pending), wave):
+            items = _store(pending[start:start + wave])
+            outcomes = hand_off(items, lambda p: p.message.channel, _provider_call)
+            _record_handovers([(item, outcome) for item, outcome in zip(
+                items, outcomes, strict=True) if isinstance(outcome, Handover)], report)
+            for item, outcome in zip(items, outcomes, strict=True):
+                if not isinstance(outcome, Handover):
+                    _finish(item, outcome, report)
 
 
 @dataclass
@@ -216,11 +250,12 @@ class Pending:
 
     rows: list[Reminder]
     step: CadenceStep
-    message: OutboundMessage
-    link: PayLink | None
+    message: OutboundMessage  # saved by ``_store`` (with the chunk's others) before it goes
+    token: str  # its pay link's
     now: datetime
     reply_to: str = ""  # read before the hand-off: the threads never touch the database
     after: Callable[[], None] | None = None
+    link: PayLink | None = None
 
 
 def _provider_call(item: Pending) -> Handover:
@@ -596,17 +631,51 @@ def _send(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickRe
     if channel_name == "sms" and (quiet_end := planner.quiet_hours(now, client.timezone)):
         report.deferred += defer(rows, quiet_end)  # never an SMS 21:00-08:00 local time
         return False
-    message, link = _compose(rows, step, now, report)
-    if message is None:
+    composed = _compose(rows, step, now, report)
+    if composed is None:
         return False
-    set_status(rows, ReminderStatus.CLAIMED, status=ReminderStatus.SENDING)
-    item = Pending(rows=rows, step=step, message=message, link=link, now=now,
+    item = Pending(rows=rows, step=step, message=composed[0], token=composed[1], now=now,
                    reply_to=reply_address(client), after=after)
     if not getattr(CHANNELS[channel_name], "concurrent", False):
-        _finish(item, _outcome(item), report)  # a letter: in order, on this connection
+        if _store([item]):  # a letter: in order, on this connection
+            _finish(item, _outcome(item), report)
         return True
     batch.outgoing.append(item)
     return True
+
+
+def _store(items: list[Pending]) -> list[Pending]:
+    """Write composed messages with their pay links, attach them to their rows and mark the
+    rows ``sending`` (the at-most-once mark, before any provider call): five statements for
+    the whole wave. Returns the items whose rows are still ours and now ``sending``; a row
+    that went back to the queue meanwhile (its claim ran out) is another worker's now, and
+    its message is not sent by this one."""
+    OutboundMessage.objects.bulk_create([item.message for item in items])
+    stored = links.links_store_many([(item.rows[0].client, item.token, item.message, item.now)
+                                     for item in items])
+    for item, link in zip(items, stored, strict=True):
+        item.link = link
+    rows = [row for item in items for row in item.rows]
+    Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(message_id=Case(
+        *[When(pk=row.pk, then=Value(item.message.pk)) for item in items for row in item.rows],
+        output_field=models.BigIntegerField()))
+    tokens = {row.claim_token for row in rows}
+    Reminder.objects.filter(pk__in=[r.pk for r in rows], status=ReminderStatus.CLAIMED,
+                            claim_token__in=tokens).update(status=ReminderStatus.SENDING)
+    ours = set(Reminder.objects.filter(pk__in=[r.pk for r in rows],
+                                       status=ReminderStatus.SENDING,
+                                       claim_token__in=tokens).values_list("pk", flat=True))
+    kept = [item for item in items if all(row.pk in ours for row in item.rows)]
+    for item in items:
+        if item not in kept:  # never handed over: not kept, its link never works
+            if item.link is not None:
+                links.link_revoke(item.link, item.now)
+            set_status([r for r in item.rows if r.pk in ours], ReminderStatus.SENDING,
+                       status=ReminderStatus.SCHEDULED, claimed_at=None)
+            OutboundMessage.objects.filter(pk=item.message.pk).update(
+                status=MessageStatus.FAILED,
+                status_detail="Not sent: its reminders went back to the queue meanwhile.")
+    return kept
 
 
 def _outcome(item: Pending) -> Handover | ChannelError:
@@ -708,9 +777,9 @@ def _email_copy(rows: list[Reminder], step: CadenceStep, now: datetime,
 
 
 def _compose(rows: list[Reminder], step: CadenceStep, now: datetime, report: TickReport
-             ) -> tuple[OutboundMessage | None, PayLink | None]:
-    """The message in the outbox with its fresh pay link (every message carries its own), or
-    (None, None) when its template cannot be rendered (the rows fail with the reason)."""
+             ) -> tuple[OutboundMessage, str] | None:
+    """The message (not saved yet) and its fresh pay link's token (every message carries its
+    own), or None when its template cannot be rendered (the rows fail with the reason)."""
     client, channel_name = rows[0].client, rows[0].channel
     token = links.new_token()
     try:
@@ -721,13 +790,11 @@ def _compose(rows: list[Reminder], step: CadenceStep, now: datetime, report: Tic
                    last_error=str(exc))
         report.failed += len(rows)
         report.errors.append(str(exc))
-        return None, None
-    message = OutboundMessage.objects.create(
+        return None
+    return OutboundMessage(
         client=client, channel=channel_name, language=template.language,
         to=client.contact_for(channel_name), subject=rendered.subject, text=rendered.text,
-        html=rendered.html, tone=step.tone)
-    Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(message=message)
-    return message, links.link_store(client=client, token=token, message=message, now=now)
+        html=rendered.html, tone=step.tone), token
 
 
 def _retry_later(rows: list[Reminder], message: OutboundMessage, link: PayLink | None,

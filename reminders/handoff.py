@@ -68,6 +68,12 @@ _limits: dict[str, RateLimit] = {}
 _limits_lock = threading.Lock()
 
 
+def reset_rate_limits() -> None:
+    """Forget every channel's pace and pause (a new process starts this way; tests too)."""
+    with _limits_lock:
+        _limits.clear()
+
+
 def rate_limit(channel: str) -> RateLimit:
     """The process's limit for ``channel`` (from ``SETTLE_SEND_RATE``)."""
     with _limits_lock:

@@ -16,11 +16,18 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from clients.models import ContactFlag, Interaction, InteractionChannel, InteractionKind
 from clients.services import interactions_append
 from receivables.models import Invoice
-from reminders.models import CadenceStep, OutboundMessage, Reminder, ReminderStatus
+from reminders.models import (
+    CadenceStep,
+    DispatchLease,
+    OutboundMessage,
+    Reminder,
+    ReminderStatus,
+)
 
 
 @dataclass
@@ -35,14 +42,18 @@ class TickReport:
     recovered: int = 0
     fallbacks: int = 0
     held: int = 0  # clients whose due reminders wait for fresh payment data
+    busy: list[int] = field(default_factory=list)  # clients another worker is dispatching
     errors: list[str] = field(default_factory=list)
 
 def recover(now: datetime) -> int:
-    """Rows a crashed worker left behind: claimed → scheduled, sending → review."""
+    """Rows a crashed worker left behind: claimed → scheduled, sending → review. A client
+    whose lease a live worker keeps renewing is still being dispatched: not touched."""
     stale = now - timedelta(seconds=settings.SETTLE_STALE_CLAIM_SECONDS)
-    back = Reminder.objects.filter(status=ReminderStatus.CLAIMED, claimed_at__lt=stale).update(
-        status=ReminderStatus.SCHEDULED, claimed_at=None)
-    review = Reminder.objects.filter(status=ReminderStatus.SENDING, claimed_at__lt=stale).update(
+    leased = DispatchLease.objects.filter(until__gt=timezone.now()).values("client_id")
+    back = Reminder.objects.filter(status=ReminderStatus.CLAIMED, claimed_at__lt=stale).exclude(
+        client_id__in=leased).update(status=ReminderStatus.SCHEDULED, claimed_at=None)
+    review = Reminder.objects.filter(status=ReminderStatus.SENDING, claimed_at__lt=stale
+                                     ).exclude(client_id__in=leased).update(
         status=ReminderStatus.REVIEW,
         last_error="Outcome unknown after a crash: check with the provider before resending.")
     return back + review

@@ -18,7 +18,7 @@ from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import get_currency_name
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 from schwifty import IBAN
 
 from answers import banking
@@ -34,7 +34,7 @@ from core.money import format_money
 from infra.integrations import card_payments_enabled
 from receivables import selectors as receivables_selectors
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
-from receivables.selectors import invoice_quote
+from receivables.selectors import invoice_quotes
 from reminders import planner
 from reminders.models import (
     FAILED_STATUSES,
@@ -242,7 +242,8 @@ T = TypeVar("T")
 
 # A dispatch chunk reads the same templates and pay-now settings for every message it
 # composes: within ``memoized()`` each is read once (outside, every call reads afresh).
-_memo: ContextVar[dict[tuple[str, ...], Any] | None] = ContextVar("settle_memo", default=None)
+_memo: ContextVar[dict[tuple[object, ...], Any] | None] = ContextVar("settle_memo",
+                                                                   default=None)
 
 
 @contextmanager
@@ -254,7 +255,7 @@ def memoized() -> Iterator[None]:
         _memo.reset(token)
 
 
-def _remembered(key: tuple[str, ...], load: Callable[[], T]) -> T:
+def _remembered(key: tuple[object, ...], load: Callable[[], T]) -> T:
     memo = _memo.get()
     if memo is None:
         return load()
@@ -273,18 +274,90 @@ def template_for(key: str, channel: str, language: str) -> MessageTemplate | Non
     return _remembered(("template", key, channel, language), load)
 
 
+def preload_message_context(groups: Iterable[tuple[Client, list[Invoice], date]]) -> None:
+    """Within ``memoized()``: read what ``message_context`` needs for many clients at once
+    (what they owe, their invoices' quotes, their payment history and latest promise) in a
+    constant number of queries, instead of several per message. Outside, nothing."""
+    memo = _memo.get()
+    if memo is None:
+        return
+    groups = list(groups)
+    ids = [client.pk for client, _, _ in groups]
+    owed: dict[int, dict[str, Decimal]] = {pk: defaultdict(Decimal) for pk in ids}
+    for row in Invoice.objects.receivable().filter(client_id__in=ids).values(
+            "client_id", "currency").annotate(total=Sum("balance")).order_by():
+        owed[row["client_id"]][row["currency"]] += row["total"]
+    behind: dict[int, tuple[bool, date | None]] = {pk: (False, None) for pk in ids}
+    for row in Invoice.objects.filter(client_id__in=ids, balance__gt=0).values(
+            "client_id", "status").annotate(oldest=Min("due_date")).order_by():
+        collections, oldest = behind[row["client_id"]]
+        if row["status"] == InvoiceStatus.IN_COLLECTIONS:
+            collections = True
+        elif row["status"] in ACTIVE_STATUSES:
+            oldest = min(d for d in (oldest, row["oldest"]) if d is not None)
+        behind[row["client_id"]] = (collections, oldest)
+    paid: dict[int, list[tuple[date, date | None]]] = {pk: [] for pk in ids}
+    for client_id, due, settled in Invoice.objects.filter(
+            client_id__in=ids, status=InvoiceStatus.PAID).annotate(
+            settled=Max("allocations__payment__received_on")).order_by(
+            "client_id", "-due_date").values_list("client_id", "due_date", "settled"):
+        if len(paid[client_id]) < PAID_HISTORY:
+            paid[client_id].append((due, settled))
+    promises: dict[int, Interaction | None] = dict.fromkeys(ids)
+    for promise in Interaction.objects.filter(client_id__in=ids,
+                                              kind=InteractionKind.PROMISE_TO_PAY):
+        if promises[promise.client_id] is None:  # newest first (the model's ordering)
+            promises[promise.client_id] = promise
+    by_day: dict[date, list[Invoice]] = defaultdict(list)
+    for _, invoices, today in groups:
+        by_day[today] += invoices
+    for today, invoices in by_day.items():
+        for pk, quote in invoice_quotes(invoices, on=today).items():
+            memo[("quote", pk, today)] = quote
+    for pk in ids:
+        memo[("owed", pk)] = dict(owed[pk])
+        memo[("behind", pk)] = behind[pk]
+        memo[("paid", pk)] = paid[pk]
+        memo[("promise", pk)] = promises[pk]
+
+
+PAID_HISTORY = 20  # the paid invoices "usually pays on time" looks at
+
+
+def _owed(client: Client) -> dict[str, Decimal]:
+    """Currency → what the client owes in it."""
+    def load() -> dict[str, Decimal]:
+        owed: dict[str, Decimal] = defaultdict(Decimal)
+        for currency, balance in Invoice.objects.receivable().filter(
+                client=client).values_list("currency", "balance"):
+            owed[currency] += balance
+        return dict(owed)
+
+    return _remembered(("owed", client.pk), load)
+
+
+def _quotes(invoices: list[Invoice], today: date) -> dict[int, Any]:
+    memo = _memo.get()
+    if memo is not None and all(("quote", i.pk, today) in memo for i in invoices):
+        return {i.pk: memo[("quote", i.pk, today)] for i in invoices}
+    return invoice_quotes(invoices, on=today)
+
+
 def _broken_promise(client: Client, today: date) -> date | None:
     """The date of the latest promise that passed with its invoices still unpaid."""
-    promise = client.interactions.filter(kind=InteractionKind.PROMISE_TO_PAY).first()
+    promise = _remembered(("promise", client.pk), lambda: client.interactions.filter(
+        kind=InteractionKind.PROMISE_TO_PAY).first())
     if promise is None or not promise.metadata.get("promised_on"):
         return None
     promised_on = date.fromisoformat(promise.metadata["promised_on"])
+    if promised_on >= today:
+        return None
     # A promise names its invoices; one that names none was about everything owed when it
     # was made.
     promised = (promise.invoices.all() if promise.invoices.exists() else
                 client.invoices.filter(issue_date__lte=promise.occurred_at.date()))
     still_owed = promised.filter(status__in=ACTIVE_STATUSES, balance__gt=0).exists()
-    return promised_on if promised_on < today and still_owed else None
+    return promised_on if still_owed else None
 
 
 def _history_line(client: Client, language: str, locale: str, today: date) -> str:
@@ -295,9 +368,10 @@ def _history_line(client: Client, language: str, locale: str, today: date) -> st
     if _long_behind(client, today):
         return ""  # never "thank you for paying on time" to a client in collections or far behind
     # On time = the money arrived (the payment's date, not when it was entered) by the due date.
-    paid = list(Invoice.objects.filter(client=client, status=InvoiceStatus.PAID)
-                .annotate(settled=Max("allocations__payment__received_on"))
-                .order_by("-due_date").values_list("due_date", "settled")[:20])
+    paid = _remembered(("paid", client.pk), lambda: list(
+        Invoice.objects.filter(client=client, status=InvoiceStatus.PAID)
+        .annotate(settled=Max("allocations__payment__received_on"))
+        .order_by("-due_date").values_list("due_date", "settled")[:PAID_HISTORY]))
     on_time = sum(1 for due, settled in paid if settled is not None and settled <= due)
     if len(paid) >= 3 and on_time / len(paid) >= 0.8:
         return _HISTORY[language]["on_time"]
@@ -309,10 +383,14 @@ LONG_OVERDUE_DAYS = 60
 
 def _long_behind(client: Client, today: date) -> bool:
     """The client has invoices in collections, or owes on one more than 60 days late."""
-    owed = Invoice.objects.filter(client=client, balance__gt=0)
-    return (owed.filter(status=InvoiceStatus.IN_COLLECTIONS).exists()
-            or owed.filter(status__in=ACTIVE_STATUSES,
-                           due_date__lt=today - timedelta(days=LONG_OVERDUE_DAYS)).exists())
+    def load() -> tuple[bool, date | None]:
+        owed = Invoice.objects.filter(client=client, balance__gt=0)
+        oldest = owed.filter(status__in=ACTIVE_STATUSES).aggregate(d=Min("due_date"))["d"]
+        return owed.filter(status=InvoiceStatus.IN_COLLECTIONS).exists(), oldest
+
+    collections, oldest = _remembered(("behind", client.pk), load)
+    return collections or (oldest is not None
+                           and oldest < today - timedelta(days=LONG_OVERDUE_DAYS))
 
 
 _HISTORY = {
@@ -343,11 +421,8 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date, pay
     language = language if language in _HISTORY else "en"
     locale = babel_locale(language, client.country)
     day = lambda d: format_date(d, format="long", locale=locale)  # noqa: E731
-    quotes = {inv.pk: invoice_quote(invoice=inv, on=today) for inv in invoices}
-    owed: dict[str, Decimal] = defaultdict(Decimal)
-    for currency, balance in Invoice.objects.receivable().filter(client=client).values_list(
-            "currency", "balance"):
-        owed[currency] += balance
+    quotes = _quotes(invoices, today)
+    owed = _owed(client)
 
     def per_currency(amount_of: Any, among: list[Invoice] = invoices) -> str:
         """One amount per currency, in the language's list form ("€10.00 and $5.00"); empty

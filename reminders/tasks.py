@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from reminders.dispatch import reminders_dispatch
+from reminders.dispatch import busy_until, reminders_dispatch
 from reminders.tick import reminders_tick
 
 
@@ -16,12 +16,18 @@ def scheduler_tick() -> None:
 
 
 def _enqueue(client_ids: list[int]) -> None:
-    dispatch_chunk.apply_async(args=[client_ids],
-                               expires=float(settings.SETTLE_TICK_SECONDS) * 2)
+    # No expiry: a chunk that waited is still work (a copy that finds nothing due is cheap),
+    # and a redelivered one after a worker died must run.
+    dispatch_chunk.delay(client_ids)
 
 
 @shared_task(name="reminders.tasks.dispatch_chunk", ignore_result=True)
 def dispatch_chunk(client_ids: list[int]) -> None:
     """Send what is due now to these clients (a chunk of a tick's fan-out). Run twice, it
-    sends nothing twice: the lease and the rows' claim decide who sends."""
-    reminders_dispatch(now=timezone.now(), client_ids=[int(pk) for pk in client_ids])
+    sends nothing twice: the lease and the rows' claim decide who sends. Clients another
+    worker holds come back when its lease runs out (it renews it while alive): a worker
+    that died mid-chunk leaves nothing waiting for the next tick."""
+    report = reminders_dispatch(now=timezone.now(), client_ids=[int(pk) for pk in client_ids])
+    if report.busy and (end := busy_until(report.busy)) is not None:
+        wait = max(1.0, (end - timezone.now()).total_seconds() + 1)
+        dispatch_chunk.apply_async(args=[report.busy], countdown=wait)

@@ -16,10 +16,14 @@ from tests.reminders.conftest import at_now, overdue, owner, postmark  # noqa: F
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """The cache holds rate-limit counters and the pay-link lifetime: none carries over."""
+    """The cache holds rate-limit counters and the pay-link lifetime, the hand-off each
+    channel's pace and a provider's pause: none carries over."""
     from django.core.cache import cache
 
+    from reminders.handoff import reset_rate_limits
+
     cache.clear()
+    reset_rate_limits()
 
 
 @pytest.fixture
