@@ -176,8 +176,11 @@ def _clean_promise(outcome: str, promised_on: date | None,
 def call_record(*, task: Task, number: str, outcome: CallOutcome | str,
                 actor: User, note: str = "", promised_on: date | None = None,
                 promised_amount: Decimal | str | None = None,
-                now: datetime | None = None) -> CallAttempt:
-    """Record one call attempt and do what its outcome means (see the module docstring)."""
+                now: datetime | None = None,
+                invoice_ids: Sequence[int] | None = None) -> CallAttempt:
+    """Record one call attempt and do what its outcome means (see the module docstring).
+    ``invoice_ids``: the invoices the call was about (a promise, a dispute), chosen by the
+    person who called; by default the task's own."""
     now = now or timezone.now()
     client = task.client
     if outcome not in CallOutcome.values:
@@ -187,7 +190,9 @@ def call_record(*, task: Task, number: str, outcome: CallOutcome | str,
     if number not in numbers:
         raise ValidationError({"number": "Choose one of the client's numbers."})
     invoices = [i for i in task.invoices.all() if i.status in ACTIVE_STATUSES]
-    if not invoices and outcome in (CallOutcome.PROMISE, CallOutcome.PLAN):
+    if invoice_ids is not None:
+        invoices = _chosen_invoices(client, invoice_ids, outcome)
+    elif not invoices and outcome in (CallOutcome.PROMISE, CallOutcome.PLAN):
         # A call about nothing still open (a call-back, a hand-over call): what the client
         # promises is about what they owe now, so every open invoice carries the promise.
         invoices = list(client.invoices.filter(status__in=ACTIVE_STATUSES, balance__gt=0)
@@ -218,6 +223,24 @@ def call_record(*, task: Task, number: str, outcome: CallOutcome | str,
                                      "number": number}, invoices=invoices)
         _apply_outcome(task, attempt, invoices, actor, now)
     return attempt
+
+
+def _chosen_invoices(client: Client, invoice_ids: Sequence[int],
+                     outcome: CallOutcome) -> list[Invoice]:
+    """The client's open invoices among ``invoice_ids``; a promise or plan names at least one,
+    all in one currency (amounts in different currencies never add up)."""
+    wanted = set(invoice_ids)
+    invoices = list(client.invoices.filter(pk__in=wanted, status__in=ACTIVE_STATUSES,
+                                           balance__gt=0).order_by("due_date", "pk"))
+    if len(invoices) != len(wanted):
+        raise ValidationError({"invoices": "Choose among the client's open invoices."})
+    if outcome in (CallOutcome.PROMISE, CallOutcome.PLAN, CallOutcome.DISPUTE) and not invoices:
+        raise ValidationError({"invoices": "Tick the invoices the client talked about."})
+    if outcome in (CallOutcome.PROMISE, CallOutcome.PLAN) and len(
+            {i.currency for i in invoices}) > 1:
+        raise ValidationError({"invoices": "A promise covers invoices in one currency: record "
+                                           "one call per currency."})
+    return invoices
 
 
 def _apply_outcome(task: Task, attempt: CallAttempt, invoices: list[Invoice],

@@ -23,6 +23,7 @@ from clients.models import ContactFlag
 from clients.selectors import client_timeline, open_flags
 from clients.services import contact_flag_clear
 from core.money import format_money
+from core.text import parse_id
 from infra.downloads import disposition
 from infra.http import viewer_locale
 from infra.roles import AuthenticatedHttpRequest, bookkeeper_required
@@ -80,7 +81,10 @@ def task_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                                   outcome=request.POST.get("outcome", ""), actor=request.user,
                                   note=request.POST.get("note", "").strip(),
                                   promised_on=promised_on,
-                                  promised_amount=request.POST.get("promised_amount") or None)
+                                  promised_amount=request.POST.get("promised_amount") or None,
+                                  invoice_ids=[parse_id(v) or 0 for v in
+                                               request.POST.getlist("invoices")]
+                                  if "invoices-shown" in request.POST else None)
             except ValidationError as exc:
                 errors.extend(_errors(exc))
             else:
@@ -88,6 +92,11 @@ def task_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 return redirect("reminders:task", pk=task.pk)
     locale = viewer_locale(request)  # the bookkeeper reads the amounts: one money format
     invoices = list(Invoice.objects.receivable().filter(client=client).order_by("due_date"))
+    # The call is about the task's invoices unless the caller ticks others (all open ones
+    # for a task about none: a call-back).
+    about = ({int(pk) for pk in request.POST.getlist("invoices") if pk.isdigit()}
+             if request.method == "POST" else
+             {i.pk for i in task.invoices.all()} or {i.pk for i in invoices})
     left, free_at = calls.calls_left(client, timezone.now())
     flagged = {(f.channel, f.value): f for f in open_flags(client)}
     numbers = [{"number": n, "label": label,
@@ -96,7 +105,8 @@ def task_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "reminders/task_detail.html", {
         "task": task, "client": client, "numbers": numbers, "errors": errors,
         "local_time": timezone.now().astimezone(ZoneInfo(client.timezone)),
-        "invoices": _invoice_rows(invoices, locale), "timeline": client_timeline(
+        "invoices": _invoice_rows(invoices, locale), "about": about,
+        "timeline": client_timeline(
             client=client, limit=10), "outcomes": CallOutcome.choices, "calls_left": left,
         "free_at": free_at, "flags": open_flags(client), "post": request.POST,
         "attempts": task.attempts.select_related("called_by")[:20],

@@ -213,3 +213,33 @@ def test_a_promise_on_a_call_about_nothing_open_covers_what_the_client_owes(me):
     assert owed.promised_until == TUESDAY + timedelta(days=5)
     entry = customer.interactions.filter(kind=InteractionKind.PROMISE_TO_PAY).get()
     assert list(entry.invoices.all()) == [owed]
+
+
+def test_a_call_outcome_picks_its_invoices_defaulting_to_the_tasks(client, me, overdue):
+    customer = ClientFactory(owner=me, phone=LANDLINE)
+    asked, other, third = (overdue(customer, 7), overdue(customer, 20),
+                           overdue(customer, 30, currency="USD"))
+    task = call_task(customer, asked)
+    html = html_of(client.get(reverse("reminders:task", args=[task.pk])))
+    assert f'value="{asked.pk}" checked' in html  # the task's invoice is ticked by default
+    assert f'value="{other.pk}">' in html and f'value="{third.pk}">' in html
+    promised_on = (NOW + timedelta(days=5)).date().isoformat()
+    data = {"number": LANDLINE, "outcome": "promise", "promised_on": promised_on,
+            "promised_amount": "500.00", "invoices-shown": "1"}
+    # Invoices in two currencies cannot share a promise: nothing is recorded.
+    html = html_of(client.post(reverse("reminders:task", args=[task.pk]),
+                               {**data, "invoices": [str(asked.pk), str(third.pk)]}))
+    assert "A promise covers invoices in one currency" in html
+    assert CallAttempt.objects.count() == 0
+    # Another client's invoice (or a made-up id) is refused too.
+    stranger = overdue(ClientFactory(), 7)
+    html = html_of(client.post(reverse("reminders:task", args=[task.pk]),
+                               {**data, "invoices": [str(stranger.pk)]}))
+    assert "Choose among the client&#x27;s open invoices." in html
+    response = client.post(reverse("reminders:task", args=[task.pk]),
+                           {**data, "invoices": [str(asked.pk), str(other.pk)]})
+    assert response.status_code == 302
+    for invoice in (asked, other, third):
+        invoice.refresh_from_db()
+    assert str(asked.promised_until) == promised_on == str(other.promised_until)
+    assert third.promised_until is None  # not talked about: its reminders go on
