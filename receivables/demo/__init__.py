@@ -17,6 +17,11 @@ under the reserved example.com/.org/.net domains, mobile numbers that pass
 libphonenumber rejects the UK and French drama ranges, so those are random numbers in real
 mobile ranges).
 
+With ``DemoOptions.history_days`` (``seed_demo`` asks for 90 days), the book also gets the
+reminder engine's history before its day (``history``): Settle "went live" that many days ago,
+and every client's invoices went through the engine's rules since, in the same one pass per
+round, written set-based with the rest; see ``history`` for the story and its one liberty.
+
 The modules, each importing only those listed before it:
 
 - ``options``: DemoOptions, DemoReport, DemoBookError and the shared constants
@@ -28,6 +33,9 @@ The modules, each importing only those listed before it:
 - ``clients``: the demo clients
 - ``plan``: which invoice goes to which client, with which fate, in which round
 - ``rounds``: each invoice issued and its fate played out (payments, fees, calls, disputes)
+- ``engine``: the reminder engine's rules in memory (planner and dispatcher, mirrored)
+- ``messages``: the words of the history's messages (the seeded templates, as of their day)
+- ``history``: the last 90 days of reminders, deliveries, opens, clicks, calls and promises
 - ``checks``: ``verify_book`` and the aging buckets of the stored book
 - ``book``: ``seed_demo_book``, the entry point
 """
@@ -39,6 +47,8 @@ from receivables.demo.ensure import ensure_terms
 from receivables.demo.options import (
     DEFAULT_PASSWORD,
     DEMO_PREFIX,
+    HISTORY_DAYS,
+    HISTORY_MAX_INVOICES,
     DemoBookError,
     DemoOptions,
     DemoReport,
@@ -48,6 +58,8 @@ from receivables.demo.options import (
 __all__ = [
     "DEFAULT_PASSWORD",
     "DEMO_PREFIX",
+    "HISTORY_DAYS",
+    "HISTORY_MAX_INVOICES",
     "DemoBookError",
     "DemoOptions",
     "DemoReport",

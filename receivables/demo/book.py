@@ -16,9 +16,11 @@ from receivables.demo.bookkeeping import Ledger
 from receivables.demo.checks import receivable_buckets, verify_book
 from receivables.demo.clients import create_clients
 from receivables.demo.ensure import Users, ensure_terms, ensure_users
+from receivables.demo.history import History
 from receivables.demo.options import DEMO_PREFIX, DemoBookError, DemoOptions, DemoReport
 from receivables.demo.plan import chunks, plan_invoices
 from receivables.demo.rounds import Round, client_entries, play, send_transfers
+from receivables.demo.rows import EntryRow
 from receivables.demo.writer import Writer, insert, no_cyclic_gc, sqlite_cache
 from receivables.models import Invoice
 
@@ -76,14 +78,26 @@ def _build_book(options: DemoOptions, today: date, users: Users) -> DemoReport:
         client_entries(client_ledger, rng, profile, today)
     insert(writer, client_ledger)
     counts["interactions"] += len(client_ledger.entries)
+    # The reminder history has its own random stream: the book is the same with or without.
+    history = History(options, today, now)
+    own_entries: dict[int, list[EntryRow]] = defaultdict(list)
+    for entry in client_ledger.entries:
+        own_entries[id(entry.client)].append(entry)
     for chunk in chunks(plans):
         rnd = Round(rng=rng, today=today, ledger=Ledger(now=now), counter=counter)
         for plan in chunk:
             play(rnd, plan, profiles[plan.client])
         send_transfers(rnd, by_client)
+        if history.enabled:
+            history.play(rnd.ledger, [profiles[i] for i in sorted({p.client for p in chunk})],
+                         own_entries)
+            history.write_before(writer)
         insert(writer, rnd.ledger)
+        if history.enabled:
+            history.write_after(writer)
         for name in ("invoices", "lines", "payments", "allocations", "adjustments", "entries"):
             counts["interactions" if name == "entries" else name] += len(
                 getattr(rnd.ledger, name))
     counts["clients"] = len(profiles)
-    return DemoReport(created=True, counts=dict(counts), users=users.created)
+    return DemoReport(created=True, counts=dict(counts), users=users.created,
+                      history=dict(history.counts) if history.enabled else {})

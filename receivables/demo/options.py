@@ -12,6 +12,11 @@ from decimal import Decimal
 DEMO_PREFIX = "DEMO-"
 DEFAULT_PASSWORD = "settle-demo"  # a documented demo login, not a secret
 ZERO = Decimal(0)
+# The reminder history before the book's day (receivables.demo.history). ``seed_demo`` asks
+# for it ("auto": HISTORY_DAYS, none above HISTORY_MAX_INVOICES invoices); a caller of
+# ``seed_demo_book`` (tests, benchmarks) gets none unless it asks.
+HISTORY_DAYS = 90
+HISTORY_MAX_INVOICES = 20_000
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,16 @@ class DemoOptions:
     seed: int = 42
     today: date | None = None  # None: timezone.localdate()
     password: str = DEFAULT_PASSWORD
+    # Days of reminder history before ``today``; 0: none; None ("auto"): HISTORY_DAYS, or
+    # none for a book of more than HISTORY_MAX_INVOICES invoices.
+    history_days: int | None = 0
+
+    @property
+    def history(self) -> int:
+        """The days of history this book gets."""
+        if self.history_days is not None:
+            return max(0, self.history_days)
+        return HISTORY_DAYS if self.invoices <= HISTORY_MAX_INVOICES else 0
 
 
 @dataclass
@@ -30,6 +45,7 @@ class DemoReport:
     counts: dict[str, int] = field(default_factory=dict)
     buckets: dict[str, int] = field(default_factory=dict)  # receivable invoices per bucket
     users: dict[str, bool] = field(default_factory=dict)  # username -> created now
+    history: dict[str, int] = field(default_factory=dict)  # what the reminder history made
 
 
 class DemoBookError(Exception):

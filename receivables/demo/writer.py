@@ -53,6 +53,11 @@ def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
 Converter = Callable[[Any], Any] | None
 
 
+def _stamped(f: models.Field) -> bool:
+    """Set on save (``auto_now``, ``auto_now_add``)."""
+    return bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+
+
 @contextmanager
 def no_cyclic_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while the book is built: it would walk the hundreds
@@ -105,15 +110,22 @@ class Writer:
         self.sqlite = connection.vendor == "sqlite"
         self.now = now
 
-    def write(self, model: type[models.Model], rows: Sequence[Any]) -> None:
+    def write(self, model: type[models.Model], rows: Sequence[Any], *,
+              own_times: bool = False) -> None:
         """Rows are model instances or plain rows with every field as an attribute (a
-        foreign key holding the parent); each gets its ``id`` here."""
+        foreign key holding the parent); each gets its ``id`` here. A plain row without an
+        attribute for a field gets the field's default (a column added to the model later
+        does not break the book). ``own_times``: the rows' own values for ``auto_now`` and
+        ``auto_now_add`` fields (history written as of its day), not the writer's now."""
         if not rows:
             return
         fields = [f for f in model._meta.concrete_fields if not f.generated]
         for row, pk in zip(rows, self._reserve_ids(model, len(rows)), strict=True):
             row.id = pk
-        columns = [self._column(f, isinstance(rows[0], models.Model)) for f in fields]
+        instances = isinstance(rows[0], models.Model)
+        columns = [self._column(f, instances, own_times) if instances or f.primary_key
+                   or hasattr(rows[0], f.name) or (_stamped(f) and not own_times)
+                   else self._default(f) for f in fields]
         fetch = attrgetter(*[attribute for attribute, _ in columns])
         converters = [(i, convert) for i, (_, convert) in enumerate(columns) if convert]
 
@@ -153,11 +165,20 @@ class Writer:
             start = (cursor.fetchone()[0] or 0) + 1
         return range(start, start + count)
 
-    def _column(self, f: models.Field, instances: bool) -> tuple[str, Converter]:
+    def _default(self, f: models.Field) -> tuple[str, Converter]:
+        """The field's default for every row (read the id, ignore it)."""
+        if not f.has_default() and not f.null:
+            raise DemoBookError(f"{f.model.__name__}.{f.name}: the demo book sets no value "
+                                "and the field has no default.")
+        value = f.get_db_prep_save(f.get_default(), connection)
+        return "id", lambda _: value
+
+    def _column(self, f: models.Field, instances: bool, own_times: bool = False
+                ) -> tuple[str, Converter]:
         """(attribute to read, converter or None for as-is) for one column."""
         if f.primary_key:
             return "id", None
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+        if not own_times and _stamped(f):
             stamp = f.get_db_prep_save(self.now, connection)  # what pre_save would set
             return "id", lambda _: stamp
         if f.is_relation:  # an instance has the id; a plain row holds the parent

@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from clients.models import Client
 from receivables.demo import (
     DEFAULT_PASSWORD,
+    HISTORY_DAYS,
+    HISTORY_MAX_INVOICES,
     DemoBookError,
     DemoOptions,
     DemoReport,
@@ -30,8 +32,9 @@ def _day(text: str) -> date:
 
 
 class Command(BaseCommand):
-    help = ("Create demo clients, terms, invoices, payments and timelines (and the admin and "
-            "bookkeeper logins). Does nothing when demo clients exist already.")
+    help = ("Create demo clients, terms, invoices, payments and timelines, with 90 days of "
+            "reminder history (and the admin and bookkeeper logins). Does nothing when demo "
+            "clients exist already.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--clients", type=int, default=DemoOptions.clients,
@@ -44,6 +47,11 @@ class Command(BaseCommand):
                             help="Build the book as of this day (YYYY-MM-DD); default today.")
         parser.add_argument("--password", default=DEFAULT_PASSWORD,
                             help="Password for admin and bookkeeper when they are created.")
+        parser.add_argument("--history-days", type=int, default=None,
+                            help="Days of reminder history before --today (sent reminders, "
+                                 "deliveries, opens, clicks, calls, promises); 0 for none. "
+                                 f"Default: {HISTORY_DAYS}, none for books of more than "
+                                 f"{HISTORY_MAX_INVOICES:,} invoices.")
         parser.add_argument("--if-empty", action="store_true",
                             help="Do nothing, silently, when any client exists (for make run).")
 
@@ -52,6 +60,7 @@ class Command(BaseCommand):
             return
         demo = DemoOptions(clients=options["clients"], invoices=options["invoices"],
                            seed=options["seed"], password=options["password"],
+                           history_days=options["history_days"],
                            today=_day(options["today"]) if options["today"] else None)
         started = time.monotonic()
         try:
@@ -69,6 +78,16 @@ class Command(BaseCommand):
             f"Demo book created in {seconds:.1f} s: {c['clients']} clients, "
             f"{c['invoices']} invoices ({c['lines']} lines), {c['payments']} payments, "
             f"{c['adjustments']} adjustments, {c['interactions']} timeline entries."))
+        if report.history:
+            h = report.history
+            self.stdout.write(
+                f"Reminder history: {h.get('messages', 0)} messages "
+                f"({h.get('reminders sent', 0)} reminders sent, "
+                f"{h.get('reminders skipped', 0)} skipped), {h.get('clicks', 0)} clicks, "
+                f"{h.get('bounces', 0)} bounces, {h.get('opt-outs', 0)} opt-outs, "
+                f"{h.get('call tasks', 0)} call tasks, {h.get('handed over', 0)} handed to "
+                f"collections, promises {h.get('promises kept', 0)} kept / "
+                f"{h.get('promises broken', 0)} broken.")
         self.stdout.write("Owed by age: " + " · ".join(
             f"{b.label} {report.buckets.get(b.key, 0)}" for b in AGING_BUCKETS))
         bookkeeper = self._login("bookkeeper", report, password)
