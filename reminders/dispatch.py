@@ -121,14 +121,15 @@ def reminders_dispatch(*, now: datetime, limit: int | None = None,
 
 
 def dispatch_clients(client_ids: list[int], now: datetime, report: TickReport) -> list[int]:
-    """One chunk: lease the clients (one worker per client), then wave by wave (as many
-    clients as the hand-off sends at once): claim their due rows, load what the checks read
-    once for the wave, check and compose each client's message, hand the messages to the
-    providers at once, record the outcomes, renew the lease. A crash leaves at most one wave
-    claimed or sending. Returns the clients another worker holds (their rows wait for it)."""
+    """One chunk: lease the clients (one worker per client), then wave by wave: claim the
+    due rows of a few hand-offs' worth of clients, load what the checks read once for them,
+    check and compose each client's message, hand the messages to the providers as many at
+    once as the hand-off allows, record the outcomes, renew the lease. A crash leaves at most
+    one hand-off ``sending`` (review) and one wave ``claimed`` (back to the queue). Returns
+    the clients another worker holds (their rows wait for it)."""
     token = uuid.uuid4().hex
     leased = lease_clients(client_ids, token)
-    wave = max(1, int(settings.SETTLE_SEND_CONCURRENCY))
+    wave = LOAD_WAVES * max(1, int(settings.SETTLE_SEND_CONCURRENCY))
     try:
         for start in range(0, len(leased), wave):
             _dispatch_wave(leased[start:start + wave], now, report)
@@ -136,6 +137,9 @@ def dispatch_clients(client_ids: list[int], now: datetime, report: TickReport) -
     finally:
         DispatchLease.objects.filter(token=token).update(token="", until=_EPOCH)
     return sorted(set(client_ids) - set(leased))
+
+
+LOAD_WAVES = 4  # hand-offs per load: fewer statements per message, the same review risk
 
 
 def _dispatch_wave(client_ids: list[int], now: datetime, report: TickReport) -> None:
@@ -185,10 +189,18 @@ def renew_lease(token: str) -> None:
 
 
 def busy_until(client_ids: list[int]) -> datetime | None:
-    """When the last of these clients' leases by other workers runs out (None: none held)."""
-    return DispatchLease.objects.filter(client_id__in=client_ids,
-                                        until__gt=timezone.now()).aggregate(
+    """When what other workers hold of these clients is theirs no longer (None: nothing
+    held): the end of their leases, or of the claims a dead worker left (``recover`` puts
+    those back, or into review, once they are stale)."""
+    wall = timezone.now()
+    lease = DispatchLease.objects.filter(client_id__in=client_ids, until__gt=wall).aggregate(
         end=models.Max("until"))["end"]
+    claim = Reminder.objects.filter(
+        client_id__in=client_ids, status__in=[ReminderStatus.CLAIMED, ReminderStatus.SENDING]
+        ).aggregate(last=models.Max("claimed_at"))["last"]
+    stale = (claim + timedelta(seconds=settings.SETTLE_STALE_CLAIM_SECONDS)
+             if claim is not None else None)
+    return max((t for t in (lease, stale) if t is not None), default=None)
 
 
 def claim_due(client_ids: list[int], now: datetime) -> list[Reminder]:

@@ -24,10 +24,12 @@ def _enqueue(client_ids: list[int]) -> None:
 @shared_task(name="reminders.tasks.dispatch_chunk", ignore_result=True)
 def dispatch_chunk(client_ids: list[int]) -> None:
     """Send what is due now to these clients (a chunk of a tick's fan-out). Run twice, it
-    sends nothing twice: the lease and the rows' claim decide who sends. Clients another
-    worker holds come back when its lease runs out (it renews it while alive): a worker
-    that died mid-chunk leaves nothing waiting for the next tick."""
-    report = reminders_dispatch(now=timezone.now(), client_ids=[int(pk) for pk in client_ids])
-    if report.busy and (end := busy_until(report.busy)) is not None:
+    sends nothing twice: the lease and the rows' claim decide who sends. While another
+    worker holds some of the clients (its lease, renewed while it lives, or the claims a dead
+    one left), the chunk comes back when that ends: a worker that died mid-chunk leaves
+    nothing waiting for the next tick."""
+    ids = [int(pk) for pk in client_ids]
+    reminders_dispatch(now=timezone.now(), client_ids=ids)
+    if (end := busy_until(ids)) is not None:  # another worker's, or a dead one's: later
         wait = max(1.0, (end - timezone.now()).total_seconds() + 1)
-        dispatch_chunk.apply_async(args=[report.busy], countdown=wait)
+        dispatch_chunk.apply_async(args=[ids], countdown=wait)

@@ -164,7 +164,10 @@ def test_every_reminder_reaches_the_esp_at_most_once(redis_url, fake_esp):
         worker = start_worker_process(env, "worker", "--concurrency=2", log=log)
         assert wait_for(lambda: _statuses().get(ReminderStatus.SENT, 0)
                          + _statuses().get(ReminderStatus.REVIEW, 0) == COUNT, 240), \
-            (_statuses(), log.read_text()[-3000:])
+            (_statuses(), list(Reminder.objects.exclude(status__in=[
+                ReminderStatus.SENT, ReminderStatus.REVIEW]).values_list(
+                "client_id", "status", "scheduled_for", "claimed_at", "last_error")),
+             log.read_text()[-3000:])
         time.sleep(3)  # a few more ticks from both beats: nothing more may go out
     finally:
         for proc in (worker, *beats):
