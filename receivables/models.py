@@ -448,3 +448,108 @@ class InvoiceAdjustment(models.Model):
     @property
     def is_charge(self) -> bool:
         return self.kind in CHARGE_KINDS
+
+
+# --- The book's snapshot (receivables.snapshot) ------------------------------------------------
+
+
+class BookSnapshot(models.Model):
+    """One picture of the receivable book, taken by the scheduler tick (or a person's refresh):
+    per currency what is owed and how old (``SnapshotCurrency``), and the cash to expect per day
+    (``SnapshotCash``). The dashboard reads the latest one instead of aggregating every invoice;
+    the last one of each day is kept as history, for trends. Written only by
+    ``receivables.snapshot.snapshot_refresh``, in one transaction with its rows."""
+
+    on = models.DateField(help_text="The day the figures are for (in the business's time "
+                                    "zone): aging and the cash to expect count from it.")
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]  # the newest first: ids follow the order snapshots were taken
+        indexes = [models.Index(fields=["on", "id"])]
+
+    def __str__(self) -> str:
+        return f"Book snapshot for {self.on} taken at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+# DSO looks back this many days: owed now / invoiced in them * them.
+DSO_DAYS: Final = 90
+
+
+def dso_days(receivable: Decimal, invoiced: Decimal) -> int | None:
+    """Days sales outstanding: owed now / invoiced in the last ``DSO_DAYS`` days * DSO_DAYS
+    (None when nothing was invoiced)."""
+    return round(receivable / invoiced * DSO_DAYS) if invoiced else None
+
+# The aging bucket (receivables.selectors.AGING_BUCKETS, by key) each pair of columns holds.
+SNAPSHOT_BUCKET_COLUMNS: Final[dict[str, str]] = {
+    "current": "current", "1-30": "late_1_30", "31-60": "late_31_60", "61-90": "late_61_90",
+    "90+": "late_over_90"}
+
+
+def _count_field() -> models.PositiveIntegerField[Any, Any]:
+    return models.PositiveIntegerField(default=0)
+
+
+class SnapshotCurrency(models.Model):
+    """A snapshot's figures in one currency: the receivable balance and its aging buckets
+    (amount and number of invoices each, as the dashboard shows them), what was invoiced in the
+    last 90 days (for DSO) and the cash expected in the 7 days from the snapshot's day. Amounts
+    are quantized at the currency's minor unit."""
+
+    snapshot = models.ForeignKey(BookSnapshot, on_delete=models.CASCADE,
+                                 related_name="currencies")
+    currency = models.CharField(max_length=3)
+    receivable = money_field()
+    receivable_count = _count_field()
+    current = money_field("not yet due")
+    current_count = _count_field()
+    late_1_30 = money_field("1–30 days overdue")
+    late_1_30_count = _count_field()
+    late_31_60 = money_field("31–60 days overdue")
+    late_31_60_count = _count_field()
+    late_61_90 = money_field("61–90 days overdue")
+    late_61_90_count = _count_field()
+    late_over_90 = money_field("over 90 days overdue")
+    late_over_90_count = _count_field()
+    invoiced_90_days = money_field("invoiced in the last 90 days")
+    cash_week = money_field("cash expected in the 7 days from the snapshot's day")
+
+    class Meta:
+        ordering = ["snapshot", "currency"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "currency"],
+                                               name="snapshot_currency_once")]
+
+    def __str__(self) -> str:
+        return f"{self.currency} in snapshot {self.snapshot_id}"
+
+    @property
+    def overdue(self) -> Decimal:
+        """Owed past its due date: every bucket but "current"."""
+        return self.receivable - self.current
+
+    @property
+    def overdue_count(self) -> int:
+        return self.receivable_count - self.current_count
+
+    @property
+    def dso_days(self) -> int | None:
+        return dso_days(self.receivable, self.invoiced_90_days)
+
+
+class SnapshotCash(models.Model):
+    """Cash a snapshot expects on one day in one currency: open invoices by their due date,
+    promised ones by the promised day, accepted payment plans' instalments by theirs."""
+
+    snapshot = models.ForeignKey(BookSnapshot, on_delete=models.CASCADE, related_name="cash")
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    amount = money_field()
+
+    class Meta:
+        ordering = ["snapshot", "currency", "day"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "currency", "day"],
+                                               name="snapshot_cash_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} expected on {self.day}"

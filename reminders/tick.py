@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from receivables.snapshot import snapshot_refresh
 from reminders.dispatch import due_client_chunks, reminders_dispatch
 from reminders.models import SchedulerState
 from reminders.outbox import TickReport, recover
@@ -29,8 +30,9 @@ def scheduler_heartbeat(errors: int = 0) -> SchedulerState:
 
 def reminders_tick(*, now: datetime | None = None,
                    fan_out: Callable[[list[int]], None] | None = None) -> TickReport:
-    """One scheduler pass: plan, dispatch, then the heartbeat — recorded only for a pass that
-    completed, so /healthz turns red when passes keep failing.
+    """One scheduler pass: plan, dispatch, the dashboard's snapshot of the book, then the
+    heartbeat — recorded only for a pass that completed, so /healthz turns red when passes
+    keep failing.
 
     With ``fan_out`` (the Celery tick), dispatch is handed out: the due clients go to
     ``fan_out`` in chunks of ``SETTLE_DISPATCH_CHUNK``, one worker task each, so any number
@@ -44,5 +46,6 @@ def reminders_tick(*, now: datetime | None = None,
         report.recovered += recover(now)
         for chunk in due_client_chunks(now, report, max(1, settings.SETTLE_DISPATCH_CHUNK)):
             fan_out(chunk)
+    snapshot_refresh(now=now)  # the dashboard's figures (receivables.snapshot)
     scheduler_heartbeat(errors=len(report.errors))
     return report

@@ -13,6 +13,7 @@ from answers.plans import plan_accept, plan_propose
 from clients.services import contact_flag
 from desk import selectors
 from receivables.services import LineInput, invoice_create
+from receivables.snapshot import book_measure
 from tests.factories import ClientFactory, TermsFactory, UserFactory
 from work.models import Task, TaskKind
 
@@ -44,16 +45,17 @@ def test_aging_dso_and_expected_cash():
     promised.promised_until = TODAY + timedelta(days=9)
     promised.save()
     invoice(globex, "1000.00", due_in=20, currency="USD")
-    [eur, usd] = selectors.aging(today=TODAY)
+    book = book_measure(today=TODAY)  # what a snapshot stores, measured directly
+    [eur, usd] = selectors.aging(book)
     assert eur["total"] == Decimal("750.00") and usd["total"] == Decimal("1000.00")
     by_key = {b["bucket"].key: b["amount"] for b in eur["buckets"]}
     assert by_key == {"current": Decimal("100.00"), "1-30": Decimal("250.00"),
                       "31-60": Decimal("400.00"), "61-90": 0, "90+": 0}
     assert sum(b["share"] for b in eur["buckets"]) == pytest.approx(100)
-    dso = {r["currency"]: r["days"] for r in selectors.dso(today=TODAY)}
+    dso = {r["currency"]: r["days"] for r in selectors.dso(book)}
     # EUR: all four issued within 90 days (750 invoiced, 750 owed) → 90 days.
     assert dso["EUR"] == 90
-    cash = selectors.expected_cash(today=TODAY)
+    cash = selectors.expected_cash(book)
     rows = {r["currency"]: r["amounts"] for r in cash["rows"]}
     assert rows["EUR"] == [Decimal("100.00"), Decimal("50.00"), 0, 0]
     assert rows["USD"] == [0, 0, Decimal("1000.00"), 0]
@@ -66,7 +68,8 @@ def test_plan_instalments_count_as_expected_cash(owner=None):
                                 first=TODAY + timedelta(days=2), frequency="weekly", note="",
                                 now=NOON)
     plan_accept(plan=plan, actor=None, now=NOON)
-    rows = {r["currency"]: r["amounts"] for r in selectors.expected_cash(today=TODAY)["rows"]}
+    rows = {r["currency"]: r["amounts"]
+            for r in selectors.expected_cash(book_measure(today=TODAY))["rows"]}
     assert rows["EUR"] == [Decimal("100.00"), Decimal("100.00"), Decimal("100.00"), 0]
 
 
