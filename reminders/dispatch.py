@@ -12,15 +12,17 @@ one flags the contact point and falls back to the client's next channel.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models
+from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
@@ -65,6 +67,7 @@ from reminders.outbox import (
 from reminders.rendering import TemplateError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RETRY_BACKOFF = timedelta(minutes=15)
 
@@ -721,17 +724,26 @@ def _record_handovers(handed: list[tuple[Pending, Handover]], report: TickReport
         message.provider, message.provider_message_id, message.sent_at = (
             outcome.provider, outcome.provider_id, item.now)
         message.status, message.segments = outcome.status, outcome.segments
-    OutboundMessage.objects.bulk_update(
-        [item.message for item, _ in handed],
-        ["provider", "provider_message_id", "sent_at", "status", "segments"])
     by_time: dict[datetime, list[Reminder]] = defaultdict(list)
     for item, _ in handed:
         by_time[item.now] += item.rows
-    for when, rows in by_time.items():
-        report.sent += set_status(rows, ReminderStatus.SENDING, status=ReminderStatus.SENT,
-                                  sent_at=when)
-    record_sent_many([(item.message, item.step, unique_invoices(item.rows), item.now)
-                      for item, outcome in handed if outcome.reached_client])
+
+    def write() -> int:
+        OutboundMessage.objects.bulk_update(
+            [item.message for item, _ in handed],
+            ["provider", "provider_message_id", "sent_at", "status", "segments"])
+        # Rows a crash check moved to review meanwhile are ours and sent: we know it.
+        sent = sum(Reminder.objects.filter(
+            pk__in=[r.pk for r in rows], status__in=[ReminderStatus.SENDING,
+                                                     ReminderStatus.REVIEW],
+            claim_token__in={r.claim_token for r in rows}).update(
+            status=ReminderStatus.SENT, sent_at=when, last_error="")
+            for when, rows in by_time.items())
+        record_sent_many([(item.message, item.step, unique_invoices(item.rows), item.now)
+                          for item, outcome in handed if outcome.reached_client])
+        return sent
+
+    report.sent += durably(write)
     for item, _ in handed:
         client = item.rows[0].client
         if (item.message.channel == "letter" and item.step.legal_notice
@@ -739,6 +751,26 @@ def _record_handovers(handed: list[tuple[Pending, Handover]], report: TickReport
             _email_copy(item.rows, item.step, item.now, report)
         if item.after is not None:
             item.after()
+
+
+def durably(write: Callable[[], T]) -> T:
+    """Record what a provider said, through a database outage: the messages went out, so the
+    record (one transaction: a retry never doubles it) is tried again for up to
+    ``SETTLE_RECORD_RETRY_SECONDS`` before the rows are left to a person (review)."""
+    deadline = time.monotonic() + settings.SETTLE_RECORD_RETRY_SECONDS
+    pause = 0.5
+    while True:
+        try:
+            with transaction.atomic():
+                return write()
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() > deadline:
+                raise
+            log.warning("The database is unreachable: recording what the provider took "
+                        "again in %.1f s.", pause)
+            connection.close()
+            time.sleep(pause)
+            pause = min(pause * 2, 10.0)
 
 
 def reply_address(client: Client) -> str:

@@ -241,6 +241,9 @@ SETTLE_SEND_CONCURRENCY = env.int("SETTLE_SEND_CONCURRENCY", default=8)
 # channel for its Retry-After and reschedules what was not sent.
 SETTLE_SEND_RATE = {"email": env.float("SETTLE_EMAIL_RATE", default=0.0),
                     "sms": env.float("SETTLE_SMS_RATE", default=0.0)}
+# What a provider took is recorded even through a database outage this long (retried with
+# back-off); after it, the rows are left in review for a person.
+SETTLE_RECORD_RETRY_SECONDS = env.int("SETTLE_RECORD_RETRY_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     "scheduler-tick": {
         "task": "reminders.tasks.scheduler_tick",
