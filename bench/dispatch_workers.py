@@ -1,6 +1,6 @@
 """Dispatch throughput with several worker processes (issue 19), next to bare sends.
 
-    make bench-dispatch          # = scripts/with-postgres .venv/bin/python bench/dispatch_workers.py
+    make bench-dispatch     # scripts/with-postgres .venv/bin/python bench/dispatch_workers.py
     scripts/with-postgres .venv/bin/python bench/dispatch_workers.py --reminders 2000 \\
         --workers 1,2 --latency-ms 100     # smaller
 
