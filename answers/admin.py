@@ -1,11 +1,20 @@
-"""The admin's view of pay links, the pay-now settings, payment plans and disputes."""
+"""The admin's view of pay links, the pay-now settings, bank accounts, payment plans and
+disputes."""
 
 from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from answers.models import Dispute, Instalment, PayLink, PaymentPlan, PortalSettings
+from answers import banking
+from answers.models import (
+    BankAccount,
+    Dispute,
+    Instalment,
+    PayLink,
+    PaymentPlan,
+    PortalSettings,
+)
 from answers.plans import plan_accept, plan_cancel, plan_decline
 from clients.admin import ReadOnlyAdmin
 
@@ -38,16 +47,40 @@ class PortalSettingsAdmin(admin.ModelAdmin):
             "promise_max_days", "plan_max_instalments", "plan_max_months",
             "plan_first_within_days", "plan_min_instalment", "callback_days",
             "dispute_attachment_mb"]}),
-        ("Bank transfer", {"fields": ["account_holder", "bank_name", "iban", "bic",
-                                      "account_number", "routing_number"]}),
+        ("Old single bank account (read only)", {
+            "description": "Bank accounts are set per currency under Bank accounts (or "
+                           "Configure → Business & pay-now). These fields answer only while "
+                           "no bank account was ever set up.",
+            "fields": ["account_holder", "bank_name", "iban", "bic", "account_number",
+                       "routing_number"]}),
         ("Cheques", {"fields": ["accepts_cheques", "cheque_payee"]}),
     ]
+    readonly_fields = ["account_holder", "bank_name", "iban", "bic", "account_number",
+                       "routing_number"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not PortalSettings.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+@admin.register(BankAccount)
+class BankAccountAdmin(admin.ModelAdmin):
+    """One account per currency (``BankAccount.clean`` checks it); saving goes through
+    ``banking.bank_account_save``. Accounts are deactivated, not deleted."""
+
+    list_display = ["currency", "holder", "scheme", "bank_name", "active", "updated_at"]
+    list_filter = ["active", "scheme"]
+    search_fields = ["currency", "holder", "bank_name"]
+    fields = ["currency", "holder", "bank_name", "scheme", "iban", "bic", "sort_code",
+              "routing_number", "account_number", "details", "active"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        banking.bank_account_save(obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 class InstalmentInline(admin.TabularInline):
     model = Instalment

@@ -13,8 +13,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from answers import banking
 from answers.banking import validate_settings
 from clients.models import Client
+from infra.text import TextValidator
 
 
 class PayLink(models.Model):
@@ -68,13 +70,15 @@ class PortalSettings(models.Model):
         default=10, help_text="A client may ask for a call back within this many business days.")
     dispute_attachment_mb = models.PositiveSmallIntegerField(
         default=5, help_text="Largest attachment to a dispute (PDF, PNG or JPEG).")
-    account_holder = models.CharField(max_length=140, blank=True)
-    bank_name = models.CharField(max_length=140, blank=True)
-    iban = models.CharField("IBAN", max_length=42, blank=True)
-    bic = models.CharField("BIC", max_length=11, blank=True)
-    account_number = models.CharField(max_length=34, blank=True,
+    # The single bank account of before per-currency accounts (``BankAccount``): read only, and
+    # read at all only while no bank account was ever set up (``banking.account_book``).
+    account_holder = models.CharField(max_length=140, blank=True, editable=False)
+    bank_name = models.CharField(max_length=140, blank=True, editable=False)
+    iban = models.CharField("IBAN", max_length=42, blank=True, editable=False)
+    bic = models.CharField("BIC", max_length=11, blank=True, editable=False)
+    account_number = models.CharField(max_length=34, blank=True, editable=False,
                                       help_text="For accounts without an IBAN (US, ...).")
-    routing_number = models.CharField(max_length=9, blank=True,
+    routing_number = models.CharField(max_length=9, blank=True, editable=False,
                                       help_text="US ABA routing number (9 digits).")
     accepts_cheques = models.BooleanField(default=False)
     cheque_payee = models.CharField(max_length=140, blank=True)
@@ -99,6 +103,57 @@ class PortalSettings(models.Model):
 
     def clean(self) -> None:
         validate_settings(self)
+
+
+class BankScheme(models.TextChoices):
+    IBAN = banking.SCHEME_IBAN, banking.SCHEME_LABELS[banking.SCHEME_IBAN]
+    UK = banking.SCHEME_UK, banking.SCHEME_LABELS[banking.SCHEME_UK]
+    US = banking.SCHEME_US, banking.SCHEME_LABELS[banking.SCHEME_US]
+    OTHER = banking.SCHEME_OTHER, banking.SCHEME_LABELS[banking.SCHEME_OTHER]
+
+
+class BankAccount(models.Model):
+    """The business's bank account for one currency: the one clients paying invoices in that
+    currency see on the pay-now page, in messages, letters, invoices and statements. One active
+    account per currency; a deactivated one is kept (and may be made active again)."""
+
+    currency = models.CharField(max_length=3, help_text="ISO 4217 code: EUR, GBP, USD, ...")
+    scheme = models.CharField("kind of details", max_length=5, choices=BankScheme.choices,
+                              default=BankScheme.IBAN)
+    holder = models.CharField("account holder", max_length=140, validators=[
+        TextValidator("The account holder", multiline=False)],
+        help_text="The name the bank holds the account under.")
+    bank_name = models.CharField("bank", max_length=140, blank=True, validators=[
+        TextValidator("The bank's name", multiline=False)])
+    iban = models.CharField("IBAN", max_length=42, blank=True,
+                            help_text="Spaces are fine: DE89 3704 0044 0532 0130 00.")
+    bic = models.CharField("BIC", max_length=11, blank=True, help_text="Also called SWIFT code.")
+    sort_code = models.CharField(max_length=8, blank=True, help_text="6 digits, e.g. 12-34-56.")
+    account_number = models.CharField(max_length=34, blank=True,
+                                      help_text="UK: 8 digits. US: 4 to 17 digits.")
+    routing_number = models.CharField("routing number (ABA)", max_length=11, blank=True,
+                                      help_text="9 digits.")
+    details = models.TextField(
+        blank=True, max_length=600, validators=[TextValidator("The details")],
+        help_text="For any other currency: what a client types into their bank (account "
+                  "number, bank code, SWIFT, ...), one item per line.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-active", "currency", "pk"]
+        constraints = [models.UniqueConstraint(
+            fields=["currency"], condition=Q(active=True), name=banking.ONE_PER_CURRENCY,
+            violation_error_message="There is already an active account in this currency.")]
+
+    def __str__(self) -> str:
+        facts = banking.details_of(self).facts
+        return f"{self.currency} · {self.holder}" + (f" · {facts[0][1]}" if facts else "")
+
+    def clean(self) -> None:
+        banking.validate_account(self)
+
 
 class PlanStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed by the client"

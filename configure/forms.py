@@ -11,7 +11,7 @@ from django import forms
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from answers.models import PortalSettings
+from answers.models import BankAccount, PortalSettings
 from clients.models import Client, ClientTag
 from configure.selectors import sample_pay_url
 from core.contact import LANGUAGES
@@ -353,8 +353,7 @@ class PortalSettingsForm(forms.ModelForm):
         model = PortalSettings
         fields = ["link_valid_days", "promise_max_days", "callback_days", "dispute_attachment_mb",
                   "plan_max_instalments", "plan_max_months", "plan_first_within_days",
-                  "plan_min_instalment", "account_holder", "bank_name", "iban", "bic",
-                  "account_number", "routing_number", "accepts_cheques", "cheque_payee"]
+                  "plan_min_instalment", "accepts_cheques", "cheque_payee"]
         widgets = {"plan_min_instalment": forms.Textarea(attrs={"rows": 2, "class": "code"})}
         labels = {"link_valid_days": "Pay-now link works (days)",
                   "promise_max_days": "Promise at most (days ahead)",
@@ -364,6 +363,30 @@ class PortalSettingsForm(forms.ModelForm):
                   "plan_max_months": "Plan ends within (months)",
                   "plan_first_within_days": "First instalment within (days)",
                   "plan_min_instalment": "Smallest instalment per currency"}
+
+
+class BankAccountForm(forms.ModelForm):
+    """One bank account: its currency, holder, and the details of its kind (an IBAN, a UK
+    sort code, a US routing number, or free text). ``BankAccount.clean`` checks and normalizes
+    them (``answers.banking.validate_account``), each error on its field."""
+
+    class Meta:
+        model = BankAccount
+        fields = ["currency", "holder", "bank_name", "scheme", "iban", "bic", "sort_code",
+                  "routing_number", "account_number", "details"]
+        widgets = {"scheme": forms.RadioSelect,
+                   "currency": forms.TextInput(attrs={"size": 4, "maxlength": 3,
+                                                      "autocapitalize": "characters",
+                                                      "autocomplete": "off"}),
+                   "details": forms.Textarea(attrs={"rows": 4})}
+        labels = {"currency": "Currency", "holder": "Account holder", "bank_name": "Bank",
+                  "scheme": "Kind of details", "sort_code": "Sort code",
+                  "account_number": "Account number", "routing_number": "Routing number (ABA)",
+                  "details": "Details"}
+        error_messages = {"holder": {"required": "Give the account holder's name as the bank "
+                                                 "knows it."},
+                          "currency": {"required": "Give the account's currency (EUR, GBP, "
+                                                   "USD, ...)."}}
 
 
 class BusinessProfileForm(forms.ModelForm):

@@ -22,4 +22,8 @@ urlpatterns = [
     path("terms/new/", terms.terms_create, name="terms-new"),
     path("terms/<int:pk>/", terms.terms_edit, name="terms-edit"),
     path("business/", business.business, name="business"),
+    path("business/bank-accounts/new/", business.bank_account_create, name="bank-account-new"),
+    path("business/bank-accounts/<int:pk>/", business.bank_account_edit, name="bank-account"),
+    path("business/bank-accounts/<int:pk>/active/", business.bank_account_active,
+         name="bank-account-active"),
 ]

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
+from answers import banking
 from clients.business import business, sender_block
 from clients.models import (
     Client,
@@ -267,11 +268,12 @@ def _documents(evidence: Evidence, now: datetime,
     for currency in currencies(evidence):
         statement = statement_for(client, currency=currency, start=None, end=today, today=today)
         parts.append((f"statement-{currency}.pdf", pdf.render_document(
-            statement_html(statement), url_fetcher=url_fetcher)))
+            statement_html(statement, payment_text=banking.transfer_text),
+            url_fetcher=url_fetcher)))
     names = _invoice_names(evidence.invoices)
     for invoice in evidence.invoices:
-        parts.append((names[invoice.pk], pdf.render_document(invoice_html(invoice),
-                                                             url_fetcher=url_fetcher)))
+        parts.append((names[invoice.pk], pdf.render_document(
+            invoice_html(invoice, payment_text=banking.transfer_text), url_fetcher=url_fetcher)))
     parts.append((None, _document("escalation/package_history.html",
                                   _history_context(evidence, fmt))))
     return parts

@@ -139,6 +139,7 @@ def _plans(client: Client) -> dict[int, PaymentPlan]:
 
 
 MAX_REFERENCE_INVOICES = 3  # beyond this, the transfer reference is the customer number
+PLAIN_LINES = {"holder", "bank"}  # bank lines read as names; the rest is typed in: monospace
 FOLD_AFTER = 5  # a currency's invoice table with more rows than this starts folded (<details>)
 
 def _age(t: Texts, days: int) -> str:
@@ -183,6 +184,7 @@ def page_context(link: PayLink, token: str, now: datetime) -> dict[str, Any]:
     today = client.local_today(now)
     plan_of = _plans(client)
     portal = PortalSettings.load()
+    accounts = banking.account_book()
     by_currency: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for invoice in (Invoice.objects.filter(client=client, status__in=RECEIVABLE_STATUSES,
                                            balance__gt=0).select_related("terms")
@@ -196,16 +198,18 @@ def page_context(link: PayLink, token: str, now: datetime) -> dict[str, Any]:
         numbers = [r["invoice"].number for r in payable]
         reference = (", ".join(numbers) if len(numbers) <= MAX_REFERENCE_INVOICES
                      else client.reference)
-        every = banking.transfer_details(portal, currency=currency, amount=total,
-                                         reference=reference)
-        details = banking.details_for(every, currency)
+        bank = banking.bank_details(currency, accounts)
         groups.append({
             "currency": currency, "rows": rows, "payable": bool(payable),
-            "total": money(total, currency), "reference": reference, "details": details,
+            "total": money(total, currency), "reference": reference, "bank": bank,
+            "bank_lines": [{"label": label, "value": value, "mono": key not in PLAIN_LINES}
+                           for key, label, value in bank.rows(t.language)] if bank else [],
+            "qr_svg": bank.epc_qr(currency=currency, amount=total, reference=reference)
+            if bank else "",
             "count": len(rows), "open": len(rows) <= FOLD_AFTER,
-            # The account is in another currency: ask for details, never show it (nor the
-            # configured instructions, which name that same account).
-            "ask_details": every.available and not details.available,
+            # No account in this currency: ask for the details, never show another currency's
+            # account (nor the configured instructions, which may name one).
+            "ask_details": bank is None and accounts.any,
             "instructions": settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference)})
     card = stripe_enabled()
     return {
@@ -466,7 +470,8 @@ def invoice_pdf(request: HttpRequest, link: PayLink, token: str, pk: int) -> Htt
         status__in=[InvoiceStatus.DRAFT]).first()
     if invoice is None:
         return not_found(request)
-    return _pdf(render_invoice(invoice), f"{invoice.number}.pdf")
+    return _pdf(render_invoice(invoice, payment_text=banking.transfer_text),
+                f"{invoice.number}.pdf")
 
 
 @require_http_methods(["GET"])
@@ -482,5 +487,8 @@ def statement_pdf(request: HttpRequest, link: PayLink, token: str) -> HttpRespon
     if currency not in currencies:
         return not_found(request)
     today = client.local_today(timezone.now())
-    return _pdf(render_statement(client, currency=currency, end=today, today=today),
+    # One statement per currency (amounts in different currencies never add up): the page
+    # links one per currency the client owes in, each with that currency's bank account.
+    return _pdf(render_statement(client, currency=currency, end=today, today=today,
+                                 payment_text=banking.transfer_text),
                 f"statement-{currency}-{today.isoformat()}.pdf")

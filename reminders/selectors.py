@@ -19,11 +19,10 @@ from babel.lists import format_list
 from babel.numbers import get_currency_name
 from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
-from schwifty import IBAN
 
 from answers import banking
 from answers import instalments as plans
-from answers.models import Instalment, PaymentPlan, PlanStatus, PortalSettings
+from answers.models import Instalment, PaymentPlan, PlanStatus
 from clients.business import business
 from clients.models import Client, Interaction, InteractionKind
 from clients.selectors import open_flags_prefetch, usable_channels
@@ -486,17 +485,33 @@ def message_context(*, client: Client, invoices: list[Invoice], today: date, pay
 
 MAX_REFERENCE_INVOICES = 3  # beyond this, the transfer reference is the customer number
 _HOW_TO_PAY = {
-    "en": {"bank_transfer": "Bank transfer to {holder}, IBAN {iban}{bic}, reference {reference}.",
+    "en": {"bank_transfer": "Bank transfer to {holder}, {account}, reference {reference}.",
+           "bank_transfer_in": "Bank transfer in {currency} to {holder}, {account}, reference "
+                               "{reference}.",
+           "iban": "IBAN {value}", "bic": "BIC {value}", "sort_code": "sort code {value}",
+           "account": "account {value}", "routing": "routing number (ABA) {value}",
            "card": "Pay by card: {url}",
            "ask": "For payments in {currencies}, please ask us for our account details."},
-    "de": {"bank_transfer": "Überweisung an {holder}, IBAN {iban}{bic}, Verwendungszweck "
+    "de": {"bank_transfer": "Überweisung an {holder}, {account}, Verwendungszweck "
                             "{reference}.",
+           "bank_transfer_in": "Überweisung in {currency} an {holder}, {account}, "
+                               "Verwendungszweck {reference}.",
+           "iban": "IBAN {value}", "bic": "BIC {value}", "sort_code": "Sort Code {value}",
+           "account": "Kontonummer {value}", "routing": "Routing-Nummer (ABA) {value}",
            "card": "Mit Karte zahlen: {url}",
            "ask": "Für Zahlungen in {currencies} nennen wir Ihnen gern unsere Bankverbindung."},
-    "fr": {"bank_transfer": "Virement à {holder}, IBAN {iban}{bic}, référence {reference}.",
+    "fr": {"bank_transfer": "Virement à {holder}, {account}, référence {reference}.",
+           "bank_transfer_in": "Virement en {currency} à {holder}, {account}, référence "
+                               "{reference}.",
+           "iban": "IBAN {value}", "bic": "BIC {value}", "sort_code": "sort code {value}",
+           "account": "compte {value}", "routing": "numéro de routage ABA {value}",
            "card": "Payer par carte : {url}",
            "ask": "Pour un paiement en {currencies}, demandez-nous nos coordonnées bancaires."},
-    "es": {"bank_transfer": "Transferencia a {holder}, IBAN {iban}{bic}, concepto {reference}.",
+    "es": {"bank_transfer": "Transferencia a {holder}, {account}, concepto {reference}.",
+           "bank_transfer_in": "Transferencia en {currency} a {holder}, {account}, concepto "
+                               "{reference}.",
+           "iban": "IBAN {value}", "bic": "BIC {value}", "sort_code": "sort code {value}",
+           "account": "cuenta {value}", "routing": "número de ruta ABA {value}",
            "card": "Pagar con tarjeta: {url}",
            "ask": "Para pagos en {currencies}, pídanos nuestros datos bancarios."},
 }
@@ -504,23 +519,30 @@ _HOW_TO_PAY = {
 
 def how_to_pay(client: Client, invoices: list[Invoice], language: str, pay_url: str) -> str:
     """The message's "how to pay" lines, in the order of the client's payment methods (a
-    client who pays by card reads the card line first): the bank transfer from the pay-now
-    page's bank details (else the site's payment instructions), and card payment when it is
-    switched on."""
-    numbers = [i.number for i in invoices]
-    reference = (", ".join(numbers) if len(numbers) <= MAX_REFERENCE_INVOICES
-                 else client.reference or ", ".join(numbers))
+    client who pays by card reads the card line first): a bank transfer line per currency
+    into that currency's account (``banking.bank_details``; never another currency's),
+    "please ask us" for the currencies without one — or, with no bank account at all, the
+    site's payment instructions — and card payment when it is switched on."""
+    def reference_for(chosen: list[Invoice]) -> str:
+        numbers = [i.number for i in chosen]
+        return (", ".join(numbers) if len(numbers) <= MAX_REFERENCE_INVOICES
+                else client.reference or ", ".join(numbers))
+
     words = _HOW_TO_PAY.get(language, _HOW_TO_PAY["en"])
-    bank = _remembered(("portal",), PortalSettings.load)
-    lines = {"bank_transfer": words["bank_transfer"].format(
-        holder=bank.account_holder or business().name, iban=IBAN(bank.iban).formatted,
-        bic=f", BIC {bank.bic}" if bank.bic else "", reference=reference)
-        if bank.iban else settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference)}
-    # As on the pay-now page (banking.account_currency): an IBAN only for its own currency.
-    held = banking.account_currency(bank.iban) if bank.iban else ""
-    others = sorted({i.currency for i in invoices} - {held}) if held else []
-    if others:
-        lines["bank_transfer"] += "\n" + words["ask"].format(currencies=", ".join(others))
+    book = _remembered(("bank_accounts",), banking.account_book)
+    currencies = sorted({i.currency for i in invoices})
+    accounts = {c: d for c in currencies if (d := book.for_currency(c)) is not None}
+    transfer = [words["bank_transfer_in" if len(accounts) > 1 else "bank_transfer"].format(
+        currency=currency, holder=details.holder or business().name,
+        account=", ".join(words[key].format(value=value) if key in words else value
+                          for key, value in details.facts),
+        reference=reference_for([i for i in invoices if i.currency == currency]))
+        for currency, details in accounts.items()]
+    if not book.any:
+        transfer = [settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference_for(invoices))]
+    elif others := [c for c in currencies if c not in accounts]:
+        transfer.append(words["ask"].format(currencies=", ".join(others)))
+    lines = {"bank_transfer": "\n".join(transfer)}
     if card_payments_enabled():
         lines["card"] = words["card"].format(url=pay_url)
     order = [m for m in (client.payment_methods or []) if m in lines]

@@ -98,6 +98,9 @@ MATRIX: dict[str, str] = {
     "configure:terms-new": ADMIN,
     "configure:terms-edit": ADMIN,
     "configure:business": ADMIN,
+    "configure:bank-account-new": ADMIN,
+    "configure:bank-account": ADMIN,
+    "configure:bank-account-active": ADMIN,
     # The client's pay-now pages (their token is the credential) and provider webhooks
     # (signature-checked)
     "portal:page": PUBLIC,

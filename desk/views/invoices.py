@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from answers import banking
 from clients.models import Client
 from core.contact import LANGUAGES, babel_locale
 from core.money import MoneyError, format_money, normalize_currency
@@ -126,7 +127,8 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         language = _language_param(request.GET)
     except BadParameter as exc:
         return _bad_request(exc)
-    return _pdf_response(documents.invoice_pdf(invoice, language=language),
+    return _pdf_response(documents.invoice_pdf(invoice, language=language,
+                                               payment_text=banking.transfer_text),
                          f"invoice-{invoice.number}.pdf")
 
 
@@ -150,5 +152,6 @@ def statement_pdf(request: HttpRequest, client_pk: int) -> HttpResponse:
     except BadParameter as exc:
         return _bad_request(exc)
     content = documents.statement_pdf(client, currency=currency, start=start, end=end,
-                                      today=today, language=language)
+                                      today=today, language=language,
+                                      payment_text=banking.transfer_text)
     return _pdf_response(content, f"statement-{client.reference}-{currency}-{end}.pdf")

@@ -6,6 +6,10 @@ statement can go out in the same envelope as a letter. Everything printed is for
 client: labels in the client's language (English when there are none), money with
 ``core.money.format_money`` and dates with Babel in the client's locale.
 
+How to pay is printed while something is owed: the bank account for the document's currency when
+the caller passes ``payment_text`` (``answers.banking.transfer_text``; this layer does not know
+the accounts), else the site's payment instructions.
+
 Statement conventions (one currency at a time; amounts in different currencies never add up):
 
 * Only issued invoices count. A draft is not owed, and neither is a **voided** invoice: voiding
@@ -21,6 +25,7 @@ Statement conventions (one currency at a time; amounts in different currencies n
 """
 
 from receivables.documents.render import (
+    PaymentText,
     invoice_html,
     invoice_pdf,
     statement_html,
@@ -36,6 +41,6 @@ from receivables.documents.statement import (
     statement_for,
 )
 
-__all__ = ["NOT_ISSUED", "AgingLine", "EntryKind", "Statement", "StatementEntry",
+__all__ = ["NOT_ISSUED", "AgingLine", "EntryKind", "PaymentText", "Statement", "StatementEntry",
            "invoice_html", "invoice_pdf", "statement_currencies", "statement_for",
            "statement_html", "statement_pdf"]

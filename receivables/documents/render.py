@@ -5,6 +5,7 @@ client's locale."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -76,7 +77,17 @@ def _page(client: Client, language: str, title: str,
             "customer_no": client.reference}
 
 
-def _instructions(reference: str) -> str:
+# How to pay one currency by bank transfer: (currency, reference, language) -> lines of text.
+# The layer that knows the business's bank accounts passes it (``answers.banking.transfer_text``:
+# the account for that currency, else "please contact us for our account details"); without it
+# the site's payment instructions (SETTLE_PAYMENT_INSTRUCTIONS) are printed.
+PaymentText = Callable[[str, str, str], str]
+
+
+def _instructions(reference: str, currency: str = "", language: str = "en",
+                  payment_text: PaymentText | None = None) -> str:
+    if payment_text is not None:
+        return payment_text(currency, reference, language)
     return settings.SETTLE_PAYMENT_INSTRUCTIONS.format(reference=reference)
 
 
@@ -119,9 +130,11 @@ def _line_rows(lines: list[Any], fmt: _Format) -> list[dict[str, Any]]:
             for line in lines]
 
 
-def invoice_html(invoice: Invoice, *, language: str | None = None) -> str:
-    """The invoice as one HTML document, ready for ``infra.pdf``. Payment instructions and
-    "please pay" appear only while something is owed on an issued invoice."""
+def invoice_html(invoice: Invoice, *, language: str | None = None,
+                 payment_text: PaymentText | None = None) -> str:
+    """The invoice as one HTML document, ready for ``infra.pdf``. Payment instructions (the
+    bank account for the invoice's currency, with ``payment_text``) and "please pay" appear
+    only while something is owed on an issued invoice."""
     client = invoice.client
     language = _language(language, client)
     labels = labels_for(language)
@@ -141,14 +154,17 @@ def invoice_html(invoice: Invoice, *, language: str | None = None) -> str:
         "please_pay": labels["please_pay"].format(amount=fmt.money(invoice.balance),
                                                   date=fmt.day(invoice.due_date))
         if owed else "",
-        "payment_instructions": _instructions(invoice.number) if owed else "",
+        "payment_instructions": _instructions(invoice.number, invoice.currency, language,
+                                              payment_text) if owed else "",
     })
 
 
-def invoice_pdf(invoice: Invoice, *, language: str | None = None) -> bytes:
+def invoice_pdf(invoice: Invoice, *, language: str | None = None,
+                payment_text: PaymentText | None = None) -> bytes:
     """The invoice as a PDF in the client's language (or ``language``), on the paper of the
     client's country. Raises ``infra.pdf.PdfRenderError`` if it cannot be laid out."""
-    return pdf.render_pdf(invoice_html(invoice, language=language), url_fetcher=url_fetcher)
+    return pdf.render_pdf(invoice_html(invoice, language=language, payment_text=payment_text),
+                          url_fetcher=url_fetcher)
 
 
 # --- The statement -----------------------------------------------------------------------------
@@ -181,8 +197,11 @@ def _statement_reference(statement: Statement) -> str:
     return ", ".join(numbers) if 0 < len(numbers) <= 3 else statement.client.reference
 
 
-def statement_html(statement: Statement, *, language: str | None = None) -> str:
-    """The statement as one HTML document, ready for ``infra.pdf``."""
+def statement_html(statement: Statement, *, language: str | None = None,
+                   payment_text: PaymentText | None = None) -> str:
+    """The statement as one HTML document, ready for ``infra.pdf``: one currency (a client
+    owing in several gets a statement per currency), and how to pay it while it is owed (the
+    bank account for that currency, with ``payment_text``)."""
     client = statement.client
     language = _language(language, client)
     labels = labels_for(language)
@@ -206,14 +225,18 @@ def statement_html(statement: Statement, *, language: str | None = None) -> str:
         "aging_total": fmt.money(statement.aging_total),
         "unapplied_credit": fmt.money(statement.unapplied_credit)
         if statement.unapplied_credit else "",
-        "payment_instructions": _instructions(_statement_reference(statement))
+        "payment_instructions": _instructions(_statement_reference(statement),
+                                              statement.currency, language, payment_text)
         if statement.closing_balance > 0 else "",
     })
 
 
 def statement_pdf(client: Client, *, currency: str, start: date | None = None, end: date,
-                  today: date, language: str | None = None) -> bytes:
-    """The statement of account (see ``statement_for``) as a PDF in the client's language."""
+                  today: date, language: str | None = None,
+                  payment_text: PaymentText | None = None) -> bytes:
+    """The statement of account (see ``statement_for``) in ``currency`` as a PDF in the
+    client's language."""
     statement = statement_for(client, currency=currency, start=start, end=end, today=today)
-    return pdf.render_pdf(statement_html(statement, language=language), url_fetcher=url_fetcher)
+    return pdf.render_pdf(statement_html(statement, language=language,
+                                         payment_text=payment_text), url_fetcher=url_fetcher)
 

@@ -29,6 +29,7 @@ from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override, pgettext_lazy
 
+from answers import banking
 from clients.business import business, sender_block
 from clients.models import Client
 from core.contact import LANGUAGES, babel_locale
@@ -39,6 +40,7 @@ from receivables.models import Invoice
 from receivables.selectors import invoice_quote
 from reminders.channels.base import Handover
 from reminders.models import MessageStatus, OutboundMessage
+from reminders.selectors import MAX_REFERENCE_INVOICES
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ LABELS: dict[str, Promise] = {
     "how_to_pay": pgettext_lazy("letter", "How to pay"),
     "pay_online": gettext_lazy("Pay online"),
     "scan_to_pay": gettext_lazy("Scan to pay online"),
+    "scan_to_transfer": gettext_lazy("Scan with your banking app to fill in the transfer."),
     # Translators: the page footer of a letter reads "Page 2 of 3".
     "page": gettext_lazy("Page"),
     # Translators: the page footer of a letter reads "Page 2 of 3".
@@ -142,6 +145,21 @@ def _table(rows: list[_Row], today: date, money: Any, day: Any) -> dict[str, Any
     }
 
 
+def _transfer_qr(client: Client, invoices: list[Invoice], rows: list[_Row]) -> str:
+    """The payment section's EPC (SEPA) QR code for the euro invoices: only into a euro
+    account with an IBAN, for their total due and the reference the "how to pay" lines give
+    (their numbers, or the customer number for more than a few); "" otherwise."""
+    euros = [i for i in invoices if i.currency == "EUR"]
+    details = banking.bank_details("EUR") if euros else None
+    if details is None:
+        return ""
+    numbers = [i.number for i in euros]
+    reference = (", ".join(numbers) if len(numbers) <= MAX_REFERENCE_INVOICES
+                 else client.reference or ", ".join(numbers))
+    total = sum((r.total for r in rows if r.invoice.currency == "EUR"), Decimal(0))
+    return details.epc_qr(currency="EUR", amount=total, reference=reference)
+
+
 def letter_html(*, client: Client, invoices: list[Invoice], today: date, subject: str,
                 body_html: str, pay_url: str, payment_instructions: str, language: str) -> str:
     """The complete HTML document of one letter to ``client`` about ``invoices``: a table per
@@ -153,9 +171,10 @@ def letter_html(*, client: Client, invoices: list[Invoice], today: date, subject
     locale = babel_locale(language, client.country)
     with override(language):
         labels = {key: str(text) for key, text in LABELS.items()}
-    tables = []
+    tables, every_row = [], []
     for currency in sorted({invoice.currency for invoice in invoices}):
         rows = [_row(invoice, today) for invoice in invoices if invoice.currency == currency]
+        every_row += rows
         table = _table(rows, today,
                        lambda amount, c=currency: format_money(amount, c, locale),
                        lambda day: format_date(day, format="long", locale=locale))
@@ -174,6 +193,10 @@ def letter_html(*, client: Client, invoices: list[Invoice], today: date, subject
         "body_html": mark_safe(body_html),  # noqa: S308 - the sandboxed engine's output
         "payment_instructions": payment_instructions, "pay_url": pay_url,
         "qr_svg": mark_safe(_qr_svg(pay_url)) if pay_url else "",  # noqa: S308 - segno's SVG
+        # How to pay (``payment_instructions``: a transfer line per currency into that
+        # currency's account) and, for euro invoices into a euro IBAN, the EPC QR code.
+        "transfer_qr_svg": mark_safe(  # noqa: S308 - segno's SVG
+            _transfer_qr(client, invoices, every_row)),
     })
 
 

@@ -42,7 +42,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from answers import links
-from answers.models import PortalSettings
+from answers.models import BankAccount, PortalSettings
 from clients.models import Interaction, InteractionKind
 from clients.services import contact_flag
 from reminders.defaults import install_defaults
@@ -112,9 +112,9 @@ def seeded(db: Any) -> None:
 
 
 @pytest.fixture
-def bank(seeded: Any) -> None:
-    PortalSettings.objects.update_or_create(singleton=True, defaults={
-        "account_holder": "Settle Demo Ltd", "iban": IBAN, "bic": "COBADEFFXXX"})
+def bank(seeded: Any) -> BankAccount:
+    return BankAccount.objects.create(currency="EUR", scheme="iban", holder="Settle Demo Ltd",
+                                      iban=IBAN.replace(" ", ""), bic="COBADEFFXXX")
 
 
 @pytest.fixture
@@ -380,15 +380,17 @@ def test_a_bookkeeper_sees_no_admin_link_and_a_styled_403(desk_page):
 
 def test_business_and_pay_now_opens_with_the_current_values(admin_page, bank):
     page = admin_page
-    PortalSettings.objects.filter(singleton=True).update(link_valid_days=21,
-                                                         promise_max_days=45)
+    PortalSettings.objects.update_or_create(singleton=True, defaults={
+        "link_valid_days": 21, "promise_max_days": 45})
     page.goto("/configure/business/")
-    expect(page.locator("#id_iban")).to_have_value(IBAN)
-    expect(page.locator("#id_bic")).to_have_value("COBADEFFXXX")
-    expect(page.locator("#id_account_holder")).to_have_value("Settle Demo Ltd")
     expect(page.locator("#id_link_valid_days")).to_have_value("21")
     expect(page.locator("#id_promise_max_days")).to_have_value("45")
     assert "This field is required" not in page.inner_text("main")
+    assert page.locator(".errorlist").count() == 0
+    page.goto(f"/configure/business/bank-accounts/{bank.pk}/")
+    expect(page.locator("#id_iban")).to_have_value(bank.iban)
+    expect(page.locator("#id_bic")).to_have_value("COBADEFFXXX")
+    expect(page.locator("#id_holder")).to_have_value("Settle Demo Ltd")
     assert page.locator(".errorlist").count() == 0
 
 
