@@ -21,7 +21,6 @@ from reminders.models import (
     ReminderStatus,
 )
 from reminders.outbox import recover
-from tests.e2e.conftest import browser, page  # noqa: F401 (the browser test's fixtures)
 from tests.factories import ClientFactory, UserFactory
 from tests.reminders.support import NOW, step
 
@@ -29,10 +28,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _clock(request):
-    """The reminder tests' Tuesday, except in the browser (its cookies live in real time)."""
-    if request.node.get_closest_marker("e2e") is None:
-        request.getfixturevalue("at_now")
+def _clock(at_now):
+    """The reminder tests' Tuesday (the browser test is tests/e2e/test_outbox_browser.py)."""
 
 NEW_YORK = ZoneInfo("America/New_York")
 HOSTILE = '<script>alert("x")</script>'
@@ -470,68 +467,3 @@ def test_a_letter_cannot_be_marked_sent(desk, customer, overdue):
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.status == ReminderStatus.REVIEW
-
-
-# --- In a real browser ---------------------------------------------------------------------------
-
-def _shot(browser_page, name):
-    from pathlib import Path
-
-    from django.conf import settings
-
-    shots = Path(settings.BASE_DIR) / "var" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    browser_page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-
-
-@pytest.mark.e2e
-@pytest.mark.django_db(transaction=True)
-def test_the_html_part_shows_with_its_own_styles_and_no_policy_error(page):  # noqa: F811
-    """Chromium: the frame renders the stored HTML with its own inline styles (a ``<style>``
-    block and a ``style`` attribute); the ``page`` fixture fails on any CSP report. The pages
-    are saved under var/screenshots/ at 1366 and 375 px."""
-    from django.utils import timezone
-
-    from receivables.services import LineInput, invoice_create
-    from tests.factories import TermsFactory
-
-    UserFactory(username="berta")
-    customer = ClientFactory(display_name="Acme GmbH", timezone="America/New_York")
-    message = _message(customer)
-    MessageEvent.objects.create(message=message, provider="postmark", event_key="d",
-                                event="delivered", occurred_at=timezone.now())
-    invoice = invoice_create(client=customer, number="INV-0042", issue_date=timezone.localdate()
-                             - timedelta(days=40), terms=TermsFactory(net_days=30),
-                             lines=[LineInput("Consulting", "927.31")])
-    _sent_for(invoice, message)
-    stuck = _message(customer, status=MessageStatus.ACCEPTED, sent=False,
-                     subject="Zahlungserinnerung INV-0042")
-    Reminder.objects.create(invoice=invoice, client=customer, step=step(14), channel="email",
-                            scheduled_for=timezone.now(), status=ReminderStatus.REVIEW,
-                            message=stuck, claimed_at=timezone.now())
-    Reminder.objects.create(invoice=invoice, client=customer, step=step(21), channel="email",
-                            scheduled_for=timezone.now() + timedelta(days=7))
-    page.goto("/login/")
-    page.fill("#id_username", "berta")
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
-    page.goto(reverse("reminders:sent-message", args=[message.pk]))
-    paragraph = page.frame_locator("iframe.sent-html").locator("p")
-    assert paragraph.inner_text() == "Bitte zahlen Sie & danke."
-    assert paragraph.evaluate("p => getComputedStyle(p).color") == "rgb(180, 35, 24)"
-    assert paragraph.evaluate("p => getComputedStyle(p).fontWeight") == "700"
-    # The frame is a sandbox: its document cannot reach the page (an opaque origin).
-    assert page.frame_locator("iframe.sent-html").locator("body").evaluate(
-        "b => { try { return window.parent.document.title; } catch (e) { return 'blocked'; } }"
-    ) == "blocked"
-    for width in (1366, 375):
-        page.set_viewport_size({"width": width, "height": 900})
-        for name, url in (("sent-message", reverse("reminders:sent-message", args=[message.pk])),
-                          ("sent-messages", reverse("reminders:sent-messages")),
-                          ("outbox", reverse("reminders:outbox"))):
-            page.goto(url)
-            _shot(page, f"{name}-{width}")
-    page.click("text=It was not sent: cancel")
-    page.click("text=Yes, cancel it")
-    assert "Cancelled:" in page.locator(".messages").inner_text()
-    assert Reminder.objects.get(message=stuck).status == ReminderStatus.CANCELLED
