@@ -134,6 +134,10 @@ def _back(request: HttpRequest, client: Client) -> HttpResponse:
 def demand(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     """Issue a letter of demand now for the selected invoices; back to where it was asked."""
     client = get_object_or_404(Client, pk=client_pk)
+    if request.POST.get("confirm") not in ("1", "on", "yes"):
+        messages.error(request, "Nothing was issued: tick the confirmation first (a letter of "
+                                "demand is a legal notice and cannot be taken back).")
+        return _back(request, client)
     try:
         letter = letter_of_demand_issue(
             client=client, invoices=_selected(request, client), actor=request.user,

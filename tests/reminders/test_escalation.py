@@ -371,14 +371,21 @@ def test_demand_page_issues_and_goes_back(client, customer, overdue, referer, ta
     invoice = overdue(customer, 12)
     client.force_login(UserFactory())
     headers = {"HTTP_REFERER": referer.format(pk=customer.pk)} if referer else {}
+    unconfirmed = client.post(f"/escalation/clients/{customer.pk}/demand/",
+                              {"invoice": [invoice.pk]}, **headers)
+    assert unconfirmed.status_code == 302
+    (refused,) = list(get_messages(unconfirmed.wsgi_request))
+    assert refused.level_tag == "error" and "tick the confirmation" in refused.message
+    assert not OutboundMessage.objects.filter(channel="letter").exists()  # nothing issued
     response = client.post(f"/escalation/clients/{customer.pk}/demand/",
-                           {"invoice": [invoice.pk]}, **headers)
+                           {"invoice": [invoice.pk], "confirm": "1"}, **headers)
     assert response.status_code == 302
     assert response["Location"] == target.format(pk=customer.pk)
     assert OutboundMessage.objects.get(channel="letter").status == MessageStatus.PRINT_QUEUE
-    again = client.post(f"/escalation/clients/{customer.pk}/demand/", {"invoice": [invoice.pk]})
+    again = client.post(f"/escalation/clients/{customer.pk}/demand/",
+                        {"invoice": [invoice.pk], "confirm": "1"})
     assert again.status_code == 302
-    first, said = get_messages(again.wsgi_request)
+    *_, first, said = get_messages(again.wsgi_request)  # after the refusal's message
     assert first.level_tag == "success" and "print queue" in first.message
     assert said.level_tag == "error" and "already went out" in said.message
 
