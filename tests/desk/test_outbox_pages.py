@@ -48,7 +48,7 @@ def customer(owner):
     return ClientFactory(owner=owner, display_name="Acme GmbH", channel_preferences=["email"])
 
 
-def _message(customer, *, channel="email", status=MessageStatus.SENT, sent=True,
+def outbox_message(customer, *, channel="email", status=MessageStatus.SENT, sent=True,
              created=None, **fields):
     message = OutboundMessage.objects.create(
         client=customer, channel=channel, language="de",
@@ -63,7 +63,7 @@ def _message(customer, *, channel="email", status=MessageStatus.SENT, sent=True,
     return message
 
 
-def _sent_for(invoice, message, offset=7):
+def sent_for(invoice, message, offset=7):
     return Reminder.objects.create(invoice=invoice, client=invoice.client, step=step(offset),
                                    channel=message.channel, scheduled_for=NOW,
                                    status=ReminderStatus.SENT, message=message, sent_at=NOW)
@@ -85,8 +85,8 @@ def _page_urls(message_pk, reminder_pk):
 
 def test_anonymous_is_sent_to_the_login_and_a_user_without_a_role_is_refused(client, customer,
                                                                              overdue):
-    message = _message(customer)
-    row = _sent_for(overdue(customer, 8), message)
+    message = outbox_message(customer)
+    row = sent_for(overdue(customer, 8), message)
     review = reverse("reminders:outbox-review", args=[row.pk, "cancel"])
     for url in _page_urls(message.pk, row.pk):
         response = client.get(url)
@@ -101,7 +101,7 @@ def test_anonymous_is_sent_to_the_login_and_a_user_without_a_role_is_refused(cli
 
 
 def test_a_bookkeeper_opens_both_pages_from_the_top_bar(desk, customer, overdue):
-    _sent_for(overdue(customer, 8), _message(customer))
+    sent_for(overdue(customer, 8), outbox_message(customer))
     html = desk.get(reverse("desk:dashboard")).content.decode()
     assert f'href="{reverse("reminders:sent-messages")}"' in html
     assert f'href="{reverse("reminders:outbox")}"' in html
@@ -124,13 +124,13 @@ def test_newest_first_and_filtered_by_channel_status_client_search_and_dates(des
                                                                             overdue):
     other = ClientFactory(display_name="Other Ltd", channel_preferences=["sms"])
     day = lambda d: datetime(2026, 3, d, 10, tzinfo=ZoneInfo("UTC"))  # noqa: E731
-    delivered = _message(customer, status=MessageStatus.DELIVERED, created=day(10))
-    opened = _message(customer, status=MessageStatus.CLICKED, created=day(12))
-    bounced = _message(customer, status=MessageStatus.BOUNCED, created=day(14))
-    failed = _message(other, channel="sms", status=MessageStatus.UNDELIVERED, created=day(15))
-    sent = _message(other, channel="sms", status=MessageStatus.SENT, created=day(16))
-    in_review = _message(customer, status=MessageStatus.ACCEPTED, sent=False, created=day(16))
-    _sent_for(overdue(customer, 8, number="INV-7777"), bounced)
+    delivered = outbox_message(customer, status=MessageStatus.DELIVERED, created=day(10))
+    opened = outbox_message(customer, status=MessageStatus.CLICKED, created=day(12))
+    bounced = outbox_message(customer, status=MessageStatus.BOUNCED, created=day(14))
+    failed = outbox_message(other, channel="sms", status=MessageStatus.UNDELIVERED, created=day(15))
+    sent = outbox_message(other, channel="sms", status=MessageStatus.SENT, created=day(16))
+    in_review = outbox_message(customer, status=MessageStatus.ACCEPTED, sent=False, created=day(16))
+    sent_for(overdue(customer, 8, number="INV-7777"), bounced)
 
     response = desk.get(reverse("reminders:sent-messages"))
     assert [r["message"].pk for r in response.context["rows"]] == [
@@ -162,9 +162,9 @@ def test_each_row_says_client_invoices_step_channel_tone_time_and_delivery(desk,
                                                                           overdue):
     customer.timezone = "America/New_York"
     customer.save()
-    message = _message(customer, status=MessageStatus.DELIVERED)
-    _sent_for(overdue(customer, 8, number="INV-0042"), message)
-    _sent_for(overdue(customer, 9, number="INV-0043"), message)
+    message = outbox_message(customer, status=MessageStatus.DELIVERED)
+    sent_for(overdue(customer, 8, number="INV-0042"), message)
+    sent_for(overdue(customer, 9, number="INV-0043"), message)
     MessageEvent.objects.create(message=message, provider="postmark", event_key="e1",
                                 event="delivered", occurred_at=NOW + timedelta(minutes=2))
     html = desk.get(reverse("reminders:sent-messages")).content.decode()
@@ -182,7 +182,7 @@ def test_pages_of_fifty_keep_the_filters(desk, customer):
         OutboundMessage(client=customer, channel="sms", language="de", to="+49151",
                         text=f"Nachricht {n}", status=MessageStatus.SENT, sent_at=NOW)
         for n in range(53))
-    _message(customer)  # an e-mail, filtered out below
+    outbox_message(customer)  # an e-mail, filtered out below
     first = desk.get(reverse("reminders:sent-messages"), {"channel": "sms"})
     assert len(first.context["rows"]) == 50
     assert first.context["page"].paginator.count == 53
@@ -200,9 +200,9 @@ def test_pages_of_fifty_keep_the_filters(desk, customer):
 
 def test_the_detail_page_shows_subject_text_a_framed_html_part_and_the_events(desk, customer,
                                                                               overdue):
-    message = _message(customer, subject="Erinnerung: INV-0042",
+    message = outbox_message(customer, subject="Erinnerung: INV-0042",
                        text="Guten Tag,\n\nbitte zahlen Sie.\n  Danke")
-    _sent_for(overdue(customer, 8, number="INV-0042"), message)
+    sent_for(overdue(customer, 8, number="INV-0042"), message)
     MessageEvent.objects.create(message=message, provider="postmark", event_key="a",
                                 event="delivered", occurred_at=NOW + timedelta(minutes=1))
     MessageEvent.objects.create(message=message, provider="postmark", event_key="b",
@@ -222,7 +222,7 @@ def test_the_detail_page_shows_subject_text_a_framed_html_part_and_the_events(de
 
 
 def test_the_frame_serves_the_stored_html_under_a_strict_policy_of_its_own(desk, customer):
-    message = _message(customer)
+    message = outbox_message(customer)
     response = desk.get(reverse("reminders:sent-message-html", args=[message.pk]))
     assert response.status_code == 200
     assert response.content.decode() == STYLED_HTML  # exactly as stored
@@ -244,9 +244,9 @@ def test_the_frame_serves_the_stored_html_under_a_strict_policy_of_its_own(desk,
 
 
 def test_the_frame_has_nothing_for_a_letter_an_sms_or_an_unknown_message(desk, customer):
-    letter = _message(customer, channel="letter", status=MessageStatus.PRINT_QUEUE,
+    letter = outbox_message(customer, channel="letter", status=MessageStatus.PRINT_QUEUE,
                       html="<p>Sehr geehrte Damen und Herren</p>")
-    sms = _message(customer, channel="sms")
+    sms = outbox_message(customer, channel="sms")
     for pk in (letter.pk, sms.pk, 999999):
         assert desk.get(reverse("reminders:sent-message-html", args=[pk])).status_code == 404
     assert desk.get(reverse("reminders:sent-message", args=[999999])).status_code == 404
@@ -256,8 +256,8 @@ def test_the_frame_has_nothing_for_a_letter_an_sms_or_an_unknown_message(desk, c
 
 def test_client_supplied_text_is_escaped_everywhere(desk, owner, overdue):
     hostile = ClientFactory(owner=owner, display_name=HOSTILE, channel_preferences=["email"])
-    message = _message(hostile, subject=f"Re {HOSTILE}", text=f"Text {HOSTILE}")
-    _sent_for(overdue(hostile, 8, number="INV-<b>1</b>"), message)
+    message = outbox_message(hostile, subject=f"Re {HOSTILE}", text=f"Text {HOSTILE}")
+    sent_for(overdue(hostile, 8, number="INV-<b>1</b>"), message)
     MessageEvent.objects.create(message=message, provider="postmark", event_key="x",
                                 event="bounced", occurred_at=NOW, recipient=HOSTILE,
                                 detail={"why": HOSTILE})
@@ -275,7 +275,7 @@ def _in_review(invoice, *, channel="email"):
     """A row a crashed worker left in ``sending`` after composing its message, recovered to
     review as the scheduler does."""
     customer = invoice.client
-    message = _message(customer, channel=channel, status=MessageStatus.ACCEPTED, sent=False,
+    message = outbox_message(customer, channel=channel, status=MessageStatus.ACCEPTED, sent=False,
                        subject=f"Erinnerung {invoice.number}")
     links.link_store(client=customer, token=links.new_token(), now=NOW, message=message)
     row = Reminder.objects.create(invoice=invoice, client=customer, step=step(7),

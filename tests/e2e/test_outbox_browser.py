@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from reminders.models import MessageEvent, MessageStatus, Reminder, ReminderStatus
-from tests.desk.test_outbox_pages import _message, _sent_for
+from tests.desk.test_outbox_pages import outbox_message, sent_for
 from tests.factories import ClientFactory, UserFactory
 from tests.reminders.support import step
 
@@ -37,14 +37,14 @@ def test_the_html_part_shows_with_its_own_styles_and_no_policy_error(page):
 
     UserFactory(username="berta")
     customer = ClientFactory(display_name="Acme GmbH", timezone="America/New_York")
-    message = _message(customer)
+    message = outbox_message(customer)
     MessageEvent.objects.create(message=message, provider="postmark", event_key="d",
                                 event="delivered", occurred_at=timezone.now())
     invoice = invoice_create(client=customer, number="INV-0042", issue_date=timezone.localdate()
                              - timedelta(days=40), terms=TermsFactory(net_days=30),
                              lines=[LineInput("Consulting", "927.31")])
-    _sent_for(invoice, message)
-    stuck = _message(customer, status=MessageStatus.ACCEPTED, sent=False,
+    sent_for(invoice, message)
+    stuck = outbox_message(customer, status=MessageStatus.ACCEPTED, sent=False,
                      subject="Zahlungserinnerung INV-0042")
     Reminder.objects.create(invoice=invoice, client=customer, step=step(14), channel="email",
                             scheduled_for=timezone.now(), status=ReminderStatus.REVIEW,
