@@ -6,8 +6,10 @@ var/screenshots/ at 1366 and 375 px."""
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
+from reminders.defaults import install_defaults
 from reminders.models import MessageEvent, MessageStatus, Reminder, ReminderStatus
 from tests.desk.test_outbox_pages import outbox_message, sent_for
 from tests.factories import ClientFactory, UserFactory
@@ -35,6 +37,7 @@ def test_the_html_part_shows_with_its_own_styles_and_no_policy_error(page):
     from receivables.services import LineInput, invoice_create
     from tests.factories import TermsFactory
 
+    install_defaults(apps)  # an earlier transactional test's flush removed the seeded cadence
     UserFactory(username="berta")
     customer = ClientFactory(display_name="Acme GmbH", timezone="America/New_York")
     message = outbox_message(customer)
