@@ -19,7 +19,7 @@ from rest_framework import serializers
 
 from core import calendar as cal
 from core.money import MoneyError, is_quantized, quantize, to_decimal
-from core.text import IDENTIFIER_MAX_LENGTH
+from core.text import IDENTIFIER_MAX_LENGTH, identifier_problem
 from infra.text import IdentifierValidator, TextValidator
 
 StrOrPromise = str | Promise  # a field's label: a string, or a lazily translated one
@@ -136,6 +136,18 @@ class IdentifierField(serializers.CharField):
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators.append(IdentifierValidator(what=what, max_length=max_length))
+
+
+class NamedField(serializers.SlugRelatedField):  # type: ignore[type-arg]
+    """A related object named by a slug (terms by name, a client by reference): the name is
+    checked against the identifier policy before it reaches the database (PostgreSQL refuses
+    a NUL byte with a 500 otherwise), so a bad one is a 400 saying why."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and (problem := identifier_problem(
+                data, what=str(self.label or "The name"), max_length=200)):
+            raise serializers.ValidationError(problem)
+        return super().to_internal_value(data)
 
 
 def _decimal(data: str | int, label: StrOrPromise | None) -> Decimal:

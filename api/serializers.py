@@ -18,10 +18,11 @@ from api.fields import (
     IdentifierField,
     LineField,
     MoneyField,
+    NamedField,
     QueryTextField,
     TextField,
 )
-from clients.models import Client, ClientTag, Interaction, InteractionKind, PaymentMethod
+from clients.models import Client, Interaction, InteractionKind, PaymentMethod
 from receivables.models import (
     Invoice,
     InvoiceLine,
@@ -44,9 +45,9 @@ def client_by_reference(reference: str) -> Client:
 # --- Clients ----------------------------------------------------------------------------------
 
 class ClientSerializer(serializers.ModelSerializer):
-    tags: serializers.SlugRelatedField[ClientTag] = serializers.SlugRelatedField(
+    tags = NamedField(
         many=True, read_only=True, slug_field="name")
-    default_terms: serializers.SlugRelatedField[PaymentTerms] = serializers.SlugRelatedField(
+    default_terms = NamedField(
         read_only=True, slug_field="name", allow_null=True,
         help_text="Name of the client's payment terms; null: the default terms apply.")
     email = EmailOrBlankField(read_only=True)
@@ -85,7 +86,7 @@ class ClientCreateSerializer(serializers.Serializer):
     language = LineField(max_length=5, required=False)
     timezone = LineField(max_length=64, required=False)
     default_currency = LineField(max_length=10, required=False)
-    default_terms = serializers.SlugRelatedField(
+    default_terms = NamedField(
         slug_field="name", queryset=PaymentTerms.objects.all(), required=False,
         error_messages={"does_not_exist": "No payment terms named '{value}'; an admin "
                                           "defines terms under Configure → Terms."})
@@ -108,7 +109,7 @@ class ClientUpdateSerializer(ClientCreateSerializer):
     reference = None  # type: ignore[assignment]
     tags = None  # type: ignore[assignment]
     display_name = LineField(max_length=200, required=False)
-    default_terms = serializers.SlugRelatedField(
+    default_terms = NamedField(
         slug_field="name", queryset=PaymentTerms.objects.all(), required=False, allow_null=True,
         help_text="Name of the payment terms; null: the default terms.",
         error_messages={"does_not_exist": "No payment terms named '{value}'; an admin "
@@ -137,9 +138,9 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
-    client: serializers.SlugRelatedField[Client] = serializers.SlugRelatedField(
+    client = NamedField(
         read_only=True, slug_field="reference")
-    terms: serializers.SlugRelatedField[PaymentTerms] = serializers.SlugRelatedField(
+    terms = NamedField(
         read_only=True, slug_field="name")
     subtotal = MoneyField()
     tax_total = MoneyField()
@@ -175,7 +176,7 @@ class InvoiceCreateSerializer(serializers.Serializer):
     due_date = BoundedDateField(required=False, help_text="From the terms when omitted.")
     currency = LineField(max_length=10, required=False,
                          help_text="The client's default currency when omitted.")
-    terms = serializers.SlugRelatedField(
+    terms = NamedField(
         slug_field="name", queryset=PaymentTerms.objects.all(), required=False,
         help_text="Name of the payment terms; the client's (or the default) when omitted.",
         error_messages={"does_not_exist": "No payment terms named '{value}'."})
@@ -265,7 +266,7 @@ class CreditNoteSerializer(serializers.Serializer):
 # --- Payments ---------------------------------------------------------------------------------
 
 class AllocationSerializer(serializers.ModelSerializer):
-    invoice: serializers.SlugRelatedField[Invoice] = serializers.SlugRelatedField(
+    invoice = NamedField(
         read_only=True, slug_field="number")
     amount = MoneyField(currency_from="payment.currency")
 
@@ -276,7 +277,7 @@ class AllocationSerializer(serializers.ModelSerializer):
 
 
 class PaymentSerializer(serializers.ModelSerializer):
-    client: serializers.SlugRelatedField[Client] = serializers.SlugRelatedField(
+    client = NamedField(
         read_only=True, slug_field="reference")
     amount = MoneyField()
     amount_allocated = MoneyField()
@@ -378,9 +379,9 @@ class ForecastEntrySerializer(serializers.Serializer):
 # --- Timeline ---------------------------------------------------------------------------------
 
 class InteractionSerializer(serializers.ModelSerializer):
-    client: serializers.SlugRelatedField[Client] = serializers.SlugRelatedField(
+    client = NamedField(
         read_only=True, slug_field="reference")
-    invoices: serializers.SlugRelatedField[Invoice] = serializers.SlugRelatedField(
+    invoices = NamedField(
         many=True, read_only=True, slug_field="number")
     content = serializers.DictField(read_only=True)
     metadata = serializers.DictField(read_only=True)

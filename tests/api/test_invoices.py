@@ -160,3 +160,13 @@ def test_pause_and_resume_one_invoice(api, acme, make_invoice):
     assert resumed.status_code == 200 and resumed.json()["reminders_paused_until"] is None
     invoice.refresh_from_db()
     assert invoice.reminders_paused_until is None
+
+
+@pytest.mark.parametrize("name", ["\u0000", "Net\u000030", "\U000f0000", "x" * 201])
+def test_a_related_name_that_cannot_be_a_name_is_a_400_before_the_database(api, acme, name):
+    """Schemathesis found it on PostgreSQL: a NUL byte in ``terms`` reached the query and the
+    database answered with an error (a 500). Every name the API looks up is checked first."""
+    response = api.post(URL, invoice_body(terms=name), format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["terms"]
+    assert not Invoice.objects.exists()
