@@ -152,7 +152,7 @@ def _run(args: argparse.Namespace, db: Database, sizes: list[int]) -> int:
     print(results_table(db.label, c["invoices"], results))
     print()
     print(per_batch_table(results, fixed))
-    print(f"\nfixed cost per pass: {fixed} queries (cadence book + the last, empty page); "
+    print(f"\nfixed cost per pass: {fixed} queries (cadence book + the due ids); "
           f"reminders skipped (catch-up) per pass: {results[0].skipped:,}; "
           f"process max RSS {maxrss_mb():,.0f} MB (includes seeding)")
     met, verdict = verdict_lines(results, fixed)

@@ -82,11 +82,11 @@ def captured_queries(connection: Any) -> Iterator[list[dict[str, str]]]:
 
 PHASES = (
     ("cadence", "CadenceBook() (once per pass)"),
-    ("due", "planning.due_invoice_ids (page of due ids)"),
-    ("load", "selectors.load_planning_batch (invoices, clients+tags, reminders)"),
+    ("due", "planning_rows.due_ids + due_rows (the due ids once, each batch's rows)"),
+    ("load", "planning_rows.load_rows (new clients, planned steps, plans)"),
     ("plan", "planner.plan (pure Python, per invoice)"),
-    ("insert", "infra.bulk.insert_rows (Reminder rows)"),
-    ("update", "receivables.services.invoices_set_next_action"),
+    ("insert", "infra.bulk.insert_rows_json (Reminder rows)"),
+    ("update", "planning._set_next_action (bulk.update_column_json)"),
 )
 
 
@@ -95,7 +95,7 @@ def phase_timers(connection: Any) -> Iterator[tuple[Counter[str], Counter[str]]]
     """Wall time and database time (inside cursor.execute) per step of a pass, by wrapping
     the functions reminders_plan calls; what is left is the loop body of _plan_batch."""
     from infra import bulk
-    from reminders import planner, planning, selectors
+    from reminders import planner, planning, planning_rows, selectors
 
     wall: Counter[str] = Counter()
     db: Counter[str] = Counter()
@@ -120,10 +120,10 @@ def phase_timers(connection: Any) -> Iterator[tuple[Counter[str], Counter[str]]]
         finally:
             db[current[0]] += time.perf_counter() - started
 
-    targets = [(selectors, "CadenceBook", "cadence"), (planning, "due_invoice_ids", "due"),
-               (selectors, "load_planning_batch", "load"), (planner, "plan", "plan"),
-               (bulk, "insert_rows", "insert"),
-               (planning, "invoices_set_next_action", "update")]
+    targets = [(selectors, "CadenceBook", "cadence"), (planning_rows, "due_ids", "due"),
+               (planning_rows, "due_rows", "due"), (planning_rows, "load_rows", "load"),
+               (planner, "plan", "plan"), (bulk, "insert_rows_json", "insert"),
+               (planning, "_set_next_action", "update")]
     saved = [(owner, attr, owner.__dict__.get(attr)) for owner, attr, _ in targets]
     for owner, attr, name in targets:
         setattr(owner, attr, timed(name, getattr(owner, attr)))

@@ -85,6 +85,7 @@ def _raw_due_set(now: datetime) -> tuple[float, int]:
 def planning_pass(run: Run) -> None:
     from django.db import connection
 
+    from reminders import planning
     from reminders.planning import reminders_plan
 
     with connection.cursor() as cursor:
@@ -101,11 +102,15 @@ def planning_pass(run: Run) -> None:
         started = time.perf_counter()
         report = reminders_plan(now=run.now)
         took = time.perf_counter() - started
+    batches = -(-report.examined // planning.BATCH_SIZE)
+    written = ("each batch written by a second connection while the next is planned"
+               if planning.OVERLAP_WRITES else "each batch written in line")
     run.add(Row(
         "planning pass: `reminders_plan` over the whole book", took, floor,
         f"{report.examined:,} invoices examined, {report.planned:,} reminders planned, "
-        f"{sum(kinds.values()):,} statements; floor: the due-set SELECT by hand "
-        f"({due_rows:,} rows, 16 columns) fetched by psycopg, median of 3"))
+        f"{sum(kinds.values()):,} statements ({batches:,} batches of "
+        f"{planning.BATCH_SIZE:,} as plain rows, {written}); floor: the due-set SELECT by "
+        f"hand ({due_rows:,} rows, 16 columns) fetched by psycopg, median of 3"))
 
 
 # --- 2. Dispatch ------------------------------------------------------------------------------

@@ -36,10 +36,12 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from core import calendar as cal
@@ -124,15 +126,32 @@ def _local_start(day: date, client: ClientSpec) -> datetime:
 
 def step_day(step: StepSpec, invoice: InvoiceSpec, client: ClientSpec) -> date:
     """The business day on which ``step`` is meant to go out."""
-    day = invoice.due_date + timedelta(days=step.offset_days)
     if step.offset_days < 0 and client.pay_run_days:
-        run = cal.last_pay_run_on_or_before(list(client.pay_run_days), invoice.due_date,
-                                            client.country)
+        return _step_day(step.offset_days, invoice.due_date, invoice.issue_date,
+                         client.pay_run_days, client.payrun_lead_business_days, client.country)
+    return _step_day(step.offset_days, invoice.due_date, None, (), 0, client.country)
+
+
+# A planning pass asks for the same few hundred due dates and offsets per country over and
+# over: the answers (pure functions of their arguments) are kept.
+_MEMO_SIZE = 1 << 16
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _step_day(offset_days: int, due_date: date, issue_date: date | None,
+              pay_run_days: tuple[int | str, ...], lead: int, country: str) -> date:
+    day = due_date + timedelta(days=offset_days)
+    if issue_date is not None:  # a pre-due step of a client with a pay run
+        run = cal.last_pay_run_on_or_before(list(pay_run_days), due_date, country)
         if run is not None:
-            nudge = cal.add_business_days(run, -client.payrun_lead_business_days,
-                                          client.country)
-            day = max(min(day, nudge), invoice.issue_date)
-    return cal.next_business_day(day, client.country)
+            nudge = cal.add_business_days(run, -lead, country)
+            day = max(min(day, nudge), issue_date)
+    return cal.next_business_day(day, country)
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _next_business_day(day: date, country: str) -> date:
+    return cal.next_business_day(day, country)
 
 
 def send_time(day: date, now: datetime, client: ClientSpec) -> datetime:
@@ -191,7 +210,7 @@ def next_message_day(sent: tuple[date, ...], day: date, *, policy: ContactPolicy
 def overdue_on(due_date: date, day: date, country: str) -> bool:
     """Whether an invoice is overdue on ``day``: past its due date moved to a business day
     (an invoice due on a Sunday is payable on the Monday)."""
-    return cal.next_business_day(due_date, country) < day
+    return _next_business_day(due_date, country) < day
 
 
 def stale_on(offset_days: int, due_date: date, day: date, country: str) -> bool:
@@ -212,6 +231,27 @@ def resolve_channel(step: StepSpec, client: ClientSpec) -> str | None:
         client.channels[0] if client.channels else None)
 
 
+# The steps that apply to clients with these tags, in cadence order, per steps tuple (a pass
+# plans every invoice of a cadence against the same tuple): kept by identity, with the tuple
+# itself, so an entry is never taken for another tuple.
+_APPLICABLE: dict[tuple[int, frozenset[str]],
+                  tuple[tuple[StepSpec, ...], tuple[StepSpec, ...]]] = {}
+
+
+def _applicable(steps: Sequence[StepSpec], tags: frozenset[str]) -> tuple[StepSpec, ...]:
+    kept = type(steps) is tuple and type(tags) is frozenset  # immutable: kept as they are
+    key = (id(steps), tags)
+    if kept and (found := _APPLICABLE.get(key)) is not None and found[0] is steps:
+        return found[1]
+    applicable = tuple(sorted((s for s in steps if not s.only_tags or s.only_tags & tags),
+                              key=lambda s: (s.offset_days, s.id)))
+    if kept:
+        if len(_APPLICABLE) >= 1024:
+            _APPLICABLE.clear()
+        _APPLICABLE[key] = (tuple(steps), applicable)
+    return applicable
+
+
 def plan(invoice: InvoiceSpec, client: ClientSpec, steps: tuple[StepSpec, ...],
          now: datetime) -> Plan:
     """What to do for ``invoice`` at ``now``. See the module docstring for the rules."""
@@ -226,26 +266,37 @@ def plan(invoice: InvoiceSpec, client: ClientSpec, steps: tuple[StepSpec, ...],
         if until is not None and today <= until:
             resume = cal.next_business_day(until + timedelta(days=1), client.country)
             return Plan(stop=reason, next_action_at=_local_start(resume, client))
-    applicable = sorted((s for s in steps if not s.only_tags or s.only_tags & client.tags),
-                        key=lambda s: (s.offset_days, s.id))
-    pending = [(step_day(s, invoice, client), s) for s in applicable
-               if s.id not in invoice.planned_step_ids]
-    # Never go back to an earlier step once a later one was planned.
-    last_done = max((s.offset_days for s in applicable if s.id in invoice.planned_step_ids),
-                    default=None)
-    if last_done is not None:
-        pending = [(d, s) for d, s in pending if s.offset_days > last_done]
-    arrived = [(d, s) for d, s in pending if d <= today]
-    upcoming = [(d, s) for d, s in pending if d > today]
-    next_at = _local_start(upcoming[0][0], client) if upcoming else None
+    applicable = _applicable(steps, client.tags)
+    planned = invoice.planned_step_ids
+    if client.pay_run_days:
+        pending = [(step_day(s, invoice, client), s) for s in applicable if s.id not in planned]
+    else:  # step_day without a pay run, inline: this runs for every step of every invoice
+        due, country = invoice.due_date, client.country
+        pending = [(_step_day(s.offset_days, due, None, (), 0, country), s)
+                   for s in applicable if s.id not in planned]
+    if planned:
+        # Never go back to an earlier step once a later one was planned.
+        last_done = max((s.offset_days for s in applicable if s.id in planned), default=None)
+        if last_done is not None:
+            pending = [(d, s) for d, s in pending if s.offset_days > last_done]
+    arrived: list[tuple[date, StepSpec]] = []
+    upcoming: date | None = None  # the day of the first step still to come
+    for d, s in pending:
+        if d <= today:
+            arrived.append((d, s))
+        elif upcoming is None:
+            upcoming = d
+    next_at = _local_start(upcoming, client) if upcoming is not None else None
     if not arrived:
-        return Plan(next_action_at=next_at, stop=None if upcoming else Stop.CADENCE_DONE)
+        return Plan(next_action_at=next_at,
+                    stop=None if upcoming is not None else Stop.CADENCE_DONE)
     # A pre-due step whose day passed while the invoice fell overdue is not caught up: its
     # words ("due in three days", "due today") are no longer true.
     fresh = [(d, s) for d, s in arrived
              if not stale_on(s.offset_days, invoice.due_date, today, client.country)]
     if not fresh:
-        return Plan(next_action_at=next_at, stop=None if upcoming else Stop.CADENCE_DONE)
+        return Plan(next_action_at=next_at,
+                    stop=None if upcoming is not None else Stop.CADENCE_DONE)
     day, step = fresh[-1]
     arrived = [(d, s) for d, s in arrived if s.offset_days <= step.offset_days and s is not step]
     arrived.append((day, step))
@@ -268,7 +319,7 @@ def plan(invoice: InvoiceSpec, client: ClientSpec, steps: tuple[StepSpec, ...],
                 skipped_step_ids=tuple(s.id for _, s in arrived[:-1]), next_action_at=next_at)
 
 
-def _notice_first(invoice: InvoiceSpec, client: ClientSpec, applicable: list[StepSpec],
+def _notice_first(invoice: InvoiceSpec, client: ClientSpec, applicable: Sequence[StepSpec],
                   arrived: list[tuple[date, StepSpec]], step: StepSpec,
                   today: date) -> tuple[date, StepSpec] | datetime | None:
     """For a step that needs notice: the legal notice to send first (its day and step), the

@@ -9,10 +9,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from babel.dates import format_date
 from babel.lists import format_list
@@ -30,6 +30,7 @@ from core import calendar as cal
 from core import terms as termsmath
 from core.contact import babel_locale
 from core.money import format_money
+from infra import bulk
 from infra.integrations import card_payments_enabled
 from receivables import selectors as receivables_selectors
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
@@ -168,14 +169,15 @@ def load_planning_batch(invoice_ids: list[int]) -> dict[str, Any]:
         elif legal and status in (ReminderStatus.SCHEDULED, ReminderStatus.CLAIMED):
             notice_due[invoice_id] = scheduled_for
     return {"invoices": invoices, "clients": clients, "planned": planned,
-            "notice_sent": notice_sent, "notice_due": notice_due, **_plans_for(invoice_ids)}
+            "notice_sent": notice_sent, "notice_due": notice_due, **plans_for(invoice_ids)}
 
 
-def _plans_for(invoice_ids: list[int]) -> dict[str, Any]:
+def plans_for(invoice_ids: list[int]) -> dict[str, Any]:
     """The proposed or accepted payment plans covering these invoices (one query when there
     are none), and the instalment steps already planned for them."""
     found = list(PaymentPlan.objects.filter(
-        status__in=[PlanStatus.PROPOSED, PlanStatus.ACCEPTED], invoices__in=invoice_ids)
+        bulk.among("invoices", invoice_ids, PaymentPlan),
+        status__in=[PlanStatus.PROPOSED, PlanStatus.ACCEPTED])
         .distinct().prefetch_related("instalments", "invoices"))
     plan_of = {inv.pk: plan for plan in found for inv in plan.invoices.all()}
     done: dict[int, set[tuple[int, int]]] = defaultdict(set)
@@ -199,17 +201,38 @@ class Unit:
     instalment_id: int | None = None
 
 
-def planning_unit(invoice: Invoice, batch: dict[str, Any], book: CadenceBook,
+class PlanningInvoice(Protocol):
+    """What ``planning_unit`` and ``invoice_spec`` read of an invoice: an ``Invoice``, or a
+    ``reminders.planning_rows.InvoiceRow`` (the planning pass's plain rows)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def client_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def issue_date(self) -> date: ...
+    @property
+    def due_date(self) -> date: ...
+    @property
+    def balance(self) -> Decimal: ...
+    @property
+    def promised_until(self) -> date | None: ...
+    @property
+    def reminders_paused_until(self) -> date | None: ...
+
+
+def planning_unit(invoice: PlanningInvoice, batch: dict[str, Any], book: CadenceBook,
                   cadence_steps: tuple[planner.StepSpec, ...],
                   planned: set[int] | None = None) -> Unit:
     plan = batch["plan_of"].get(invoice.pk)
     if plan is None:
         sent = batch["notice_sent"].get(invoice.pk)
         client = batch["clients"][invoice.client_id]
-        spec = invoice_spec(invoice, batch["planned"][invoice.pk] if planned is None
-                            else planned)
-        return Unit(replace(spec, notice_sent_on=client.local_today(sent) if sent else None),
-                    cadence_steps)
+        return Unit(invoice_spec(
+            invoice, batch["planned"].get(invoice.pk, ()) if planned is None else planned,
+            notice_sent_on=client.local_today(sent) if sent else None), cadence_steps)
     if plan.status == PlanStatus.PROPOSED:
         return Unit(None, ())
     carriers = [i.pk for i in plan.invoices.all()
@@ -230,11 +253,13 @@ def planning_unit(invoice: Invoice, batch: dict[str, Any], book: CadenceBook,
         book.instalment_steps, instalment.pk)
 
 
-def invoice_spec(invoice: Invoice, planned: set[int]) -> planner.InvoiceSpec:
+def invoice_spec(invoice: PlanningInvoice, planned: Iterable[int],
+                 notice_sent_on: date | None = None) -> planner.InvoiceSpec:
     return planner.InvoiceSpec(
         id=invoice.pk, status=invoice.status, issue_date=invoice.issue_date,
         due_date=invoice.due_date, balance=invoice.balance, promised_until=invoice.promised_until,
-        planned_step_ids=frozenset(planned), paused_until=invoice.reminders_paused_until)
+        planned_step_ids=frozenset(planned), paused_until=invoice.reminders_paused_until,
+        notice_sent_on=notice_sent_on)
 
 
 T = TypeVar("T")
