@@ -117,19 +117,19 @@ def reminders_dispatch(*, now: datetime, limit: int | None = None,
             "client_id", flat=True).distinct()[:size if left is None else min(size, left)])
         if not chunk:
             break
-        report.busy += dispatch_clients(chunk, now, report)
+        dispatch_clients(chunk, now, report)
         after = chunk[-1]
         left = None if left is None else left - len(chunk)
     return report
 
 
-def dispatch_clients(client_ids: list[int], now: datetime, report: TickReport) -> list[int]:
+def dispatch_clients(client_ids: list[int], now: datetime, report: TickReport) -> None:
     """One chunk: lease the clients (one worker per client), then wave by wave: claim the
     due rows of a few hand-offs' worth of clients, load what the checks read once for them,
     check and compose each client's message, hand the messages to the providers as many at
     once as the hand-off allows, record the outcomes, renew the lease. A crash leaves at most
-    one hand-off ``sending`` (review) and one wave ``claimed`` (back to the queue). Returns
-    the clients another worker holds (their rows wait for it)."""
+    one hand-off ``sending`` (review) and one wave ``claimed`` (back to the queue). Clients
+    another worker holds are left to it (``busy_until`` says when they are free)."""
     token = uuid.uuid4().hex
     leased = lease_clients(client_ids, token)
     wave = LOAD_WAVES * max(1, int(settings.SETTLE_SEND_CONCURRENCY))
@@ -139,7 +139,6 @@ def dispatch_clients(client_ids: list[int], now: datetime, report: TickReport) -
             renew_lease(token)
     finally:
         DispatchLease.objects.filter(token=token).update(token="", until=_EPOCH)
-    return sorted(set(client_ids) - set(leased))
 
 
 LOAD_WAVES = 4  # hand-offs per load: fewer statements per message, the same review risk

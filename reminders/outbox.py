@@ -42,7 +42,6 @@ class TickReport:
     recovered: int = 0
     fallbacks: int = 0
     held: int = 0  # clients whose due reminders wait for fresh payment data
-    busy: list[int] = field(default_factory=list)  # clients another worker is dispatching
     errors: list[str] = field(default_factory=list)
 
 def recover(now: datetime) -> int:
