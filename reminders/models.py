@@ -290,13 +290,17 @@ class Reminder(models.Model):
     step = models.ForeignKey(CadenceStep, on_delete=models.PROTECT, related_name="reminders")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="reminders")
     channel = models.CharField(max_length=10, choices=StepChannel.choices)
-    scheduled_for = models.DateTimeField(db_index=True)
+    # Indexed with the status (Meta.indexes): every query that orders or filters by it asks
+    # for one status; an index of its own would be one more to write per planned row.
+    scheduled_for = models.DateTimeField()
     status = models.CharField(max_length=10, choices=ReminderStatus.choices,
                               default=ReminderStatus.SCHEDULED)
     message = models.ForeignKey(OutboundMessage, on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="reminders")
+    # No index of its own: the partial unique (instalment, step) index below holds every
+    # row with an instalment, the only rows a lookup by instalment can find.
     instalment = models.ForeignKey("answers.Instalment", on_delete=models.PROTECT, null=True,
-                                   blank=True,
+                                   blank=True, db_index=False,
                                    related_name="reminders",
                                    help_text="Set for a payment-plan instalment's reminder.")
     claim_token = models.CharField(max_length=32, blank=True, editable=False)

@@ -40,7 +40,7 @@ from work.models import Task, TaskKind, TaskStatus
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2500  # bench/README: 1,000 -> 2,500 took the 1M pass from 7.5-8.4 s to 7.3-7.5 s
 
 RECHECK_STOPPED = timedelta(days=1)  # a stopped invoice is looked at again daily
 
