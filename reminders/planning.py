@@ -128,10 +128,10 @@ class _Writer:
     connection of its own, so the database writes one batch while Python plans the next (a
     batch's writes and the next batch's reads and promise updates touch different invoices).
     At most one batch waits to be written; a failed write is raised by the next ``submit`` or
-    by ``close``. The bookkeepers' emails about new tasks go out from a third thread meanwhile
-    (``mail``), all of them before ``close`` returns. Elsewhere (SQLite, or inside a
-    transaction, as in the tests) each batch is written as soon as it is planned and its
-    emails sent at once. The writer's statements go through the caller's execute wrappers
+    by ``close``. Elsewhere (SQLite, or inside a transaction, as in the tests) each batch is
+    written as soon as it is planned. The bookkeepers' emails about new tasks are kept until
+    ``close``: one email per bookkeeper per pass (``_email_owners``), however many tasks the
+    pass gave them. The writer's statements go through the caller's execute wrappers
     (statement counters)."""
 
     def __init__(self, overlap: bool) -> None:
@@ -139,18 +139,13 @@ class _Writer:
             and not connection.in_atomic_block
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settle-plan-write") \
             if threads else None
-        self._mailer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settle-plan-mail") \
-            if threads else None
         self._pending: Future[None] | None = None
-        self._mailing: list[Future[None]] = []
+        self._mail: list[tuple[str, str, str]] = []
 
     def mail(self, messages: list[tuple[str, str, str]]) -> None:
-        """Send (email, title, text) to bookkeepers: at once, or by the mail thread."""
-        sender = business().from_email
-        if self._mailer is None:
-            _email_owners(messages, sender)
-        else:
-            self._mailing.append(self._mailer.submit(_email_owners, messages, sender))
+        """Keep (email, title, text) for the bookkeepers' emails (called by the thread that
+        wrote the tasks; ``close`` reads the list after that thread finished)."""
+        self._mail.extend(messages)
 
     def submit(self, write: Callable[[], None]) -> None:
         self.wait()
@@ -171,10 +166,10 @@ class _Writer:
             if self._pool is not None:
                 self._pool.submit(_close_connection).result()
                 self._pool.shutdown()
-            if self._mailer is not None:
-                self._mailer.shutdown()  # waits for the emails still to send
-                for sent in self._mailing:
-                    sent.result()
+            if mail := self._mail:  # once the tasks are committed: at once, or when the
+                # caller's transaction commits (never, when it rolls back)
+                sender = business().from_email
+                transaction.on_commit(lambda: _email_owners(mail, sender))
 
 
 OVERLAP_WRITES = True  # False: every batch written in line, as on SQLite
@@ -255,8 +250,8 @@ def _tell_once(notices: list[tuple[planning_rows.InvoiceRow, str, str]], models:
     """A task for the client's bookkeeper per (invoice, title, text), unless the same one is
     still open, and an email to the bookkeeper: what ``answers.base.tell_owner`` does for one
     notice, for a batch's notices at once (the open tasks read in one query, the tasks and
-    their invoices written in two INSERTs, the emails sent after the commit by
-    ``writer.mail``)."""
+    their invoices written in two INSERTs, the emails handed to ``writer.mail`` after the
+    commit: one per bookkeeper when the pass ends)."""
     if not notices:
         return
     open_titles = set(Task.objects.filter(
@@ -278,15 +273,22 @@ def _tell_once(notices: list[tuple[planning_rows.InvoiceRow, str, str]], models:
         tasks = Task.objects.bulk_create([task for task, _ in new])
         links.objects.bulk_create([links(task_id=task.pk, invoice_id=invoice.pk)
                                    for task, (_, invoice) in zip(tasks, new, strict=True)])
-        mail = [(email, task.title, task.script) for task in tasks
-                if (email := getattr(task.assigned_to, "email", ""))]
-        if mail:
-            transaction.on_commit(lambda: writer.mail(mail))
+    writer.mail([(email, task.title, task.script) for task in tasks
+                 if (email := getattr(task.assigned_to, "email", ""))])
+
+
+DIGEST_LIMIT = 50  # tasks spelled out in one bookkeeper's email; the rest are counted
 
 
 def _email_owners(mail: list[tuple[str, str, str]], sender: str) -> None:
-    """The bookkeepers' emails about new tasks, as ``tell_owner`` sends each (a failing email
-    never undoes the task, and never stops the others), over one connection."""
+    """The bookkeepers' emails about a pass's new tasks, over one connection: one email per
+    bookkeeper, never one per task (a first pass over an imported book can give a bookkeeper
+    hundreds). A single task reads as ``tell_owner``'s email; several are listed in one (the
+    first ``DIGEST_LIMIT`` spelled out). A failing email never undoes a task, and never stops
+    the other bookkeepers' emails."""
+    by_owner: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for email, title, text in mail:
+        by_owner[email].append((title, text))
     try:
         connection = get_connection()
         connection.open()
@@ -294,18 +296,32 @@ def _email_owners(mail: list[tuple[str, str, str]], sender: str) -> None:
         log.exception("Could not open the email connection")
         connection = None
     try:
-        for email, title, text in mail:
+        for email, tasks in by_owner.items():
+            subject, body = _digest(tasks)
             try:
-                EmailMessage(f"[Settle] {title}"[:200], text, sender, [email],
-                             connection=connection).send()
-            except Exception:  # the task is the record; the email is a courtesy
-                log.exception("Could not email %s about %s", email, title)
+                EmailMessage(subject[:200], body, sender, [email], connection=connection).send()
+            except Exception:  # the tasks are the record; the email is a courtesy
+                log.exception("Could not email %s about %d new task(s)", email, len(tasks))
     finally:
         if connection is not None:
             try:
                 connection.close()
             except Exception:
                 log.exception("Could not close the email connection")
+
+
+def _digest(tasks: list[tuple[str, str]]) -> tuple[str, str]:
+    """Subject and text of one bookkeeper's email about ``tasks`` (title, text)."""
+    if len(tasks) == 1:
+        title, text = tasks[0]
+        return f"[Settle] {title}", text
+    shown = tasks[:DIGEST_LIMIT]
+    parts = [f"Planning the reminders found {len(tasks)} things that need a person. Each is a "
+             "task on your dashboard:"]
+    parts += [f"- {title}\n  {text}" for title, text in shown]
+    if len(tasks) > len(shown):
+        parts.append(f"... and {len(tasks) - len(shown)} more tasks on your dashboard.")
+    return f"[Settle] {len(tasks)} new tasks need you", "\n\n".join(parts)
 
 
 def _flag_broken_promises(batch: dict[str, Any], now: datetime, models: _Models) -> None:

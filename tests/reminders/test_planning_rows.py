@@ -171,8 +171,12 @@ def test_batches_written_while_the_next_is_planned_are_written_the_same(book, at
     assert kinds.count("INSERT") >= report.planned // 4  # the writer's statements counted
     notices = Task.objects.filter(kind="notice")  # the letters of demand that cannot go out
     assert notices.exists()
-    assert sorted(m.subject for m in mail.outbox) == sorted(
-        f"[Settle] {t.title}"[:200] for t in notices)  # each sent before the pass returned
+    # One email per bookkeeper for the whole pass, sent before it returned, naming each task.
+    owners = {t.assigned_to.email for t in notices}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(owners)
+    for message in mail.outbox:
+        theirs = [t for t in notices if t.assigned_to.email == message.to[0]]
+        assert all(t.title in (message.subject + message.body) for t in theirs)
     no_channel = Task.objects.get(kind="no_channel")  # the client no channel reaches,
     assert no_channel.invoices.exists()  # with its invoices of the batch that found it
     assert Interaction.objects.filter(client=no_channel.client, metadata__task=no_channel.pk
@@ -262,3 +266,29 @@ def test_among_finds_the_same_rows_as_in(client_de, make_invoice):
     assert sorted(Invoice.objects.filter(bulk.among("pk", ids, Invoice))
                   .values_list("pk", flat=True)) == sorted(ids[:3])
     assert not Invoice.objects.filter(bulk.among("pk", [], Invoice)).exists()
+
+
+def test_each_bookkeeper_gets_one_email_per_pass_however_many_tasks_it_gave_them(
+        book, owner, make_invoice, at_now, monkeypatch, django_capture_on_commit_callbacks):
+    """A first pass over an imported book can find hundreds of letters of demand that cannot
+    go out: their bookkeeper gets one email listing them (the first DIGEST_LIMIT spelled
+    out), not one per task; a bookkeeper with one new task gets that task's own email."""
+    from work.models import Task
+
+    other = UserFactory(email="second@example.com")
+    lone = ClientFactory(owner=other, channel_preferences=["sms"])  # no letter, no e-mail
+    make_invoice(lone, issue_date=TUESDAY - timedelta(days=100))
+    monkeypatch.setattr(planning, "DIGEST_LIMIT", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        planning.reminders_plan(now=NOW, batch_size=4)
+    notices = Task.objects.filter(kind="notice")
+    theirs = list(notices.filter(assigned_to=owner).order_by("pk"))
+    single = notices.get(assigned_to=other)
+    assert len(theirs) >= 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([owner.email, other.email])
+    digest = next(m for m in mail.outbox if m.to == [owner.email])
+    assert digest.subject == f"[Settle] {len(theirs)} new tasks need you"
+    assert sum(t.title in digest.body for t in theirs) == 1  # the limit, then a count
+    assert f"... and {len(theirs) - 1} more tasks on your dashboard." in digest.body
+    own = next(m for m in mail.outbox if m.to == [other.email])
+    assert (own.subject, own.body) == (f"[Settle] {single.title}"[:200], single.script)
