@@ -94,8 +94,9 @@ PHASES = (
 def phase_timers(connection: Any) -> Iterator[tuple[Counter[str], Counter[str]]]:
     """Wall time and database time (inside cursor.execute) per step of a pass, by wrapping
     the functions reminders_plan calls; what is left is the loop body of _plan_batch."""
+    from core import planner
     from infra import bulk
-    from reminders import planner, planning, planning_rows, selectors
+    from reminders import planning, planning_rows, selectors
 
     wall: Counter[str] = Counter()
     db: Counter[str] = Counter()

@@ -33,11 +33,12 @@ from clients.models import Client, InteractionKind
 from clients.selectors import working_contact
 from clients.services import interaction_record
 from core import calendar as cal
+from core import planner
 from core import terms as termsmath
 from receivables import selectors as receivables_selectors
 from receivables.models import ACTIVE_STATUSES, AdjustmentKind, Invoice, InvoiceStatus
 from receivables.services import adjustment_add, invoice_transition
-from reminders import planner, selectors
+from reminders import selectors
 from reminders.channels import CHANNEL_LABEL, CHANNELS, PermanentError, TransientError
 from reminders.channels.base import ChannelError, Handover
 from reminders.channels.compose import render_message

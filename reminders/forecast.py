@@ -18,8 +18,9 @@ from django.db.models import F, Q
 
 from clients.models import InteractionKind
 from core import calendar as cal
+from core import planner
 from receivables.models import ACTIVE_STATUSES, Invoice
-from reminders import planner, selectors
+from reminders import selectors
 from reminders.dispatch import (
     contact_policy,
     escalates,

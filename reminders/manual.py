@@ -21,8 +21,9 @@ from django.db import IntegrityError, transaction
 
 from clients.models import InteractionKind
 from clients.services import actor_label_for, interaction_record
+from core import planner
 from receivables.models import ACTIVE_STATUSES, Invoice
-from reminders import planner, selectors
+from reminders import selectors
 from reminders.channels.compose import render_message
 from reminders.channels.phone import call_script
 from reminders.dispatch import dispatch_group

@@ -3,7 +3,7 @@
 Planning reads only invoices whose ``next_action_at`` has come (or was cleared by a change):
 their ids once, then batches of plain rows with a fixed number of queries each
 (``reminders.planning_rows``: no model instances; a client is read once per pass), asks the
-pure planner (``reminders.planner``) and writes each batch set-based: one multi-row INSERT of
+pure planner (``core.planner``) and writes each batch set-based: one multi-row INSERT of
 ``Reminder`` rows and one UPDATE of ``next_action_at``, each with its rows as a single JSON
 parameter (``infra.bulk``). The unique (invoice, step) constraint makes a second beat or a
 retried task harmless. A promise date that passed unpaid is flagged as broken here.
@@ -30,9 +30,10 @@ from django.utils import timezone
 from clients.business import business
 from clients.models import Client, InteractionKind
 from clients.services import interactions_record_many
+from core import planner
 from infra import bulk
 from receivables.models import ACTIVE_STATUSES, Invoice
-from reminders import planner, planning_rows, selectors
+from reminders import planning_rows, selectors
 from reminders.models import Reminder, ReminderStatus
 from reminders.outbox import TickReport
 from work.calls import task_no_channel

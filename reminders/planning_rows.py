@@ -4,7 +4,7 @@ tuples from ``values_list`` (no model instances: building a thousand ``Invoice``
 objects per batch, with their tag and flag prefetches, cost more than the planner itself).
 
 ``reminders.planning`` turns these rows into the pure planner's specs
-(``reminders.planner.InvoiceSpec`` / ``ClientSpec``) and writes the outcome set-based. The
+(``core.planner.InvoiceSpec`` / ``ClientSpec``) and writes the outcome set-based. The
 rows keep the names of the model fields they come from, so ``selectors.planning_unit`` and
 ``selectors.invoice_spec`` take a row or an ``Invoice`` alike; the model-based loader
 (``selectors.load_planning_batch``) stays for the forecast and the manual next step, which need
@@ -31,9 +31,10 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from clients.models import Client, ContactFlag
 from clients.selectors import IMPLEMENTED_CHANNELS
 from core import calendar as cal
+from core import planner
 from infra import bulk
 from receivables.models import ACTIVE_STATUSES, Invoice
-from reminders import planner, selectors
+from reminders import selectors
 from reminders.models import Cadence, CadenceStep, Reminder, ReminderStatus
 
 

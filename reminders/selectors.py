@@ -27,6 +27,7 @@ from clients.business import business
 from clients.models import Client, Interaction, InteractionKind
 from clients.selectors import open_flags_prefetch, usable_channels
 from core import calendar as cal
+from core import planner
 from core import terms as termsmath
 from core.contact import babel_locale
 from core.money import format_money
@@ -35,7 +36,6 @@ from infra.integrations import card_payments_enabled
 from receivables import selectors as receivables_selectors
 from receivables.models import ACTIVE_STATUSES, Invoice, InvoiceStatus
 from receivables.selectors import invoice_quotes
-from reminders import planner
 from reminders.models import (
     FAILED_STATUSES,
     Cadence,

@@ -61,6 +61,7 @@ from clients.models import (
     InteractionKind,
 )
 from core import calendar as cal
+from core import planner
 from receivables.demo import engine
 from receivables.demo.bookkeeping import Ledger, money_text
 from receivables.demo.clients import Profile
@@ -70,7 +71,7 @@ from receivables.demo.rows import EntryRow, InvoiceRow, Row
 from receivables.demo.writer import Writer
 from receivables.models import CHARGE_KINDS, InvoiceStatus
 
-ACTIVE = engine.ACTIVE_STATUSES
+ACTIVE = planner.ACTIVE_STATUSES
 OWED = frozenset({"open", "partially_paid", "in_collections"})
 CHANNELS = ("email", "sms", "letter")  # what sends a message; "phone" makes a call task
 IMPLEMENTED = ("email", "sms", "letter", "phone")
@@ -245,11 +246,11 @@ class Cadence:
     tags: frozenset[str]
     clients: frozenset[int]
     steps: tuple[engine.Step, ...]
-    policy: engine.ContactPolicy
+    policy: planner.ContactPolicy
     hold_business_days: int
 
     @property
-    def specs(self) -> tuple[engine.StepSpec, ...]:
+    def specs(self) -> tuple[planner.StepSpec, ...]:
         return tuple(s.spec for s in self.steps)
 
 
@@ -279,7 +280,7 @@ def load_cadences() -> list[Cadence]:
     found = []
     for row in {r["id"]: r for r in rows}.values():
         own = tuple(engine.Step(
-            spec=engine.StepSpec(id=s["id"], offset_days=s["offset_days"], channel=s["channel"],
+            spec=planner.StepSpec(id=s["id"], offset_days=s["offset_days"], channel=s["channel"],
                                  only_tags=frozenset(only[s["id"]]),
                                  legal_notice=s["legal_notice"], needs_notice=s["needs_notice"],
                                  notice_days=row["notice_days"]),
@@ -290,7 +291,7 @@ def load_cadences() -> list[Cadence]:
             id=row["id"], name=row["name"], priority=row["priority"],
             is_default=row["is_default"], tags=frozenset(tags[row["id"]]),
             clients=frozenset(clients[row["id"]]), steps=own,
-            policy=engine.ContactPolicy(min_days=row["min_days_between_messages"],
+            policy=planner.ContactPolicy(min_days=row["min_days_between_messages"],
                                         per_30_days=row["max_messages_per_30_days"]),
             hold_business_days=row["hold_business_days"]))
     return found
@@ -343,7 +344,7 @@ class Bill:
 
     row: InvoiceRow
     issued_at: datetime
-    spec: engine.InvoiceSpec
+    spec: planner.InvoiceSpec
     changes: list[tuple[datetime, str]] = field(default_factory=list)  # sorted
     transitions: list[EntryRow] = field(default_factory=list)  # the book's, for this invoice
     promises: list[Promise] = field(default_factory=list)  # by made_at
@@ -400,7 +401,7 @@ class Sim:
 
     profile: Profile
     cadence: Cadence
-    spec: engine.ClientSpec  # zone, country, pay runs, tags, hours; channels etc. per tick
+    spec: planner.ClientSpec  # zone, country, pay runs, tags, hours; channels etc. per tick
     bills: list[Bill]
     contacts: list[datetime]  # personal contacts, sorted
     pause: tuple[datetime, date] | None
@@ -440,7 +441,7 @@ class Sim:
     def paused_until(self, at: datetime) -> date | None:
         return self.pause[1] if self.pause is not None and self.pause[0] <= at else None
 
-    def spec_at(self, at: datetime) -> engine.ClientSpec:
+    def spec_at(self, at: datetime) -> planner.ClientSpec:
         return replace(self.spec, channels=self.channels(at), paused_until=self.paused_until(at),
                        held_until=self.held_until(at))
 
@@ -529,7 +530,7 @@ class History:
         for invoice in ledger.invoices:
             by_invoice[id(invoice)] = Bill(
                 row=invoice, issued_at=ledger.at(invoice.issue_date, invoice.client, 9, 30),
-                spec=engine.InvoiceSpec(id=len(by_invoice) + 1, status="open",
+                spec=planner.InvoiceSpec(id=len(by_invoice) + 1, status="open",
                                         issue_date=invoice.issue_date,
                                         due_date=invoice.due_date, balance=Decimal(1)))
         for allocation in ledger.allocations:
@@ -579,7 +580,7 @@ class History:
             return None
         pause = next(((e.occurred_at, date.fromisoformat(e.metadata["reminders_paused_until"]))
                       for e in entries if e.metadata.get("reminders_paused_until")), None)
-        spec = engine.ClientSpec(
+        spec = planner.ClientSpec(
             timezone=client.timezone, country=client.country, channels=(),
             pay_run_days=tuple(client.pay_run_days or ()), tags=tags,
             business_start=self.start, business_end=self.end)
@@ -654,7 +655,7 @@ class History:
             promise = bill.promise(now)
             if promise is not None and not promise.flagged and promise.until < today:
                 self._broken_promise(sim, bill, promise, now)
-            result = engine.plan(replace(
+            result = planner.plan(replace(
                 bill.spec, status=status, promised_until=bill.promised_until(now),
                 planned_step_ids=frozenset(bill.planned), notice_sent_on=bill.notice_sent_on),
                 spec, sim.cadence.specs, now)
@@ -668,7 +669,7 @@ class History:
                 bill.planned.add(step.id)
             bill.next_action = result.next_action_at or (
                 now + timedelta(days=1) if result.stop in (
-                    None, engine.NO_CHANNEL, engine.NO_LEGAL_CHANNEL) else None)
+                    None, planner.Stop.NO_CHANNEL, planner.Stop.NO_LEGAL_CHANNEL) else None)
         due = sorted((r for r in sim.outbox if r.status == "scheduled"
                       and r.scheduled_for <= now), key=lambda r: (r.scheduled_for, r.seq))
         if due:
@@ -711,12 +712,12 @@ class History:
                     if d is not None and today <= d]
             if ends:
                 resume = cal.next_business_day(max(ends) + timedelta(days=1), country)
-                self._defer([row], engine.send_time(resume, now, spec), now)
+                self._defer([row], planner.send_time(resume, now, spec), now)
                 continue
             live.append(row)
         if not live:
             return
-        window = engine.send_time(today, now, spec)
+        window = planner.send_time(today, now, spec)
         if window > now:
             self._defer(live, window, now)
             return
@@ -730,14 +731,14 @@ class History:
             return
         messages = self._fresh(messages, today, country, now, "Not sent: the invoice is "
                                "overdue now, so this step's words no longer hold.")
-        allowed = engine.next_message_day(sim.sent_days(now), today,
+        allowed = planner.next_message_day(sim.sent_days(now), today,
                                           policy=sim.cadence.policy) if messages else today
         if allowed > today:
             day = cal.next_business_day(allowed, country)
             messages = self._fresh(messages, day, country, now, "Not sent: the contact policy "
                                    f"holds messages until {day:%d %b %Y}, when the invoice is "
                                    "overdue and this step's words no longer hold.")
-            self._defer(messages, engine.send_time(day, now, spec), now)
+            self._defer(messages, planner.send_time(day, now, spec), now)
             return
         if not messages:
             return
@@ -754,7 +755,7 @@ class History:
             return
         lead = engine.lead_step(r.step for r in messages)
         if lead.legal_notice:  # a legal notice names only what is overdue
-            early = [r for r in messages if not engine.overdue_on(r.invoice.due_date, today,
+            early = [r for r in messages if not planner.overdue_on(r.invoice.due_date, today,
                                                                    country)]
             self._close(early, "skipped", now, "Not sent: a letter of demand goes out today, "
                         "and it names only overdue invoices.")
@@ -773,12 +774,12 @@ class History:
         top = max(steps, key=lambda s: (s.offset_days, s.id))
         later = [r for r in rows if engine.escalates(r.step) and r.step != top]
         day = cal.next_business_day(today + timedelta(days=1), sim.spec.country)
-        self._defer(later, engine.send_time(day, now, sim.spec), now)
+        self._defer(later, planner.send_time(day, now, sim.spec), now)
         return [r for r in rows if r not in later]
 
     def _fresh(self, rows: list[ReminderRow], day: date, country: str, now: datetime,
                why: str) -> list[ReminderRow]:
-        stale = [r for r in rows if engine.stale_on(r.step.offset_days, r.invoice.due_date,
+        stale = [r for r in rows if planner.stale_on(r.step.offset_days, r.invoice.due_date,
                                                     day, country)]
         self._close(stale, "skipped", now, why)
         return [r for r in rows if r not in stale]
@@ -1039,7 +1040,7 @@ class History:
         tried = {*rows[0].failed_channels, failed}
         options = [c for c in sim.channels(at) if c not in tried]
         if rows[0].step.legal_notice:
-            allowed = (engine.LEGAL_CHANNELS if rows[0].step.spec.channel == "preferred"
+            allowed = (planner.LEGAL_CHANNELS if rows[0].step.spec.channel == "preferred"
                        else (rows[0].step.spec.channel,))
             options = [c for c in options if c in allowed]
         for row in rows:

@@ -14,9 +14,9 @@ from django.db import transaction
 from clients.models import Client, FlagReason, InteractionKind
 from clients.selectors import business_time, open_flags_prefetch, usable_channels
 from clients.services import contact_flag, interaction_record
+from core.planner import LEGAL_CHANNELS
 from reminders.channels.base import CHANNEL_LABEL
 from reminders.models import Reminder, ReminderStatus
-from reminders.planner import LEGAL_CHANNELS
 from work.calls import task_no_channel
 
 

@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from clients.models import Client, ContactFlag, InteractionKind
 from clients.selectors import usable_channels
-from reminders import planner
+from core import planner
 from reminders.models import MessageEvent, OutboundMessage, Reminder, ReminderStatus
 from reminders.tick import reminders_tick
 from tests.factories import ClientFactory

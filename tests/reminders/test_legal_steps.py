@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reminders.planner import ClientSpec, InvoiceSpec, StepSpec, Stop, plan
+from core.planner import ClientSpec, InvoiceSpec, StepSpec, Stop, plan
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DEMAND = StepSpec(6, 30, "letter", legal_notice=True)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminders.planner import ClientSpec, InvoiceSpec, StepSpec, Stop, plan, send_time, step_day
+from core.planner import ClientSpec, InvoiceSpec, StepSpec, Stop, plan, send_time, step_day
 
 UTC = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -20,9 +20,10 @@ from clients.business import business
 from clients.models import Client, ClientTag, ContactFlag, InteractionKind
 from clients.selectors import usable_channels
 from clients.services import interaction_record
+from core import planner
 from infra import bulk
 from receivables.models import ACTIVE_STATUSES, Invoice
-from reminders import planner, planning, planning_rows, selectors
+from reminders import planning, planning_rows, selectors
 from reminders.models import CadenceStep, Reminder, ReminderStatus
 from tests.factories import ClientFactory, UserFactory
 from tests.reminders.support import NOW, TUESDAY

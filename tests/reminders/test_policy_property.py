@@ -39,6 +39,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Client, Interaction, InteractionKind
+from core.planner import TONE_RANK, overdue_on
 from receivables.models import Invoice, InvoiceStatus, Payment
 from reminders.models import (
     FAILED_STATUSES,
@@ -48,7 +49,6 @@ from reminders.models import (
     ReminderStatus,
     StepAction,
 )
-from reminders.planner import TONE_RANK, overdue_on
 from reminders.tick import reminders_tick
 from tests.factories import ClientFactory
 

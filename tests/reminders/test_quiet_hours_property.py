@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reminders.planner import QUIET_END, QUIET_START, quiet_hours
+from core.planner import QUIET_END, QUIET_START, quiet_hours
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/",
                                                                                    "SystemV/")))
