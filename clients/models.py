@@ -18,6 +18,7 @@ from core import calendar as paycal
 from core.contact import (
     LANGUAGES,
     ContactError,
+    contact_point,
     normalize_phone,
     validate_country,
     validate_timezone,
@@ -212,15 +213,7 @@ class Client(models.Model):
 
     def contact_for(self, channel: str) -> str:
         """The address or number a channel uses for this client ('' when there is none)."""
-        if channel == Channel.EMAIL:
-            return self.email.strip().lower()
-        if channel == Channel.SMS:
-            return self.mobile_phone
-        if channel == Channel.PHONE:
-            return self.phone or self.mobile_phone
-        if channel == Channel.LETTER and self.address_line1 and self.city:
-            return ", ".join(p for p in (self.address_line1, self.postcode, self.city) if p)
-        return ""
+        return contact_point(self, channel)
 
     @property
     def name_on_letters(self) -> str:

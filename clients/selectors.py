@@ -7,9 +7,10 @@ from django.db.models import Prefetch, QuerySet
 from clients.business import business
 from clients.models import Client, ContactFlag, Interaction
 from core import calendar as cal
+from core import contact
 
 # Channels Settle can reach a client by ("phone" makes a call task for a person).
-IMPLEMENTED_CHANNELS = ("email", "sms", "letter", "phone")
+IMPLEMENTED_CHANNELS = contact.IMPLEMENTED_CHANNELS
 
 
 def client_timeline(*, client: Client, limit: int = 50) -> QuerySet[Interaction]:
@@ -25,17 +26,17 @@ def open_flags(client: Client) -> list[ContactFlag]:
 def working_contact(client: Client, channel: str) -> str:
     """The channel's address or number when the client has one and it is not flagged; for
     calls, the landline or else the mobile, whichever is not flagged as a wrong number."""
-    flagged = {(f.channel, f.value) for f in open_flags(client)}
-    candidates = ([client.phone, client.mobile_phone] if channel == "phone"
-                  else [client.contact_for(channel)])
-    return next((v for v in candidates if v and (channel, v) not in flagged), "")
+    return contact.working_contact(client, channel, _flagged(client))
 
 
 def usable_channels(client: Client) -> tuple[str, ...]:
     """The client's channels in preference order that have a contact point not flagged as
     failing (bounced, opted out, wrong number, ...)."""
-    return tuple(c for c in client.channel_preferences
-                 if c in IMPLEMENTED_CHANNELS and working_contact(client, c))
+    return contact.usable_channels(client, _flagged(client))
+
+
+def _flagged(client: Client) -> set[tuple[str, str]]:
+    return {(f.channel, f.value) for f in open_flags(client)}
 
 
 def open_flags_prefetch() -> Prefetch:

@@ -1,8 +1,12 @@
-"""Validation of a client's contact points and locale: phone numbers, time zones, countries."""
+"""A client's contact points: validation (phone numbers, time zones, countries, languages) and
+which channels reach the client (``contact_point``, ``working_contact``, ``usable_channels``,
+for a ``clients.Client`` and the planning pass's plain rows alike)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from functools import cache
+from typing import Protocol
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
@@ -88,3 +92,57 @@ def babel_locale(language: str, country: str = "") -> str:
     except (ValueError, LookupError, UnknownLocaleError):
         return language
     return candidate
+
+
+# --- Which channels reach a client ----------------------------------------------------------
+
+IMPLEMENTED_CHANNELS = ("email", "sms", "letter", "phone")
+
+
+class ContactPoints(Protocol):
+    """A client's contact fields, as a ``clients.Client`` and a planning row both have them."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def mobile_phone(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
+    @property
+    def address_line1(self) -> str: ...
+    @property
+    def postcode(self) -> str: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def channel_preferences(self) -> Sequence[str]: ...
+
+
+def contact_point(client: ContactPoints, channel: str) -> str:
+    """The address or number a channel uses for this client ('' when there is none)."""
+    if channel == "email":
+        return client.email.strip().lower()
+    if channel == "sms":
+        return client.mobile_phone
+    if channel == "phone":
+        return client.phone or client.mobile_phone
+    if channel == "letter" and client.address_line1 and client.city:
+        return ", ".join(p for p in (client.address_line1, client.postcode, client.city) if p)
+    return ""
+
+
+def working_contact(client: ContactPoints, channel: str,
+                    flagged: Collection[tuple[str, str]]) -> str:
+    """The channel's address or number when the client has one and it is not among the
+    ``flagged`` (channel, value) pairs; for calls, the landline or else the mobile, whichever
+    is not flagged as a wrong number."""
+    candidates = ([client.phone, client.mobile_phone] if channel == "phone"
+                  else [contact_point(client, channel)])
+    return next((v for v in candidates if v and (channel, v) not in flagged), "")
+
+
+def usable_channels(client: ContactPoints,
+                    flagged: Collection[tuple[str, str]]) -> tuple[str, ...]:
+    """The client's channels in preference order that have a working contact point."""
+    return tuple(c for c in client.channel_preferences
+                 if c in IMPLEMENTED_CHANNELS and working_contact(client, c, flagged))

@@ -29,9 +29,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from clients.models import Client, ContactFlag
-from clients.selectors import IMPLEMENTED_CHANNELS
 from core import calendar as cal
-from core import planner
+from core import contact, planner
 from infra import bulk
 from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import selectors
@@ -213,31 +212,6 @@ class ClientBook:
         return found
 
 
-def contact_for(client: ClientRow, channel: str) -> str:
-    """As ``Client.contact_for``: the address or number a channel uses ('' when none)."""
-    if channel == "email":
-        return client.email.strip().lower()
-    if channel == "sms":
-        return client.mobile_phone
-    if channel == "phone":
-        return client.phone or client.mobile_phone
-    if channel == "letter" and client.address_line1 and client.city:
-        return ", ".join(p for p in (client.address_line1, client.postcode, client.city) if p)
-    return ""
-
-
-def usable_channels(client: ClientRow, flagged: Collection[tuple[str, str]]) -> tuple[str, ...]:
-    """As ``clients.selectors.usable_channels``: the client's channels in preference order that
-    have a contact point not flagged as failing (for calls, the landline or else the mobile)."""
-    def works(channel: str) -> bool:
-        candidates = ([client.phone, client.mobile_phone] if channel == "phone"
-                      else [contact_for(client, channel)])
-        return any(v and (channel, v) not in flagged for v in candidates)
-
-    return tuple(c for c in client.channel_preferences
-                 if c in IMPLEMENTED_CHANNELS and works(c))
-
-
 def hold_until(client: ClientRow, cadence: Cadence | None,
                contact: datetime | None) -> date | None:
     """As ``selectors.hold_until``: the last day automated messages wait after a personal
@@ -253,7 +227,7 @@ def client_spec(client: ClientRow, tags: frozenset[str], flagged: Collection[tup
     """As ``selectors.client_spec``, from a row, its open flags and the business hours."""
     return planner.ClientSpec(
         timezone=client.timezone, country=client.country,
-        channels=usable_channels(client, flagged),
+        channels=contact.usable_channels(client, flagged),
         pay_run_days=tuple(client.pay_run_days or ()),
         paused_until=client.reminders_paused_until, held_until=held_until, tags=tags,
         business_start=hours[0], business_end=hours[1])

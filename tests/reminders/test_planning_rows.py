@@ -20,7 +20,7 @@ from clients.business import business
 from clients.models import Client, ClientTag, ContactFlag, InteractionKind
 from clients.selectors import usable_channels
 from clients.services import interaction_record
-from core import planner
+from core import contact, planner
 from infra import bulk
 from receivables.models import ACTIVE_STATUSES, Invoice
 from reminders import planning, planning_rows, selectors
@@ -56,7 +56,7 @@ def test_usable_channels_from_a_row_are_the_models():
             channel_preferences=order, pay_run_days=[], reminders_paused_until=None,
             email=email, mobile_phone=mobile, phone=phone, address_line1=street,
             postcode=postcode, city=city)
-        assert planning_rows.usable_channels(row, frozenset(flagged)) == \
+        assert contact.usable_channels(row, frozenset(flagged)) == \
             usable_channels(client), (email, mobile, phone, street, city, order, flagged)
 
 
