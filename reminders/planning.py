@@ -23,8 +23,10 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.business import business
@@ -322,6 +324,7 @@ def _digest(tasks: list[tuple[str, str]]) -> tuple[str, str]:
     parts += [f"- {title}\n  {text}" for title, text in shown]
     if len(tasks) > len(shown):
         parts.append(f"... and {len(tasks) - len(shown)} more tasks on your dashboard.")
+    parts.append(f"Your open tasks: {settings.SITE_URL}{reverse('reminders:tasks')}")
     return f"[Settle] {len(tasks)} new tasks need you", "\n\n".join(parts)
 
 

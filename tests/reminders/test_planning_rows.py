@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.db.models import Q
@@ -291,5 +292,6 @@ def test_each_bookkeeper_gets_one_email_per_pass_however_many_tasks_it_gave_them
     assert digest.subject == f"[Settle] {len(theirs)} new tasks need you"
     assert sum(t.title in digest.body for t in theirs) == 1  # the limit, then a count
     assert f"... and {len(theirs) - 1} more tasks on your dashboard." in digest.body
+    assert digest.body.endswith(f"Your open tasks: {settings.SITE_URL}/tasks/")
     own = next(m for m in mail.outbox if m.to == [other.email])
     assert (own.subject, own.body) == (f"[Settle] {single.title}"[:200], single.script)
