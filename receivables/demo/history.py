@@ -281,9 +281,9 @@ def load_cadences() -> list[Cadence]:
     for row in {r["id"]: r for r in rows}.values():
         own = tuple(engine.Step(
             spec=planner.StepSpec(id=s["id"], offset_days=s["offset_days"], channel=s["channel"],
-                                 only_tags=frozenset(only[s["id"]]),
-                                 legal_notice=s["legal_notice"], needs_notice=s["needs_notice"],
-                                 notice_days=row["notice_days"]),
+                                  only_tags=frozenset(only[s["id"]]),
+                                  legal_notice=s["legal_notice"], needs_notice=s["needs_notice"],
+                                  notice_days=row["notice_days"]),
             name=s["name"], template_key=s["template_key"], tone=s["tone"],
             actions=tuple(s["actions"] or ()), cadence_id=row["id"])
             for s in steps.values() if s["cadence_id"] == row["id"])
@@ -292,7 +292,7 @@ def load_cadences() -> list[Cadence]:
             is_default=row["is_default"], tags=frozenset(tags[row["id"]]),
             clients=frozenset(clients[row["id"]]), steps=own,
             policy=planner.ContactPolicy(min_days=row["min_days_between_messages"],
-                                        per_30_days=row["max_messages_per_30_days"]),
+                                         per_30_days=row["max_messages_per_30_days"]),
             hold_business_days=row["hold_business_days"]))
     return found
 
@@ -531,8 +531,8 @@ class History:
             by_invoice[id(invoice)] = Bill(
                 row=invoice, issued_at=ledger.at(invoice.issue_date, invoice.client, 9, 30),
                 spec=planner.InvoiceSpec(id=len(by_invoice) + 1, status="open",
-                                        issue_date=invoice.issue_date,
-                                        due_date=invoice.due_date, balance=Decimal(1)))
+                                         issue_date=invoice.issue_date,
+                                         due_date=invoice.due_date, balance=Decimal(1)))
         for allocation in ledger.allocations:
             bill = by_invoice[id(allocation.invoice)]
             bill.paid.append((ledger.at(allocation.payment.received_on, bill.row.client, 10, 5),
