@@ -8,6 +8,7 @@ due, the contact policy), so the forecast is what the ticks will do.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -196,12 +197,30 @@ def _contact_policy(entries: list[dict[str, Any]], now: datetime,
     covering every invoice then due whatever its currency, in the most advanced step's
     words — a contact waits for the client's cadence policy after the ones before it (those
     already sent included) — and never in a gentler tone than the episode already took."""
-    pending = sorted(entries, key=lambda e: (e["send_at"], e["client"]))
     out: list[dict[str, Any]] = []
-    clients = {e["_client"].pk: e["_client"] for e in pending if e["_sends"]}
+    clients = {e["_client"].pk: e["_client"] for e in entries if e["_sends"]}
     days: dict[int, list[date]] = {pk: list(found) for pk, found in
                                    sent_days_of(clients.values(), now).items()}
     floors = tone_floors(clients)
+    # Each client's contacts are worked out on their own (nothing here ties two clients): the
+    # work grows with the largest client's entries, not with the whole page's.
+    by_client: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for entry in entries:
+        by_client[entry["_client"].pk].append(entry)
+    for own in by_client.values():
+        out += _client_contacts(own, days, floors, book)
+    out.sort(key=lambda e: (e["send_at"], e["client"]))
+    for entry in out:
+        entry["send_at"] = entry["send_at"].isoformat()
+    return out
+
+
+def _client_contacts(entries: list[dict[str, Any]], days: dict[int, list[date]],
+                     floors: dict[int, int], book: selectors.CadenceBook
+                     ) -> list[dict[str, Any]]:
+    """``_contact_policy`` for one client's entries (``days`` and ``floors`` updated)."""
+    pending = sorted(entries, key=lambda e: (e["send_at"], e["client"]))
+    out: list[dict[str, Any]] = []
     while pending:
         entry = pending.pop(0)
         if _one_escalation(entry, pending):
@@ -237,9 +256,6 @@ def _contact_policy(entries: list[dict[str, Any]], now: datetime,
         floors[client.pk] = max(floors.get(client.pk, 0),
                                 planner.TONE_RANK.get(message["tone"], 0))
         out.append(message)
-    out.sort(key=lambda e: (e["send_at"], e["client"]))
-    for entry in out:
-        entry["send_at"] = entry["send_at"].isoformat()
     return out
 
 
