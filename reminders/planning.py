@@ -114,7 +114,7 @@ def _plan_batch(invoices: list[planning_rows.InvoiceRow], clients: planning_rows
             # One INSERT per batch, its rows as one JSON parameter; the unique (invoice, step)
             # constraint turns a row another beat already planned into a no-op.
             report.planned += bulk.insert_rows_json(Reminder, _REMINDER_COLUMNS, rows)
-            _set_next_action(next_action)
+            bulk.update_column_json(Invoice, "next_action_at", next_action)
         _tell_once(notices, models, now, writer)
         for client_id, found in no_channel.items():
             task_no_channel(client=models.client(client_id),
@@ -187,13 +187,6 @@ def _wrapped(write: Callable[[], None], wrappers: list[Any]) -> None:
         for wrapper in wrappers:
             stack.enter_context(connection.execute_wrapper(wrapper))
         write()
-
-
-def _set_next_action(times: dict[int, datetime | None]) -> None:
-    """``Invoice.next_action_at`` for the batch in one statement, the pks and times as one
-    JSON parameter (``receivables.services.invoices_set_next_action`` uses
-    ``bulk.update_column``, a placeholder per value, which costs more than the UPDATE)."""
-    bulk.update_column_json(Invoice, "next_action_at", times)
 
 
 class _Models:

@@ -21,7 +21,6 @@ from receivables.services.invoices import (
     invoice_replace_lines,
     invoice_transition,
     invoice_update,
-    invoices_set_next_action,
 )
 from receivables.services.payments import (
     credit_apply,
@@ -41,6 +40,6 @@ __all__ = [
     "DEFAULT_TERMS_NAME", "LineInput", "add_adjustment", "adjustment_add", "credit_apply",
     "due_date_for", "invoice_create", "invoice_issue", "invoice_pause_reminders",
     "invoice_replace_lines", "invoice_transition", "invoice_update",
-    "invoices_set_next_action", "money_error", "payment_record", "payment_sync_record",
+    "money_error", "payment_record", "payment_sync_record",
     "payment_validate", "refresh_payment_status", "terms_default", "terms_for",
 ]

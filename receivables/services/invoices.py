@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -26,7 +26,6 @@ from core.money import (
     to_decimal,
 )
 from core.money import quantize as q
-from infra import bulk
 from infra.text import check_identifier, check_text
 from receivables import ledger
 from receivables.models import (
@@ -341,7 +340,3 @@ def invoice_update(*, invoice: Invoice, due_date: date | None = None,
             metadata={"changed": changed, "due_date": invoice.due_date.isoformat()},
             invoices=[invoice])
     return invoice, changed
-
-def invoices_set_next_action(times: dict[int, datetime | None]) -> None:
-    """Write ``Invoice.next_action_at`` for many invoices in one statement per chunk."""
-    bulk.update_column(Invoice, "next_action_at", times)
